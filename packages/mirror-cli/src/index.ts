@@ -1,0 +1,1 @@
+export { buildCli } from './cli.js';
