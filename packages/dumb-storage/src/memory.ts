@@ -1,0 +1,1 @@
+export { createMemoryStorage, MemoryStorage } from './memory/memory-storage.js';
