@@ -1,0 +1,75 @@
+/** Codes carried by every {@link MirrorError}. */
+export type MirrorErrorCode =
+  | 'INVALID_URL'
+  | 'HTTP_ERROR'
+  | 'AUTH_FAILED'
+  | 'NOT_FOUND'
+  | 'NOT_SMART_SERVER'
+  | 'PROTOCOL_ERROR'
+  | 'REMOTE_ERROR'
+  | 'TIMEOUT'
+  | 'CONNECTION_LOST'
+  | 'UPLOAD_PACK_FAILED'
+  | 'CONFLICT'
+  | 'INVALID_MIRROR'
+  | 'ABORTED';
+
+/** Base class of every error raised by mirror-core. Messages never contain credentials. */
+export class MirrorError extends Error {
+  override name = 'MirrorError';
+  /** Machine-readable reason. */
+  readonly code: MirrorErrorCode;
+
+  constructor(code: MirrorErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** A source could not be read: bad status, unexpected response, dropped connection, failing `git upload-pack`. */
+export class TransportError extends MirrorError {
+  override name = 'TransportError';
+  /** HTTP status when the failure was an HTTP response. */
+  readonly status?: number;
+
+  constructor(code: MirrorErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
+    super(code, message, options);
+    this.status = options?.status;
+  }
+}
+
+/** Another writer changed the mirror's refs since this sync read them; nothing of this sync's refs was published. */
+export class ConflictError extends MirrorError {
+  override name = 'ConflictError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CONFLICT', message, options);
+  }
+}
+
+/** A source or target URL that cannot be used. */
+export class InvalidUrlError extends MirrorError {
+  override name = 'InvalidUrlError';
+
+  constructor(message: string) {
+    super('INVALID_URL', message);
+  }
+}
+
+/** The target holds files that do not parse as a dumb repository (e.g. a malformed `info/refs`). */
+export class InvalidMirrorError extends MirrorError {
+  override name = 'InvalidMirrorError';
+
+  constructor(message: string) {
+    super('INVALID_MIRROR', message);
+  }
+}
+
+/** The operation was cancelled through its `AbortSignal`. */
+export class AbortedError extends MirrorError {
+  override name = 'AbortedError';
+
+  constructor(message = 'The mirror was aborted', options?: { cause?: unknown }) {
+    super('ABORTED', message, options);
+  }
+}
