@@ -6,6 +6,7 @@ export type StorageErrorCode =
   | 'Throttled'
   | 'InvalidKey'
   | 'InvalidRange'
+  | 'InvalidUrl'
   | 'StorageFailure';
 
 /** Options shared by every storage error. */
@@ -79,5 +80,13 @@ export class InvalidRangeError extends StorageError {
   override name = 'InvalidRangeError';
   constructor(message: string, options?: StorageErrorOptions) {
     super('InvalidRange', message, options);
+  }
+}
+
+/** The URL given to `openStorage` or `createS3Storage` is not one they understand. */
+export class InvalidUrlError extends StorageError {
+  override name = 'InvalidUrlError';
+  constructor(message: string, options?: StorageErrorOptions) {
+    super('InvalidUrl', message, options);
   }
 }

@@ -3,6 +3,7 @@ export {
   AccessDeniedError,
   InvalidKeyError,
   InvalidRangeError,
+  InvalidUrlError,
   NotFoundError,
   PreconditionFailedError,
   StorageError,
@@ -10,5 +11,7 @@ export {
   type StorageErrorCode,
   type StorageErrorOptions,
 } from './errors.js';
+export { openStorage, type OpenStorageOptions } from './open-storage.js';
+export type { S3StorageOptions } from './s3/s3-storage.js';
 export { contentTypeForKey } from './content-type.js';
 export { validateKey, validatePrefix, RESERVED_NAME_PREFIX } from './keys.js';

@@ -1,0 +1,39 @@
+import {
+  AccessDeniedError,
+  InvalidRangeError,
+  NotFoundError,
+  PreconditionFailedError,
+  StorageError,
+  ThrottledError,
+} from '../errors.js';
+
+interface ServiceErrorShape {
+  name?: string;
+  code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+const notFound = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket', 'NoSuchUpload']);
+const denied = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AllAccessDisabled']);
+const throttled = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
+const preconditionFailed = new Set(['PreconditionFailed', 'ConditionalRequestConflict']);
+
+/**
+ * The {@link StorageError} for an error the S3 client raised during `operation` on `key`. The message names the S3
+ * error and HTTP status only (never the request, so never a signature or credential); the SDK error is the cause.
+ */
+export function s3Error(error: unknown, operation: string, key: string, url: string): StorageError {
+  if (error instanceof StorageError) return error;
+  const shape = (typeof error === 'object' && error !== null ? error : {}) as ServiceErrorShape;
+  const status = shape.$metadata?.httpStatusCode;
+  const name = shape.name ?? 'Error';
+  const what = status === undefined ? (shape.code ?? name) : `${name} (HTTP ${status})`;
+  const message = `${operation} ${key} in ${url}: ${what}`;
+  const options = { key, cause: error };
+  if (status === 404 || notFound.has(name)) return new NotFoundError(message, options);
+  if (status === 412 || preconditionFailed.has(name)) return new PreconditionFailedError(message, options);
+  if (status === 403 || denied.has(name)) return new AccessDeniedError(message, options);
+  if (status === 429 || throttled.has(name)) return new ThrottledError(message, options);
+  if (status === 416 || name === 'InvalidRange') return new InvalidRangeError(message, options);
+  return new StorageError('StorageFailure', message, options);
+}

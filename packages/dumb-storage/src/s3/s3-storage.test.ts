@@ -1,0 +1,179 @@
+import { s3TestServers, type S3TestServer } from '@gitmirror/test-servers';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccessDeniedError, NotFoundError, ThrottledError } from '../errors.js';
+import { openStorage } from '../open-storage.js';
+import { describeStorageContract } from '../test-support/contract-suite.js';
+import { startFaultProxy, type Fault } from '../test-support/fault-proxy.js';
+import { generatedBody, sha256Of } from '../test-support/generated-body.js';
+import { createBucket, multipartUploadsIn, removeBucket, testS3Client } from '../test-support/s3-buckets.js';
+import { createS3Storage } from './s3-storage.js';
+
+const MiB = 1024 * 1024;
+const text = (value: string) => new TextEncoder().encode(value);
+
+/** Counts the bytes of finished UploadPart requests and the commands sent, by name. */
+function instrument(client: S3Client) {
+  const seen = { uploadedPartBytes: 0, commands: new Map<string, number>() };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const name = context.commandName ?? '';
+      seen.commands.set(name, (seen.commands.get(name) ?? 0) + 1);
+      const body = (args.input as { Body?: unknown }).Body;
+      if (name === 'UploadPartCommand' && body instanceof Uint8Array) seen.uploadedPartBytes += body.byteLength;
+      return result;
+    },
+    { step: 'initialize', name: 'countForTests' },
+  );
+  return seen;
+}
+
+for (const slot of s3TestServers()) {
+  let client: S3Client;
+  let bucket: string;
+  describeStorageContract(
+    `s3 on ${slot.name}`,
+    async () => {
+      client = testS3Client(slot.server!);
+      bucket = await createBucket(client);
+      return createS3Storage(`s3://${bucket}/some/prefix`, { getS3Client: () => client, partSize: 5 * MiB, queueSize: 2 });
+    },
+    {
+      skipReason: slot.skipReason,
+      partSize: 5 * MiB,
+      leftovers: (prefix) => multipartUploadsIn(client, bucket, `some/prefix/${prefix}`),
+      cleanup: async () => {
+        if (bucket) await removeBucket(client, bucket);
+      },
+    },
+  );
+
+  const title = slot.server ? `s3 sink on ${slot.name}` : `s3 sink on ${slot.name} (skipped: ${slot.skipReason})`;
+  describe.skipIf(!slot.server)(title, () => {
+    const server = slot.server as S3TestServer;
+    let admin: S3Client;
+    let testBucket: string;
+
+    beforeAll(async () => {
+      admin = testS3Client(server);
+      testBucket = await createBucket(admin);
+    });
+    afterAll(async () => {
+      if (testBucket) await removeBucket(admin, testBucket);
+    });
+
+    const storageThrough = (endpoint: string, maxAttempts: number) =>
+      createS3Storage(`s3://${testBucket}/faults`, { getS3Client: () => testS3Client(server, { endpoint, maxAttempts }) });
+
+    async function withProxy(decide: (index: number) => Fault, action: (proxy: Awaited<ReturnType<typeof startFaultProxy>>) => Promise<void>) {
+      const proxy = await startFaultProxy(server.endpoint, (_, index) => decide(index));
+      try {
+        await action(proxy);
+      } finally {
+        await proxy.close();
+      }
+    }
+
+    it('keeps at most queueSize + 1 parts of a streamed body in memory', async () => {
+      const client = testS3Client(server);
+      const seen = instrument(client);
+      const partSize = 5 * MiB;
+      const chunkSize = 64 * 1024;
+      const storage = createS3Storage(`s3://${testBucket}/bounded`, { getS3Client: () => client, partSize, queueSize: 1 });
+      let mostAhead = 0;
+      const size = 4 * partSize + 1000;
+      const body = generatedBody(size, {
+        chunkSize,
+        onChunk: (end) => {
+          mostAhead = Math.max(mostAhead, end - seen.uploadedPartBytes);
+        },
+      });
+      await storage.put('objects/pack/pack-bounded.pack', body);
+      expect(seen.uploadedPartBytes).toBe(size);
+      expect(mostAhead).toBeGreaterThan(partSize);
+      expect(mostAhead).toBeLessThanOrEqual(2 * partSize + 2 * chunkSize);
+      expect(await sha256Of((await storage.get('objects/pack/pack-bounded.pack')).body)).toBe(body.digest());
+    });
+
+    it('copies an object above the multipart threshold part by part, keeping its content type', async () => {
+      const client = testS3Client(server);
+      const seen = instrument(client);
+      const storage = createS3Storage(`s3://${testBucket}/big-copy`, {
+        getS3Client: () => client,
+        multipartCopyThreshold: 5 * MiB,
+        copyPartSize: 5 * MiB,
+      });
+      const body = generatedBody(12 * MiB + 17, { seed: 11 });
+      await storage.put('from.pack', body, { contentType: 'text/plain' });
+      await storage.copy('from.pack', 'to.pack');
+      expect(seen.commands.get('UploadPartCopyCommand')).toBe(3);
+      expect(seen.commands.get('CopyObjectCommand')).toBeUndefined();
+      expect(await sha256Of((await storage.get('to.pack')).body)).toBe(body.digest());
+      expect((await storage.head('to.pack')).contentType).toBe('text/plain');
+      expect(await multipartUploadsIn(admin, testBucket, 'big-copy/')).toEqual([]);
+    });
+
+    it('retries 503 SlowDown, 500 and connection resets, then succeeds', async () => {
+      const faults: Fault[] = [{ status: 503, code: 'SlowDown' }, 'reset', { status: 500, code: 'InternalError' }];
+      await withProxy(
+        (index) => faults[index] ?? 'forward',
+        async (proxy) => {
+          const storage = storageThrough(proxy.endpoint, 4);
+          await storage.put('retried', text('made it'));
+          expect(proxy.requests).toHaveLength(4);
+          expect((await storage.head('retried')).size).toBe(7);
+        },
+      );
+    });
+
+    it('gives up after maxAttempts with ThrottledError when the server keeps saying SlowDown', async () => {
+      await withProxy(
+        () => ({ status: 503, code: 'SlowDown' }),
+        async (proxy) => {
+          const error = await storageThrough(proxy.endpoint, 3).put('never', text('x')).catch((caught: unknown) => caught);
+          expect(error).toBeInstanceOf(ThrottledError);
+          expect(error).toMatchObject({ code: 'Throttled', key: 'never' });
+          expect(proxy.requests).toHaveLength(3);
+        },
+      );
+    });
+
+    it('maps 403 to AccessDeniedError without credentials in the message', async () => {
+      await withProxy(
+        () => ({ status: 403, code: 'AccessDenied' }),
+        async (proxy) => {
+          const error = await storageThrough(proxy.endpoint, 3).head('secret-place').catch((caught: unknown) => caught);
+          expect(error).toBeInstanceOf(AccessDeniedError);
+          expect(proxy.requests).toHaveLength(1);
+          expect(String((error as Error).message)).not.toContain(server.secretAccessKey || 'testing');
+          expect(String((error as Error).message)).not.toContain(server.accessKeyId || 'testing');
+        },
+      );
+    });
+
+    it('builds its client from the AWS environment, including AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL', async () => {
+      const saved = { ...process.env };
+      try {
+        Object.assign(process.env, {
+          AWS_ACCESS_KEY_ID: server.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
+          AWS_REGION: server.region,
+          AWS_ENDPOINT_URL_S3: server.endpoint,
+          AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+        });
+        const options = { s3: { forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' as const } };
+        const viaS3Variable = await openStorage(`s3://${testBucket}/from-env`, options);
+        await viaS3Variable.put('HEAD', text('ref: refs/heads/main\n'));
+        delete process.env.AWS_ENDPOINT_URL_S3;
+        process.env.AWS_ENDPOINT_URL = server.endpoint;
+        const viaGenericVariable = await openStorage(`s3://${testBucket}/from-env`, options);
+        expect((await viaGenericVariable.head('HEAD')).size).toBe(21);
+        await expect(viaGenericVariable.head('nothing')).rejects.toBeInstanceOf(NotFoundError);
+      } finally {
+        for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+        Object.assign(process.env, saved);
+      }
+    });
+  });
+}

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import type { S3TestServer } from '@gitmirror/test-servers';
+
+/** An S3 client for a test server: path-style, its credentials, only the checksums the API requires. */
+export function testS3Client(server: S3TestServer, options: { maxAttempts?: number; endpoint?: string } = {}): S3Client {
+  return new S3Client({
+    endpoint: options.endpoint ?? server.endpoint,
+    region: server.region,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: options.maxAttempts ?? 3,
+  });
+}
+
+/** Creates a uniquely named empty bucket on the server. */
+export async function createBucket(client: S3Client): Promise<string> {
+  const bucket = `dumb-storage-${randomUUID().slice(0, 13)}`;
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  return bucket;
+}
+
+/** Keys of the multipart uploads in progress under `prefix` (what a failed upload must not leave behind). */
+export async function multipartUploadsIn(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const response = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }));
+  return (response.Uploads ?? []).map((upload) => `multipart upload of ${upload.Key}`);
+}
+
+/** Empties and removes a test bucket (aborting multipart uploads too). */
+export async function removeBucket(client: S3Client, bucket: string): Promise<void> {
+  for (;;) {
+    const listing = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const keys = (listing.Contents ?? []).map((object) => ({ Key: object.Key }));
+    if (keys.length === 0) break;
+    await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
+  }
+  const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+  for (const upload of uploads.Uploads ?? []) {
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }));
+  }
+  await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+}
