@@ -1,1 +1,5 @@
+export { startGitHttpServer, type GitHttpRequest, type GitHttpServerOptions } from './git-http-server.js';
+export type { RunningServer } from './listen.js';
+export { createTestBucket, createTestS3Client, publicReadPolicy } from './s3-bucket.js';
 export { s3TestServers, serversRequired, type S3ServerName, type S3TestServer, type S3TestServerSlot } from './s3-servers.js';
+export { startStaticServer, type StaticServerOptions } from './static-server.js';
