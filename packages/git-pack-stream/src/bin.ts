@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+import { open, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { PackError } from './errors.js';
+import { indexPack } from './index-pack.js';
+
+const usage = 'usage: git-pack-index <pack> [-o <idx>] [--max-memory <bytes>] [--threads N]';
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      output: { type: 'string', short: 'o' },
+      'max-memory': { type: 'string' },
+      threads: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || positionals.length !== 1) {
+    console.error(usage);
+    process.exitCode = values.help ? 0 : 2;
+    return;
+  }
+  const packPath = positionals[0]!;
+  const idxPath = values.output ?? `${packPath.replace(/\.pack$/, '')}.idx`;
+  const memoryBudget = values['max-memory'] === undefined ? undefined : parseCount(values['max-memory'], '--max-memory');
+  const threads = values.threads === undefined ? undefined : parseCount(values.threads, '--threads');
+
+  const file = await open(packPath, 'r');
+  try {
+    const result = await indexPack({
+      source: createReadStream(packPath, { highWaterMark: 1024 * 1024 }),
+      read: async (offset, length) => {
+        const buffer = Buffer.allocUnsafe(length);
+        const { bytesRead } = await file.read(buffer, 0, length, offset);
+        return buffer.subarray(0, bytesRead);
+      },
+      memoryBudget,
+      threads,
+    });
+    await writeFile(idxPath, result.idx);
+    console.log(result.packChecksum);
+  } finally {
+    await file.close();
+  }
+}
+
+function parseCount(text: string, option: string): number {
+  const match = /^(\d+)([kmg]?)$/i.exec(text);
+  if (!match) throw new UsageError(`${option} expects a number (optionally with k, m or g): ${text}`);
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Number(match[1]) * unit;
+}
+
+class UsageError extends Error {}
+
+main().catch((error: unknown) => {
+  if (error instanceof PackError) console.error(`fatal: ${error.message} [${error.code}]`);
+  else if (error instanceof UsageError) console.error(`${error.message}\n${usage}`);
+  else console.error(`fatal: ${(error as Error)?.message ?? error}`);
+  process.exitCode = 128;
+});

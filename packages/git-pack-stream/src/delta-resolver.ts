@@ -1,0 +1,145 @@
+import { applyDelta, readDeltaHeader } from './delta.js';
+import { refChildRange, type DeltaForest } from './delta-forest.js';
+import type { BaseCache } from './base-cache.js';
+import type { EntryReader } from './entry-reader.js';
+import { PackError } from './errors.js';
+import { inflateKnown, Inflater } from './inflater.js';
+import { hashObject } from './object-id.js';
+import type { ObjectColumns } from './object-table.js';
+
+/**
+ * Applies `delta` (of entry at `offset`) to `base`, refusing results over `maxObjectSize` before
+ * allocating them.
+ */
+export function undelta(base: Uint8Array, delta: Uint8Array, offset: number, maxObjectSize: number): Uint8Array {
+  const { resultSize } = readDeltaHeader(delta, offset);
+  if (resultSize > maxObjectSize) {
+    throw new PackError('OBJECT_TOO_LARGE', `delta declares a ${resultSize}-byte result, over the ${maxObjectSize}-byte limit`, offset);
+  }
+  return applyDelta(base, delta, offset);
+}
+
+/**
+ * Resolves the deltas of a {@link DeltaForest} depth-first from its roots: each delta is applied to
+ * its base's content, hashed, recorded in the columns and cached for its own children. Bases that
+ * fell out of the cache are rebuilt from the stored pack. Runs on the main thread or in a worker.
+ */
+export class ForestResolver {
+  /** Deltas resolved so far. */
+  resolved = 0;
+  readonly #columns: ObjectColumns;
+  readonly #forest: DeltaForest;
+  readonly #cache: BaseCache;
+  readonly #reader: EntryReader;
+  readonly #maxObjectSize: number;
+  readonly #inflater = new Inflater();
+
+  constructor(columns: ObjectColumns, forest: DeltaForest, cache: BaseCache, reader: EntryReader, maxObjectSize: number) {
+    this.#columns = columns;
+    this.#forest = forest;
+    this.#cache = cache;
+    this.#reader = reader;
+    this.#maxObjectSize = maxObjectSize;
+  }
+
+  /** Resolves every delta below `roots`. `onProgress` is told the running count now and then. */
+  async resolve(roots: ArrayLike<number>, onProgress?: (resolved: number) => void): Promise<void> {
+    this.#reader.setPlan(this.#plan(roots));
+    const columns = this.#columns;
+    const stack: number[] = [];
+    for (let r = 0; r < roots.length; r++) {
+      stack.push(roots[r]!);
+      while (stack.length > 0) {
+        const node = stack.pop()!;
+        const children = this.#children(node);
+        if (children.length === 0) continue;
+        const base = this.#cache.get(node) ?? (await this.#content(node));
+        const type = columns.types[node]!;
+        for (const child of children) {
+          if (columns.types[child] !== 0) continue;
+          const delta = this.#inflate(child, await this.#reader.get(child));
+          const result = undelta(base, delta, columns.offsets[child]!, this.#maxObjectSize);
+          columns.bases[child] = node;
+          columns.ids.set(hashObject(type, result), child * 20);
+          columns.types[child] = type;
+          this.#cache.set(child, result);
+          stack.push(child);
+          if (++this.resolved % 1024 === 0) onProgress?.(this.resolved);
+        }
+      }
+    }
+    onProgress?.(this.resolved);
+  }
+
+  /** Releases the zlib state. */
+  close(): void {
+    this.#inflater.close();
+  }
+
+  /** Unresolved deltas based on resolved entry `node`: OFS children, then REF children by id. */
+  #children(node: number): number[] {
+    const { ofsChildStart, ofsChildren, refChildren } = this.#forest;
+    const children: number[] = [];
+    for (let k = ofsChildStart[node]!; k < ofsChildStart[node + 1]!; k++) children.push(ofsChildren[k]!);
+    const [first, end] = refChildRange(this.#forest, this.#columns.ids, node * 20);
+    for (let k = first; k < end; k++) children.push(refChildren[k]!);
+    return children;
+  }
+
+  /** The order in which {@link resolve} will ask for entries, as far as it is known in advance. */
+  #plan(roots: ArrayLike<number>): Int32Array {
+    const { ofsChildStart, ofsChildren } = this.#forest;
+    const plan: number[] = [];
+    const stack: number[] = [];
+    for (let r = 0; r < roots.length; r++) {
+      const root = roots[r]!;
+      for (const child of this.#children(root)) {
+        plan.push(child);
+        stack.push(child);
+      }
+      while (stack.length > 0) {
+        const node = stack.pop()!;
+        for (let k = ofsChildStart[node]!; k < ofsChildStart[node + 1]!; k++) {
+          plan.push(ofsChildren[k]!);
+          stack.push(ofsChildren[k]!);
+        }
+      }
+    }
+    return Int32Array.from(plan);
+  }
+
+  /** Rebuilds the content of resolved entry `node` from the stored pack, down from its nearest cached ancestor. */
+  async #content(node: number): Promise<Uint8Array> {
+    const { bases } = this.#columns;
+    const chain = [node];
+    let top = node;
+    let content: Uint8Array | undefined;
+    while (bases[top]! >= 0 && (content = this.#cache.get(top)) === undefined) {
+      top = bases[top]!;
+      chain.push(top);
+    }
+    content ??= this.#cache.get(top);
+    const raws = await this.#reader.readEntries(content === undefined ? chain : chain.slice(0, -1));
+    if (content === undefined) {
+      content = this.#inflate(top, raws.get(top)!);
+      this.#cache.set(top, content);
+    }
+    for (let k = chain.length - 2; k >= 0; k--) {
+      const i = chain[k]!;
+      content = undelta(content, this.#inflate(i, raws.get(i)!), this.#columns.offsets[i]!, this.#maxObjectSize);
+      this.#cache.set(i, content);
+    }
+    return content;
+  }
+
+  #inflate(i: number, raw: Uint8Array): Uint8Array {
+    const columns = this.#columns;
+    const size = columns.sizes[i]!;
+    if (size > this.#maxObjectSize) {
+      throw new PackError('OBJECT_TOO_LARGE', `object of ${size} bytes is a delta base, over the ${this.#maxObjectSize}-byte limit`, columns.offsets[i]);
+    }
+    const data = inflateKnown(this.#inflater, raw.subarray(columns.headerLengths[i]!), size);
+    if (data === undefined) throw new PackError('READ_BACK_MISMATCH', 'entry read back from storage does not inflate as received', columns.offsets[i]);
+    return data;
+  }
+}

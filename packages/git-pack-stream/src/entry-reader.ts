@@ -1,0 +1,147 @@
+import { crc32 } from 'node:zlib';
+import { PackError } from './errors.js';
+import { entryEnd, type ObjectColumns } from './object-table.js';
+
+/** Reads `length` bytes of the stored pack from `offset`. */
+export type ReadRange = (offset: number, length: number) => Promise<Uint8Array>;
+
+/** Tuning for {@link EntryReader}. */
+export interface EntryReaderOptions {
+  /** Raw bytes per batch of planned entries. */
+  batchBytes: number;
+  /** Batches read ahead of the one in use. */
+  batchesAhead?: number;
+  /** Neighbouring ranges closer than this are merged into one read. */
+  maxGap?: number;
+  /** Merged reads stay under this size. */
+  maxReadLength?: number;
+  /** Reads running at once. */
+  maxInFlight?: number;
+}
+
+interface Batch {
+  /** Plan positions [start, end). */
+  start: number;
+  end: number;
+  entries: Promise<Map<number, Uint8Array>>;
+}
+
+/**
+ * Reads raw entries (header and zlib stream) back from the stored pack, checking each against the
+ * CRC32 recorded while it streamed in. Entries requested in the order of a plan are read ahead in
+ * batches; within a batch, ranges are sorted and neighbours merged, and all reads run at once.
+ */
+export class EntryReader {
+  readonly #read: ReadRange;
+  readonly #columns: ObjectColumns;
+  readonly #batchBytes: number;
+  readonly #batchesAhead: number;
+  readonly #maxGap: number;
+  readonly #maxReadLength: number;
+  readonly #maxInFlight: number;
+  #inFlight = 0;
+  readonly #waiting: (() => void)[] = [];
+  #plan: ArrayLike<number> = [];
+  #cursor = 0;
+  #batches: Batch[] = [];
+  /** Number of read calls made. */
+  reads = 0;
+
+  constructor(read: ReadRange, columns: ObjectColumns, options: EntryReaderOptions) {
+    this.#read = read;
+    this.#columns = columns;
+    this.#batchBytes = options.batchBytes;
+    this.#batchesAhead = options.batchesAhead ?? 2;
+    this.#maxGap = options.maxGap ?? 16 * 1024;
+    this.#maxReadLength = options.maxReadLength ?? 8 * 1024 * 1024;
+    this.#maxInFlight = options.maxInFlight ?? 8;
+  }
+
+  /** Sets the order in which entries will be requested, replacing any previous plan. */
+  setPlan(plan: ArrayLike<number>): void {
+    this.#plan = plan;
+    this.#cursor = 0;
+    this.#batches = [];
+  }
+
+  /** The raw bytes of entry `i`: read ahead if it is next in the plan, else read on its own. */
+  async get(i: number): Promise<Uint8Array> {
+    if (this.#cursor < this.#plan.length && this.#plan[this.#cursor] === i) {
+      const position = this.#cursor++;
+      this.#fill(position);
+      while (this.#batches[0]!.end <= position) this.#batches.shift();
+      const entries = await this.#batches[0]!.entries;
+      const raw = entries.get(i)!;
+      if (this.#cursor === this.#batches[0]!.end) this.#batches.shift();
+      return raw;
+    }
+    return (await this.readEntries([i])).get(i)!;
+  }
+
+  /** Reads the raw bytes of `entries`, merging neighbours. */
+  async readEntries(entries: ArrayLike<number>): Promise<Map<number, Uint8Array>> {
+    const columns = this.#columns;
+    const sorted = Int32Array.from(entries).sort((a, b) => columns.offsets[a]! - columns.offsets[b]!);
+    const reads: Promise<void>[] = [];
+    const result = new Map<number, Uint8Array>();
+    let first = 0;
+    while (first < sorted.length) {
+      const start = columns.offsets[sorted[first]!]!;
+      let end = entryEnd(columns, sorted[first]!);
+      let last = first + 1;
+      while (last < sorted.length) {
+        const next = sorted[last]!;
+        const nextStart = columns.offsets[next]!;
+        const nextEnd = entryEnd(columns, next);
+        if (nextStart - end > this.#maxGap || nextEnd - start > this.#maxReadLength) break;
+        end = Math.max(end, nextEnd);
+        last++;
+      }
+      reads.push(this.#readRange(start, end, sorted.subarray(first, last), result));
+      first = last;
+    }
+    await Promise.all(reads);
+    return result;
+  }
+
+  async #readRange(start: number, end: number, members: Int32Array, into: Map<number, Uint8Array>): Promise<void> {
+    while (this.#inFlight >= this.#maxInFlight) await new Promise<void>((resume) => this.#waiting.push(resume));
+    this.#inFlight++;
+    this.reads++;
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.#read(start, end - start);
+    } finally {
+      this.#inFlight--;
+      this.#waiting.shift()?.();
+    }
+    const columns = this.#columns;
+    if (bytes.length < end - start) {
+      throw new PackError('READ_BACK_MISMATCH', `read back ${bytes.length} bytes of the stored pack, asked for ${end - start}`, start);
+    }
+    for (const i of members) {
+      const at = columns.offsets[i]! - start;
+      const raw = bytes.subarray(at, at + entryEnd(columns, i) - columns.offsets[i]!);
+      if (crc32(raw) !== columns.crc32s[i]) {
+        throw new PackError('READ_BACK_MISMATCH', 'entry read back from storage differs from the one received', columns.offsets[i]);
+      }
+      into.set(i, raw);
+    }
+  }
+
+  #fill(position: number): void {
+    let next = this.#batches.at(-1)?.end ?? position;
+    while (next < this.#plan.length && (this.#batches.length === 0 || this.#batches.length <= this.#batchesAhead)) {
+      const start = next;
+      let bytes = 0;
+      while (next < this.#plan.length && (next === start || bytes < this.#batchBytes)) {
+        const i = this.#plan[next++]!;
+        bytes += entryEnd(this.#columns, i) - this.#columns.offsets[i]!;
+      }
+      const members = Array.prototype.slice.call(this.#plan, start, next) as number[];
+      const entries = this.readEntries(members);
+      entries.catch(() => {});
+      this.#batches.push({ start, end: next, entries });
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Codes carried by {@link PackError}, one per way a pack, a delta or an index can be malformed.
+ */
+export type PackErrorCode =
+  | 'TRUNCATED'
+  | 'BAD_SIGNATURE'
+  | 'UNSUPPORTED_VERSION'
+  | 'BAD_ENTRY_HEADER'
+  | 'BAD_OBJECT_TYPE'
+  | 'CORRUPT_ZLIB'
+  | 'SIZE_MISMATCH'
+  | 'OBJECT_TOO_LARGE'
+  | 'OBJECT_COUNT_MISMATCH'
+  | 'TRAILER_MISMATCH'
+  | 'JUNK_AFTER_TRAILER'
+  | 'BAD_DELTA'
+  | 'DELTA_COPY_OUT_OF_RANGE'
+  | 'DELTA_BASE_SIZE_MISMATCH'
+  | 'DELTA_RESULT_SIZE_MISMATCH'
+  | 'BAD_OFS_BASE'
+  | 'UNRESOLVED_DELTAS'
+  | 'DUPLICATE_OBJECT'
+  | 'READ_BACK_MISMATCH'
+  | 'BAD_IDX';
+
+/**
+ * Thrown for malformed packs, deltas and indexes. `offset` is the pack offset of the entry at fault
+ * (or of the byte where the problem was found) when one is known.
+ */
+export class PackError extends Error {
+  override name = 'PackError';
+
+  constructor(
+    readonly code: PackErrorCode,
+    message: string,
+    readonly offset?: number,
+  ) {
+    super(offset === undefined ? message : `${message} (at pack offset ${offset})`);
+  }
+}

@@ -1,0 +1,217 @@
+import { availableParallelism } from 'node:os';
+import { BaseCache } from './base-cache.js';
+import { budgetShares, type BudgetShares } from './budget.js';
+import { iterateBytes, type ByteSource } from './byte-source.js';
+import { buildDeltaForest, RefDeltaList, type DeltaForest } from './delta-forest.js';
+import { ForestResolver, undelta } from './delta-resolver.js';
+import { EntryReader, type ReadRange } from './entry-reader.js';
+import { PackError } from './errors.js';
+import { encodeIdxV2, sortByIds } from './idx-writer.js';
+import { hashObject, idToHex } from './object-id.js';
+import { ObjectType } from './object-type.js';
+import { ObjectTable, type ObjectColumns } from './object-table.js';
+import { PackParser, type PackEntry } from './pack-parser.js';
+import { resolveInWorkers } from './worker-pool.js';
+
+/** Progress of {@link indexPack}. */
+export interface IndexPackProgress {
+  phase: 'receiving' | 'resolving';
+  /** Entries parsed. */
+  objects: number;
+  /** Entries the pack header declares (0 until known). */
+  totalObjects: number;
+  /** Pack bytes received. */
+  bytes: number;
+  deltasResolved: number;
+  /** Deltas met so far. */
+  totalDeltas: number;
+}
+
+/** Options of {@link indexPack}. */
+export interface IndexPackOptions {
+  /** The raw pack bytes. */
+  source: ByteSource;
+  /** Reads back the stored pack; called only after `source` has been fully consumed. */
+  read: ReadRange;
+  /** Bytes of inflated objects and read buffers to keep at most. Default 128 MiB. */
+  memoryBudget?: number;
+  /** Delta resolver threads; 0 or 1 resolves on the calling thread. Default `os.availableParallelism()`. */
+  threads?: number;
+  onProgress?: (progress: IndexPackProgress) => void;
+  signal?: AbortSignal;
+  /** Offsets above this go to the 8-byte table of the .idx, like `git index-pack --index-version=2,<limit>`. */
+  largeOffsetThreshold?: number;
+}
+
+/** What {@link indexPack} found. */
+export interface IndexPackResult {
+  /** The version-2 .idx, byte-identical to `git index-pack`'s. */
+  idx: Uint8Array;
+  /** 40 hex: the pack trailer, which names the pack. */
+  packChecksum: string;
+  objectCount: number;
+  /** Object ids in ascending order, 40 hex each. */
+  ids: string[];
+  /** Bytes in the pack, trailer included. */
+  packSize: number;
+  /** Memory accounting, for tests and benchmarks. */
+  stats: IndexPackStats;
+}
+
+/** Where the memory budget went. */
+export interface IndexPackStats {
+  /** Most bytes held by a delta base cache (the largest among threads). */
+  peakCacheBytes: number;
+  /** Deltas resolved while the pack streamed in. */
+  deltasResolvedWhileReceiving: number;
+  /** Read calls made on the stored pack. */
+  reads: number;
+}
+
+const DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024;
+/** Below this many deltas left after streaming, starting workers costs more than it saves. */
+const MIN_DELTAS_FOR_WORKERS = 2048;
+
+/**
+ * Indexes a pack as it streams in: parses and inflates every entry, resolves deltas (those whose
+ * base is still cached right away, the rest once the stream has ended, from `read`), and writes the
+ * version-2 .idx that `git index-pack` would. Throws a {@link PackError} for malformed or thin packs.
+ */
+export async function indexPack(options: IndexPackOptions): Promise<IndexPackResult> {
+  const { read, onProgress, signal } = options;
+  const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
+  const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
+  const streamShares = budgetShares(budget, 1);
+  signal?.throwIfAborted();
+
+  const table = new ObjectTable(4096);
+  const refs = new RefDeltaList();
+  let cache = new BaseCache(streamShares.cacheBytes);
+  let totalDeltas = 0;
+  let resolvedWhileReceiving = 0;
+
+  const parser = new PackParser(
+    (entry) => {
+      const i = table.add(entry.offset, entry.headerLength, entry.size, entry.crc32);
+      if (entry.id !== undefined) {
+        table.resolve(i, entry.type, entry.id);
+        if (entry.data !== undefined) cache.set(i, entry.data);
+        return;
+      }
+      totalDeltas++;
+      table.types[i] = 0;
+      if (entry.type === ObjectType.refDelta) {
+        refs.add(i, entry.baseId!);
+        return;
+      }
+      const base = table.indexOfOffset(entry.baseOffset!);
+      if (base < 0) throw new PackError('BAD_OFS_BASE', `OFS delta base offset ${entry.baseOffset} is not the start of an entry`, entry.offset);
+      table.bases[i] = base;
+      if (resolveNow(table, cache, i, base, entry, streamShares.maxObjectSize)) resolvedWhileReceiving++;
+    },
+    { maxInflatedObjectSize: streamShares.maxObjectSize, maxDeltaSize: streamShares.maxObjectSize },
+  );
+
+  const progress = (phase: IndexPackProgress['phase'], deltasResolved: number) =>
+    onProgress?.({ phase, objects: parser.entries, totalObjects: parser.objectCount ?? 0, bytes: parser.received, deltasResolved, totalDeltas });
+
+  let summary;
+  try {
+    for await (const chunk of iterateBytes(options.source)) {
+      signal?.throwIfAborted();
+      parser.push(chunk);
+      progress('receiving', resolvedWhileReceiving);
+    }
+    summary = parser.end();
+  } finally {
+    parser.close();
+  }
+  table.entriesEnd = summary.size - 20;
+
+  const columns = table.columns();
+  const forest = buildDeltaForest(columns, refs);
+  let peakCacheBytes = cache.peakBytes;
+  let reads = 0;
+  if (forest.pending > 0) {
+    const onResolved = (resolved: number) => progress('resolving', resolvedWhileReceiving + resolved);
+    if (threads > 1 && forest.pending >= MIN_DELTAS_FOR_WORKERS && forest.roots.length > 1) {
+      cache = new BaseCache(0);
+      const outcome = await resolveInWorkers({ columns, forest, read, threads, budget, onResolved, signal });
+      peakCacheBytes = Math.max(peakCacheBytes, outcome.peakCacheBytes);
+      reads = outcome.reads;
+    } else {
+      const outcome = await resolveHere(columns, forest, cache, read, streamShares, onResolved, signal);
+      peakCacheBytes = Math.max(peakCacheBytes, outcome.peakCacheBytes);
+      reads = outcome.reads;
+    }
+  }
+  checkResolved(columns, forest);
+
+  const order = sortByIds(columns.ids, columns.count);
+  const idx = encodeIdxV2(columns, order, summary.checksum, { largeOffsetThreshold: options.largeOffsetThreshold });
+  const ids = Array.from(order, (i) => idToHex(columns.ids, i * 20));
+  return {
+    idx,
+    packChecksum: idToHex(summary.checksum),
+    objectCount: summary.objectCount,
+    ids,
+    packSize: summary.size,
+    stats: { peakCacheBytes, deltasResolvedWhileReceiving: resolvedWhileReceiving, reads },
+  };
+}
+
+/** Resolves OFS delta `i` at once if its base is resolved and cached. */
+function resolveNow(table: ObjectTable, cache: BaseCache, i: number, base: number, entry: PackEntry, maxObjectSize: number): boolean {
+  const type = table.types[base]!;
+  if (type === 0) return false;
+  const content = cache.get(base);
+  if (content === undefined) return false;
+  const result = undelta(content, entry.data!, entry.offset, maxObjectSize);
+  table.resolve(i, type, hashObject(type, result));
+  cache.set(i, result);
+  return true;
+}
+
+async function resolveHere(
+  columns: ObjectColumns,
+  forest: DeltaForest,
+  cache: BaseCache,
+  read: ReadRange,
+  shares: BudgetShares,
+  onResolved: (resolved: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<{ peakCacheBytes: number; reads: number }> {
+  const reader = new EntryReader(
+    async (offset, length) => {
+      signal?.throwIfAborted();
+      return read(offset, length);
+    },
+    columns,
+    { batchBytes: shares.batchBytes },
+  );
+  const resolver = new ForestResolver(columns, forest, cache, reader, shares.maxObjectSize);
+  try {
+    await resolver.resolve(forest.roots, onResolved);
+  } finally {
+    resolver.close();
+  }
+  return { peakCacheBytes: cache.peakBytes, reads: reader.reads };
+}
+
+function checkResolved(columns: ObjectColumns, forest: DeltaForest): void {
+  if (forest.pending === 0) return;
+  let unresolved = 0;
+  let first = -1;
+  for (let i = 0; i < columns.count; i++) {
+    if (columns.types[i] !== 0) continue;
+    unresolved++;
+    if (first < 0) first = i;
+  }
+  if (unresolved > 0) {
+    throw new PackError(
+      'UNRESOLVED_DELTAS',
+      `${unresolved} unresolved deltas: their bases are not in the pack (a thin pack cannot be stored as it is)`,
+      columns.offsets[first],
+    );
+  }
+}

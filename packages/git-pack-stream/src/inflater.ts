@@ -1,0 +1,96 @@
+import zlib from 'node:zlib';
+
+/** The synchronous half of node:zlib's native binding, as `zlib.inflateSync` drives it. */
+interface ZlibBinding {
+  writeSync(
+    flush: number,
+    input: Uint8Array,
+    inputOffset: number,
+    inputLength: number,
+    output: Uint8Array,
+    outputOffset: number,
+    outputLength: number,
+  ): void;
+  reset(): void;
+  close(): void;
+  onerror: (message: string, errno: number) => void;
+}
+
+/**
+ * A reusable, synchronous, incremental zlib inflater.
+ *
+ * Packs hold tens of thousands of short zlib streams back to back. `zlib.inflateSync` builds a
+ * whole Transform stream per call, which costs more than inflating a typical object, and node:zlib
+ * has no public synchronous incremental API. So this drives the native binding of a single
+ * `zlib.Inflate` the same way `inflateSync` does internally, resetting it between streams.
+ *
+ * Every call leaves `consumed` and `produced` set. Callers detect the end of a stream by giving
+ * the inflater room to spare: with output space left, zlib stops short of the input's end only
+ * when the stream has ended.
+ */
+export class Inflater {
+  /** Input bytes taken by the last {@link Inflater.inflate} call. */
+  consumed = 0;
+  /** Output bytes written by the last {@link Inflater.inflate} call. */
+  produced = 0;
+  readonly #binding: ZlibBinding;
+  readonly #state: Uint32Array;
+  #error: string | undefined;
+
+  constructor() {
+    const engine = zlib.createInflate() as unknown as { _handle?: ZlibBinding; _writeState?: Uint32Array };
+    const binding = engine._handle;
+    const state = engine._writeState;
+    if (typeof binding?.writeSync !== 'function' || !(state instanceof Uint32Array)) {
+      throw new Error('node:zlib internals changed: Inflate has no synchronous native binding');
+    }
+    binding.onerror = (message) => {
+      this.#error = message;
+    };
+    this.#binding = binding;
+    this.#state = state;
+  }
+
+  /** Starts a new zlib stream. */
+  reset(): void {
+    this.#error = undefined;
+    this.#binding.reset();
+  }
+
+  /**
+   * Inflates `input[inputOffset, inputEnd)` into `output[outputOffset, outputEnd)`.
+   * Throws an `Error` carrying zlib's message if the stream is corrupt.
+   */
+  inflate(input: Uint8Array, inputOffset: number, inputEnd: number, output: Uint8Array, outputOffset: number, outputEnd: number): void {
+    const inputLength = inputEnd - inputOffset;
+    const outputLength = outputEnd - outputOffset;
+    this.#binding.writeSync(zlib.constants.Z_SYNC_FLUSH, input, inputOffset, inputLength, output, outputOffset, outputLength);
+    if (this.#error !== undefined) {
+      const message = this.#error;
+      this.reset();
+      throw new Error(message);
+    }
+    this.produced = outputLength - this.#state[0]!;
+    this.consumed = inputLength - this.#state[1]!;
+  }
+
+  /** Releases the native zlib state. */
+  close(): void {
+    this.#binding.close();
+  }
+}
+
+/**
+ * Inflates a zlib stream already validated while the pack streamed in (read back from storage and
+ * CRC-checked), which must yield exactly `size` bytes. Returns undefined if it does not.
+ */
+export function inflateKnown(inflater: Inflater, input: Uint8Array, size: number): Uint8Array | undefined {
+  const output = Buffer.allocUnsafe(size + 1);
+  inflater.reset();
+  try {
+    inflater.inflate(input, 0, input.length, output, 0, output.length);
+  } catch {
+    return undefined;
+  }
+  return inflater.produced === size ? output.subarray(0, size) : undefined;
+}

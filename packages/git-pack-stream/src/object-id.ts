@@ -1,0 +1,33 @@
+import { createHash, type Hash } from 'node:crypto';
+import { objectTypeName } from './object-type.js';
+
+/** Starts the SHA-1 of a git object: `"<type> <size>\0"`, to be followed by the content. */
+export function startObjectHash(type: number, size: number): Hash {
+  return createHash('sha1').update(`${objectTypeName(type)} ${size}\0`, 'latin1');
+}
+
+/** The 20-byte id of a git object of entry type `type` (1-4) with the given content. */
+export function hashObject(type: number, content: Uint8Array): Buffer {
+  return startObjectHash(type, content.length).update(content).digest();
+}
+
+/** 40-char lowercase hex of 20 id bytes starting at `offset`. */
+export function idToHex(bytes: Uint8Array, offset = 0): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + offset, 20).toString('hex');
+}
+
+/** Parses a 40-char hex id; accepts 20 raw bytes as they are. */
+export function idFromHex(id: string | Uint8Array): Uint8Array {
+  if (typeof id !== 'string') return id;
+  if (!/^[0-9a-f]{40}$/i.test(id)) throw new TypeError(`not a 40-character hex object id: ${id}`);
+  return Buffer.from(id, 'hex');
+}
+
+/** Compares 20-byte ids `a[aOffset..]` and `b[bOffset..]` like `memcmp`. */
+export function compareIds(a: Uint8Array, aOffset: number, b: Uint8Array, bOffset: number): number {
+  for (let i = 0; i < 20; i++) {
+    const d = a[aOffset + i]! - b[bOffset + i]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
