@@ -1,1 +1,9 @@
-export {};
+export { MAX_PACKET_SIZE, MAX_PAYLOAD_SIZE, FLUSH_PKT, DELIM_PKT, RESPONSE_END_PKT } from './constants.js';
+export { PktLineError, RemoteError, SideBandError, type PktLineErrorCode } from './errors.js';
+export { type Packet, decodeLine, decodeMessage, isErrLine } from './packet.js';
+export { encodePacket } from './encode.js';
+export { PacketParser } from './packet-parser.js';
+export { type ByteSource } from './byte-source.js';
+export { PktLineReader } from './reader.js';
+export { demuxSideBand, demuxSideBandPackets, type SideBandOptions } from './side-band.js';
+export { encodeCommandRequest, type CommandRequest } from './command-request.js';
