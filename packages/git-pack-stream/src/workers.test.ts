@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashObject } from './object-id.js';
+import { chunked, gitIndexPack, makeRepo, packObjects, readFrom, tempDir } from './test-support/git-fixtures.js';
+import { makeDelta, writePack, type TestEntry } from './test-support/pack-writer.js';
+
+// Worker threads run compiled JavaScript, so these tests use dist (built by the global setup).
+const dist = new URL('../dist/index.js', import.meta.url).href;
+const { indexPack, PackError } = (await import(dist)) as typeof import('./index.js');
+
+const dir = tempDir();
+const repo = join(dir.path, 'repo');
+beforeAll(() => makeRepo(repo, { files: 40, commits: 120, fileSize: 3000, seed: 9 }));
+afterAll(() => dir.dispose());
+
+describe('indexPack with resolver workers', () => {
+  it('resolves in worker threads to the same idx as git', async () => {
+    const pack = packObjects(repo, ['--delta-base-offset', '--depth=250', '--window=250']);
+    const budget = 256 * 1024;
+    const result = await indexPack({ source: chunked(pack, () => 65536), read: readFrom(pack), threads: 2, memoryBudget: budget });
+    expect(result.objectCount - result.stats.deltasResolvedWhileReceiving).toBeGreaterThan(2048);
+    expect(Buffer.from(result.idx)).toEqual(gitIndexPack(pack));
+    expect(result.stats.peakCacheBytes).toBeLessThanOrEqual(budget / 2);
+  });
+
+  it('resolves REF deltas in workers', async () => {
+    const pack = packObjects(repo, ['--no-reuse-delta', '--depth=50']);
+    const result = await indexPack({ source: [pack], read: readFrom(pack), threads: 2 });
+    expect(Buffer.from(result.idx)).toEqual(gitIndexPack(pack));
+  });
+
+  it('reports a bad delta found in a worker as a PackError', async () => {
+    const entries: TestEntry[] = [];
+    const bases = [0, 1, 2, 3].map((b) => Buffer.from(`base number ${b}\n`.repeat(20)));
+    for (const base of bases) entries.push({ type: 3, data: base });
+    for (let d = 0; d < 3000; d++) {
+      const base = bases[d % 4]!;
+      const ops: Parameters<typeof makeDelta>[2] = d === 2999 ? [['raw', [0]]] : [['copy', 0, 16], ['insert', Buffer.from(`delta ${d}\n`)]];
+      entries.push({ type: 7, data: makeDelta(base.length, 16 + `delta ${d}\n`.length, ops), baseId: hashObject(3, base) });
+    }
+    const pack = writePack(entries);
+    const failure = indexPack({ source: [pack], read: readFrom(pack), threads: 2 });
+    await expect(failure).rejects.toBeInstanceOf(PackError);
+    await expect(failure).rejects.toMatchObject({ code: 'BAD_DELTA' });
+  });
+});
