@@ -1,5 +1,5 @@
 import { s3TestServers, type S3TestServer } from '@gitmirror/test-servers';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessDeniedError, NotFoundError, ThrottledError } from '../errors.js';
 import { openStorage } from '../open-storage.js';
@@ -112,6 +112,21 @@ for (const slot of s3TestServers()) {
       expect(await sha256Of((await storage.get('to.pack')).body)).toBe(body.digest());
       expect((await storage.head('to.pack')).contentType).toBe('text/plain');
       expect(await multipartUploadsIn(admin, testBucket, 'big-copy/')).toEqual([]);
+    });
+
+    it('uploads parts with CRC32 checksums when the client sends them (the SDK default, WHEN_SUPPORTED)', async () => {
+      const client = new S3Client({
+        endpoint: server.endpoint,
+        region: server.region,
+        credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+        forcePathStyle: true,
+      });
+      const storage = createS3Storage(`s3://${testBucket}/checksums`, { getS3Client: () => client });
+      const body = generatedBody(11 * MiB, { seed: 5 });
+      await storage.put('objects/pack/pack-crc.pack', body);
+      expect(await sha256Of((await storage.get('objects/pack/pack-crc.pack')).body)).toBe(body.digest());
+      await storage.put('HEAD', text('ref: refs/heads/main\n'));
+      expect((await storage.head('HEAD')).size).toBe(21);
     });
 
     it('retries 503 SlowDown, 500 and connection resets, then succeeds', async () => {

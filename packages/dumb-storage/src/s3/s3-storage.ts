@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -13,7 +13,6 @@ import {
   type S3Client,
   type StorageClass,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { bodyChunks } from '../body.js';
 import { contentTypeForKey } from '../content-type.js';
 import { InvalidRangeError, PreconditionFailedError, StorageError } from '../errors.js';
@@ -24,6 +23,7 @@ import { forEachConcurrently } from './concurrency.js';
 import { createDefaultS3Client, type S3ClientOptions } from './s3-client.js';
 import { s3Error } from './s3-errors.js';
 import { copySource, parseS3Url, type S3Location } from './s3-location.js';
+import { streamingUpload } from './streaming-upload.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -32,9 +32,12 @@ const deleteBatchSize = 1000;
 
 /** Tuning of the S3 sink; all optional. */
 export interface S3StorageOptions extends S3ClientOptions {
-  /** Bytes per multipart upload part (default 8 MiB, minimum 5 MiB). Memory used by a put ≈ (queueSize + 1) × partSize. */
+  /**
+   * Bytes per multipart upload part (default 5 MiB, the minimum). A put holds (queueSize + 1) × partSize bytes; an
+   * object may have 10,000 parts, so raise it for objects over 48 GiB.
+   */
   partSize?: number;
-  /** Parts uploaded (and copied) in parallel (default 4). */
+  /** Parts uploaded (and copied) in parallel (default 3). */
   queueSize?: number;
   /** Storage class of written objects (default: the bucket's, usually STANDARD). */
   storageClass?: StorageClass;
@@ -53,9 +56,9 @@ export interface CreateS3StorageOptions extends S3StorageOptions {
 /**
  * A {@link Storage} in an S3 bucket (AWS or any S3-compatible server), under a key prefix.
  *
- * Puts stream through lib-storage's `Upload`: bodies up to one part are a single PutObject, larger ones a multipart
- * upload of `partSize` parts, `queueSize` at a time, aborted on any failure so no parts stay behind. Conditional
- * writes use `If-None-Match` / `If-Match` on PutObject and CompleteMultipartUpload, enforced by the server.
+ * Puts stream: bodies up to one part are a single PutObject, larger ones a multipart upload of `partSize` parts,
+ * `queueSize` at a time, through `queueSize + 1` reused part buffers, aborted on any failure so no parts stay behind.
+ * Conditional writes use `If-None-Match` / `If-Match` on PutObject and CompleteMultipartUpload, enforced by the server.
  * Copies are server-side (CopyObject, or UploadPartCopy above `multipartCopyThreshold`); move is copy then delete.
  */
 export class S3Storage implements Storage {
@@ -75,8 +78,8 @@ export class S3Storage implements Storage {
     this.#prefix = location.prefix;
     this.url = `s3://${location.bucket}/${location.prefix}`;
     this.client = options.getS3Client ? options.getS3Client() : createDefaultS3Client(options);
-    this.#partSize = Math.max(options.partSize ?? 8 * MiB, 5 * MiB);
-    this.#queueSize = Math.max(1, options.queueSize ?? 4);
+    this.#partSize = Math.max(options.partSize ?? 5 * MiB, 5 * MiB);
+    this.#queueSize = Math.max(1, options.queueSize ?? 3);
     this.#storageClass = options.storageClass;
     this.#multipartCopyThreshold = options.multipartCopyThreshold ?? 5 * GiB;
     this.#copyPartSize = Math.min(Math.max(options.copyPartSize ?? 512 * MiB, 5 * MiB), 5 * GiB);
@@ -91,48 +94,41 @@ export class S3Storage implements Storage {
     const { signal } = options;
     signal?.throwIfAborted();
     let bodyError: { error: unknown } | undefined;
-    const guarded = async function* () {
+    const chunks = async function* () {
       try {
         for await (const chunk of bodyChunks(body)) {
           signal?.throwIfAborted();
           yield chunk;
         }
-        signal?.throwIfAborted();
       } catch (error) {
         bodyError = { error };
         throw error;
       }
     };
-    const stream = body instanceof Uint8Array ? undefined : Readable.from(guarded(), { highWaterMark: 1 });
-    const payload = stream ?? (body as Uint8Array);
-    const upload = new Upload({
-      client: this.client,
-      partSize: this.#partSize,
-      queueSize: this.#queueSize,
-      leavePartsOnError: false,
-      params: {
-        Bucket: this.#bucket,
-        Key: objectKey,
-        Body: payload,
-        ContentType: options.contentType ?? contentTypeForKey(key),
-        StorageClass: this.#storageClass,
-        IfNoneMatch: options.ifNoneMatch,
-        IfMatch: options.ifMatch,
-      },
-    });
     try {
-      const result = await upload.done();
-      if (!result.ETag) throw new StorageError('StorageFailure', `put ${key} in ${this.url}: the server returned no ETag`, { key });
-      return { etag: result.ETag };
+      const etag = await streamingUpload(
+        {
+          client: this.client,
+          bucket: this.#bucket,
+          key: objectKey,
+          contentType: options.contentType ?? contentTypeForKey(key),
+          storageClass: this.#storageClass,
+          ifNoneMatch: options.ifNoneMatch,
+          ifMatch: options.ifMatch,
+        },
+        chunks(),
+        { partSize: this.#partSize, queueSize: this.#queueSize, signal },
+      );
+      if (!etag) throw new StorageError('StorageFailure', `put ${key} in ${this.url}: the server returned no ETag`, { key });
+      return { etag };
     } catch (error) {
       if (bodyError) throw bodyError.error;
+      if (signal?.aborted) throw signal.reason;
       const mapped = s3Error(error, 'put', key, this.url);
       if (mapped.code === 'NotFound' && options.ifMatch !== undefined) {
         throw new PreconditionFailedError(`${key} is not at version ${options.ifMatch} in ${this.url}`, { key, cause: error });
       }
       throw mapped;
-    } finally {
-      stream?.destroy();
     }
   }
 

@@ -1,0 +1,165 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type S3Client,
+  type StorageClass,
+} from '@aws-sdk/client-s3';
+import { StorageError } from '../errors.js';
+import { PartBuffers } from './part-buffers.js';
+
+const maxParts = 10_000;
+
+/** Where and how {@link streamingUpload} writes. */
+export interface StreamingUploadTarget {
+  client: S3Client;
+  bucket: string;
+  key: string;
+  contentType: string;
+  storageClass?: StorageClass;
+  ifNoneMatch?: string;
+  ifMatch?: string;
+}
+
+/** Part size, parallelism and cancellation of {@link streamingUpload}. */
+export interface StreamingUploadOptions {
+  /** Bytes per part (S3: at least 5 MiB except the last part). */
+  partSize: number;
+  /** Parts uploading at once; one more part buffer is being filled meanwhile. */
+  queueSize: number;
+  /** Cancels requests in flight; the multipart upload is aborted before the error is thrown. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Uploads a stream of chunks as one object and returns its ETag. A body that fits in one part is a single PutObject;
+ * a larger one a multipart upload whose parts are copied into `queueSize + 1` reused buffers, so memory stays at
+ * `(queueSize + 1) × partSize` whatever the object's size. Conditions (`If-None-Match`, `If-Match`) go on the PutObject
+ * or the CompleteMultipartUpload. On any failure (a part, the body, the signal, a precondition) the requests in
+ * flight are awaited and the multipart upload is aborted before the error is rethrown, so no parts stay behind.
+ */
+export async function streamingUpload(
+  target: StreamingUploadTarget,
+  chunks: AsyncIterable<Uint8Array>,
+  options: StreamingUploadOptions,
+): Promise<string | undefined> {
+  const { client, bucket, key } = target;
+  const { partSize, signal } = options;
+  const sendOptions = { abortSignal: signal };
+  const withChecksums = (await client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED';
+  const checksumAlgorithm = withChecksums ? ('CRC32' as const) : undefined;
+  const buffers = new PartBuffers(partSize, options.queueSize + 1);
+  const parts: CompletedPart[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  let uploadId: string | undefined;
+
+  const sendPart = async (buffer: Uint8Array, length: number) => {
+    if (parts.length === maxParts) {
+      throw new StorageError('StorageFailure', `${key} needs more than ${maxParts} parts of ${partSize} bytes; raise partSize`, {
+        key,
+      });
+    }
+    uploadId ??= (
+      await client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          ContentType: target.contentType,
+          StorageClass: target.storageClass,
+          ChecksumAlgorithm: checksumAlgorithm,
+        }),
+        sendOptions,
+      )
+    ).UploadId;
+    const partNumber = parts.length + 1;
+    parts.push({ PartNumber: partNumber });
+    const upload = client
+      .send(
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          Body: buffer.subarray(0, length),
+          ChecksumAlgorithm: checksumAlgorithm,
+        }),
+        sendOptions,
+      )
+      .then((result) => {
+        parts[partNumber - 1] = { PartNumber: partNumber, ETag: result.ETag, ChecksumCRC32: result.ChecksumCRC32 };
+      })
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => {
+        inFlight.delete(upload);
+        buffers.give(buffer);
+      });
+    inFlight.add(upload);
+  };
+
+  const settle = async () => {
+    while (inFlight.size > 0) await Promise.all(inFlight);
+  };
+
+  let buffer = await buffers.take();
+  let filled = 0;
+  try {
+    for await (const chunk of chunks) {
+      for (let offset = 0; offset < chunk.byteLength; ) {
+        if (failure) throw failure.error;
+        if (filled === partSize) {
+          await sendPart(buffer, filled);
+          buffer = await buffers.take();
+          filled = 0;
+        }
+        const take = Math.min(partSize - filled, chunk.byteLength - offset);
+        buffer.set(chunk.subarray(offset, offset + take), filled);
+        filled += take;
+        offset += take;
+      }
+    }
+    if (uploadId === undefined) {
+      const result = await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: buffer.subarray(0, filled),
+          ContentType: target.contentType,
+          StorageClass: target.storageClass,
+          IfNoneMatch: target.ifNoneMatch,
+          IfMatch: target.ifMatch,
+        }),
+        sendOptions,
+      );
+      return result.ETag;
+    }
+    await sendPart(buffer, filled);
+    await settle();
+    if (failure) throw failure.error;
+    const result = await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts },
+        IfNoneMatch: target.ifNoneMatch,
+        IfMatch: target.ifMatch,
+      }),
+      sendOptions,
+    );
+    return result.ETag;
+  } catch (error) {
+    await settle();
+    if (uploadId !== undefined) {
+      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch((abortError: unknown) => {
+        if (error instanceof Error && error.cause === undefined) error.cause = abortError;
+      });
+    }
+    throw error;
+  }
+}
