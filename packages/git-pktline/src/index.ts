@@ -7,3 +7,11 @@ export { type ByteSource } from './byte-source.js';
 export { PktLineReader } from './reader.js';
 export { demuxSideBand, demuxSideBandPackets, type SideBandOptions } from './side-band.js';
 export { encodeCommandRequest, type CommandRequest } from './command-request.js';
+export { ZERO_OID, isObjectId } from './object-id.js';
+export {
+  parseRefAdvertisement,
+  type AdvertisedRef,
+  type RefAdvertisement,
+  type ParseRefAdvertisementOptions,
+} from './ref-advertisement.js';
+export { parseLsRefs } from './ls-refs.js';

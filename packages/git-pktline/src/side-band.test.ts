@@ -1,11 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeCommandRequest } from './command-request.js';
 import { DELIM_PKT, FLUSH_PKT, RESPONSE_END_PKT } from './constants.js';
 import { encodePacket } from './encode.js';
 import { PktLineError, RemoteError, SideBandError } from './errors.js';
 import type { Packet } from './packet.js';
 import { PktLineReader } from './reader.js';
 import { demuxSideBand, demuxSideBandPackets } from './side-band.js';
-import { chunksOf, collect, concat, utf8 } from './test-support/bytes.js';
+import { chunksOf, collect, concat, splitAt, utf8 } from './test-support/bytes.js';
+import { createSampleRepo, createSandbox, type Sandbox } from './test-support/git.js';
 
 const band = (number: number, payload: string | Uint8Array) =>
   encodePacket(concat([Uint8Array.of(number), typeof payload === 'string' ? utf8(payload) : payload]));
@@ -20,6 +24,109 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
     (error: unknown) => error,
   );
 }
+
+describe('demuxSideBand on real git upload-pack responses', () => {
+  let sandbox: Sandbox;
+  let repo: string;
+  let wants: string[];
+  let objectCount: number;
+
+  beforeAll(async () => {
+    sandbox = await createSandbox();
+    repo = await createSampleRepo(sandbox);
+    wants = (await sandbox.gitText(['-C', repo, 'rev-parse', 'trunk', 'feature/x'])).trim().split('\n');
+    objectCount = Number(await sandbox.gitText(['-C', repo, 'rev-list', '--objects', '--count', ...wants]));
+  });
+
+  afterAll(() => sandbox.remove());
+
+  const uploadPack = (input: Uint8Array, protocol?: string, config: string[] = []) =>
+    sandbox.git([...config, 'upload-pack', '--stateless-rpc', repo], {
+      env: protocol ? { GIT_PROTOCOL: protocol } : {},
+      input,
+      allowFailure: true,
+    });
+
+  /** Indexes a pack with git itself and returns how many objects it holds (index-pack checks the trailer). */
+  async function indexedObjectCount(pack: Uint8Array): Promise<number> {
+    const path = join(sandbox.root, `received-${Date.now()}-${Math.random()}.pack`);
+    await writeFile(path, pack);
+    await sandbox.git(['index-pack', path]);
+    const index = await sandbox.run('sh', ['-c', `git show-index < "${path.replace(/\.pack$/, '.idx')}"`]);
+    return index.toString().trim().split('\n').length;
+  }
+
+  it('extracts the pack of a v2 fetch, with progress, and leaves the reader at the end', async () => {
+    const args = [...wants.map((oid) => `want ${oid}`), 'ofs-delta', 'done'];
+    const response = await uploadPack(encodeCommandRequest({ command: 'fetch', args }), 'version=2');
+    const reader = new PktLineReader(chunksOf([response]));
+    expect(await reader.read()).toEqual({ kind: 'data', data: utf8('packfile\n') });
+    const progress: string[] = [];
+    const pack = concat(await collect(demuxSideBand(reader, { onProgress: (line) => progress.push(line) })));
+    expect(await reader.read()).toBeNull();
+    expect(text([pack.subarray(0, 4)])).toBe('PACK');
+    expect(await indexedObjectCount(pack)).toBe(objectCount);
+    expect(progress).toContain(`Counting objects: 100% (${objectCount}/${objectCount}), done.`);
+    expect(progress.some((line) => line.startsWith(`Total ${objectCount} `))).toBe(true);
+  });
+
+  it('extracts the same pack whatever the chunking', async () => {
+    const args = [...wants.map((oid) => `want ${oid}`), 'no-progress', 'done'];
+    const response = await uploadPack(encodeCommandRequest({ command: 'fetch', args }), 'version=2');
+    const demux = async (chunks: Uint8Array[]) => {
+      const reader = new PktLineReader(chunksOf(chunks));
+      await reader.read();
+      return concat(await collect(demuxSideBand(reader)));
+    };
+    const whole = await demux([response]);
+    expect(await indexedObjectCount(whole)).toBe(objectCount);
+    for (let position = 1; position < response.length; position += 7) {
+      expect(Buffer.compare(await demux(splitAt(response, [position])), whole), `split at ${position}`).toBe(0);
+    }
+    const bytewise = splitAt(response, Array.from({ length: response.length - 1 }, (_, i) => i + 1));
+    expect(Buffer.compare(await demux(bytewise), whole)).toBe(0);
+  });
+
+  it('extracts the pack after NAK in a v0 side-band-64k exchange', async () => {
+    const request = concat([
+      encodePacket(`want ${wants[0]} side-band-64k ofs-delta\n`),
+      encodePacket(`want ${wants[1]}\n`),
+      FLUSH_PKT,
+      encodePacket('done\n'),
+    ]);
+    const reader = new PktLineReader(chunksOf([await uploadPack(request)]));
+    expect(await reader.read()).toEqual({ kind: 'data', data: utf8('NAK\n') });
+    const pack = concat(await collect(demuxSideBand(reader, { onProgress: () => {} })));
+    expect(await indexedObjectCount(pack)).toBe(objectCount);
+    expect(await reader.read()).toBeNull();
+  });
+
+  it('demultiplexes a whole sideband-all v2 response, section header included', async () => {
+    const args = [...wants.map((oid) => `want ${oid}`), 'sideband-all', 'done'];
+    const response = await uploadPack(encodeCommandRequest({ command: 'fetch', args }), 'version=2', [
+      '-c',
+      'uploadpack.allowSidebandAll=true',
+    ]);
+    expect(response[4]).toBe(1);
+    const progress: string[] = [];
+    const packets = await collect(
+      demuxSideBandPackets(new PktLineReader(chunksOf([response])), { onProgress: (line) => progress.push(line) }),
+    );
+    expect(packets[0]).toEqual({ kind: 'data', data: utf8('packfile\n') });
+    expect(packets.at(-1)).toEqual({ kind: 'flush' });
+    const pack = concat(packets.slice(1, -1).map((packet) => (packet.kind === 'data' ? packet.data : new Uint8Array())));
+    expect(await indexedObjectCount(pack)).toBe(objectCount);
+    expect(progress.length).toBeGreaterThan(0);
+  });
+
+  it('surfaces git’s ERR packet for a want it does not have', async () => {
+    const args = [`want ${'1'.repeat(40)}`, 'done'];
+    const response = await uploadPack(encodeCommandRequest({ command: 'fetch', args }), 'version=2');
+    const error = await rejection(collect(demuxSideBand(new PktLineReader(chunksOf([response])))));
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error).toMatchObject({ remoteMessage: `upload-pack: not our ref ${'1'.repeat(40)}` });
+  });
+});
 
 describe('demuxSideBand', () => {
   it('yields band 1 as views, reports progress lines and stops at the flush', async () => {

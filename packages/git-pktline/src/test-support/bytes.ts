@@ -18,9 +18,9 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** An async iterable yielding the given chunks, each in its own fresh ArrayBuffer. */
+/** An async iterable yielding the given chunks as plain Uint8Arrays, each copied into its own ArrayBuffer. */
 export async function* chunksOf(chunks: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
-  for (const chunk of chunks) yield chunk.slice();
+  for (const chunk of chunks) yield new Uint8Array(chunk);
 }
 
 /** Splits bytes at the given positions (sorted, exclusive of 0 and length). */

@@ -9,6 +9,8 @@ export interface RunOptions {
   cwd?: string;
   env?: Record<string, string>;
   input?: Uint8Array;
+  /** Resolve with stdout even if the command exits non-zero (e.g. after it sent an ERR packet). */
+  allowFailure?: boolean;
 }
 
 /** A scratch directory holding test repositories. */
@@ -40,7 +42,7 @@ export async function createSandbox(): Promise<Sandbox> {
     GIT_COMMITTER_DATE: '1700000000 +0000',
   });
   const run = (command: string, args: readonly string[], options: RunOptions = {}) =>
-    runProcess(command, args, { cwd: options.cwd ?? root, env: { ...env, ...options.env }, input: options.input });
+    runProcess(command, args, { ...options, cwd: options.cwd ?? root, env: { ...env, ...options.env } });
   const git = (args: readonly string[], options?: RunOptions) => run('git', args, options);
   return {
     root,
@@ -52,7 +54,7 @@ export async function createSandbox(): Promise<Sandbox> {
   };
 }
 
-function runProcess(command: string, args: readonly string[], options: Required<Omit<RunOptions, 'input'>> & RunOptions): Promise<Buffer> {
+function runProcess(command: string, args: readonly string[], options: RunOptions & { cwd: string; env: Record<string, string> }): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
@@ -61,7 +63,7 @@ function runProcess(command: string, args: readonly string[], options: Required<
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(stdout));
+      if (code === 0 || options.allowFailure) resolve(Buffer.concat(stdout));
       else reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${Buffer.concat(stderr).toString()}`));
     });
     child.stdin.end(options.input);
@@ -94,4 +96,60 @@ export async function createSampleRepo(sandbox: Sandbox, name = 'repo.git'): Pro
   const bare = join(sandbox.root, name);
   await git(['clone', '-q', '--mirror', work, bare]);
   return bare;
+}
+
+/**
+ * The refs git itself reports for a repository, in advertisement order (HEAD first, then by name),
+ * built from `for-each-ref`, `rev-parse` and `symbolic-ref` rather than from any pkt-line output.
+ */
+export async function listRefs(sandbox: Sandbox, repo: string): Promise<ExpectedRef[]> {
+  const lines = (await sandbox.gitText(['-C', repo, 'for-each-ref', '--format=%(objectname) %(objecttype) %(refname)']))
+    .split('\n')
+    .filter((line) => line !== '');
+  const refs: ExpectedRef[] = lines.map((line) => {
+    const [oid, type, name] = line.split(' ');
+    return type === 'tag' ? { name, oid, peeled: '' } : { name, oid };
+  });
+  const tags = refs.filter((ref) => ref.peeled !== undefined);
+  if (tags.length > 0) {
+    const peeled = (await sandbox.gitText(['-C', repo, 'rev-parse', ...tags.map((ref) => `${ref.name}^{}`)])).split('\n');
+    tags.forEach((ref, index) => (ref.peeled = peeled[index]));
+  }
+  const head = (await sandbox.gitText(['-C', repo, 'rev-parse', '--verify', '-q', 'HEAD']).catch(() => '')).trim();
+  const target = (await sandbox.gitText(['-C', repo, 'symbolic-ref', '-q', 'HEAD']).catch(() => '')).trim();
+  if (head !== '') refs.unshift(target !== '' ? { name: 'HEAD', oid: head, symrefTarget: target } : { name: 'HEAD', oid: head });
+  return refs;
+}
+
+/** A ref as git reports it, shaped like the parser's `AdvertisedRef`. */
+export interface ExpectedRef {
+  name: string;
+  oid: string;
+  peeled?: string;
+  symrefTarget?: string;
+}
+
+/**
+ * Runs `git http-backend` as a CGI program for `GET /<repo>/info/refs?service=<service>` and
+ * returns the response body (after the CGI headers) and the headers.
+ */
+export async function httpBackendInfoRefs(
+  sandbox: Sandbox,
+  repoName: string,
+  service: string,
+  env: Record<string, string> = {},
+): Promise<{ headers: string; body: Uint8Array }> {
+  const output = await sandbox.git(['http-backend'], {
+    env: {
+      REQUEST_METHOD: 'GET',
+      PATH_INFO: `/${repoName}/info/refs`,
+      QUERY_STRING: `service=${service}`,
+      GIT_PROJECT_ROOT: sandbox.root,
+      GIT_HTTP_EXPORT_ALL: '1',
+      ...env,
+    },
+  });
+  const end = output.indexOf('\r\n\r\n');
+  if (end < 0) throw new Error('http-backend output has no CGI header terminator');
+  return { headers: output.subarray(0, end).toString('latin1'), body: output.subarray(end + 4) };
 }
