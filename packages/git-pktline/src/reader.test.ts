@@ -200,7 +200,9 @@ describe('PktLineReader', () => {
       yield utf8('00');
       throw new Error('connection reset');
     })();
-    await expect(new PktLineReader(failing).read()).rejects.toThrow('connection reset');
+    const reader = new PktLineReader(failing);
+    await expect(reader.read()).rejects.toThrow('connection reset');
+    await expect(reader.read()).rejects.toThrow('connection reset');
     const strings = (async function* () {
       yield '0000';
     })() as unknown as AsyncIterable<Uint8Array>;

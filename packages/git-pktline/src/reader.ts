@@ -15,6 +15,7 @@ export class PktLineReader implements AsyncIterable<Packet> {
   readonly #parser = new PacketParser();
   readonly #source: AsyncIterator<Uint8Array, undefined>;
   #sourceDone = false;
+  #sourceFailure: { error: unknown } | undefined;
   #detached = false;
 
   /** @param source the bytes to parse; see {@link ByteSource}. */
@@ -96,8 +97,16 @@ export class PktLineReader implements AsyncIterable<Packet> {
   }
 
   async #pull(): Promise<boolean> {
+    if (this.#sourceFailure) throw this.#sourceFailure.error;
     if (this.#sourceDone) return false;
-    const { done, value } = await this.#source.next();
+    let result: IteratorResult<Uint8Array, undefined>;
+    try {
+      result = await this.#source.next();
+    } catch (error) {
+      this.#sourceFailure = { error };
+      throw error;
+    }
+    const { done, value } = result;
     if (done) {
       this.#sourceDone = true;
       return false;
