@@ -45,6 +45,11 @@ export interface S3StorageOptions extends S3ClientOptions {
   multipartCopyThreshold?: number;
   /** Bytes per part of a multipart copy (default 512 MiB, minimum 5 MiB, maximum 5 GiB). */
   copyPartSize?: number;
+  /**
+   * Send `If-Match` etags without their quotes. Ceph radosgw 16 (pacific) compares the header with the bare MD5 and
+   * fails every quoted etag, which AWS and moto expect (default false).
+   */
+  unquotedIfMatch?: boolean;
 }
 
 /** Options of {@link createS3Storage}. */
@@ -58,7 +63,9 @@ export interface CreateS3StorageOptions extends S3StorageOptions {
  *
  * Puts stream: bodies up to one part are a single PutObject, larger ones a multipart upload of `partSize` parts,
  * `queueSize` at a time, through `queueSize + 1` reused part buffers, aborted on any failure so no parts stay behind.
- * Conditional writes use `If-None-Match` / `If-Match` on PutObject and CompleteMultipartUpload, enforced by the server.
+ * Conditional writes use `If-None-Match` / `If-Match` on PutObject and CompleteMultipartUpload, enforced by the server;
+ * multipart ones are also checked with a HEAD just before completing, for servers that ignore the headers there
+ * (Ceph radosgw 16), where two multipart writers racing within that window can both succeed.
  * Copies are server-side (CopyObject, or UploadPartCopy above `multipartCopyThreshold`); move is copy then delete.
  */
 export class S3Storage implements Storage {
@@ -72,6 +79,7 @@ export class S3Storage implements Storage {
   readonly #storageClass: StorageClass | undefined;
   readonly #multipartCopyThreshold: number;
   readonly #copyPartSize: number;
+  readonly #unquotedIfMatch: boolean;
 
   constructor(location: S3Location, options: CreateS3StorageOptions = {}) {
     this.#bucket = location.bucket;
@@ -82,6 +90,7 @@ export class S3Storage implements Storage {
     this.#queueSize = Math.max(1, options.queueSize ?? 3);
     this.#storageClass = options.storageClass;
     this.#multipartCopyThreshold = options.multipartCopyThreshold ?? 5 * GiB;
+    this.#unquotedIfMatch = options.unquotedIfMatch ?? false;
     this.#copyPartSize = Math.min(Math.max(options.copyPartSize ?? 512 * MiB, 5 * MiB), 5 * GiB);
   }
 
@@ -114,13 +123,13 @@ export class S3Storage implements Storage {
           contentType: options.contentType ?? contentTypeForKey(key),
           storageClass: this.#storageClass,
           ifNoneMatch: options.ifNoneMatch,
-          ifMatch: options.ifMatch,
+          ifMatch: this.#unquotedIfMatch ? options.ifMatch?.replaceAll('"', '') : options.ifMatch,
+          beforeComplete: options.ifNoneMatch || options.ifMatch !== undefined ? () => this.#checkPrecondition(key, options) : undefined,
         },
         chunks(),
         { partSize: this.#partSize, queueSize: this.#queueSize, signal },
       );
-      if (!etag) throw new StorageError('StorageFailure', `put ${key} in ${this.url}: the server returned no ETag`, { key });
-      return { etag };
+      return { etag: etag || (await this.head(key)).etag };
     } catch (error) {
       if (bodyError) throw bodyError.error;
       if (signal?.aborted) throw signal.reason;
@@ -129,6 +138,21 @@ export class S3Storage implements Storage {
         throw new PreconditionFailedError(`${key} is not at version ${options.ifMatch} in ${this.url}`, { key, cause: error });
       }
       throw mapped;
+    }
+  }
+
+  /**
+   * Checks a put's condition against the current object, for the servers that ignore it on CompleteMultipartUpload.
+   * The header still goes with the request, so servers that honour it (AWS, moto) close the remaining race.
+   */
+  async #checkPrecondition(key: string, options: PutOptions): Promise<void> {
+    const current = await this.head(key).catch((error: unknown) => {
+      if (error instanceof StorageError && error.code === 'NotFound') return undefined;
+      throw error;
+    });
+    if (options.ifNoneMatch === '*' && current) throw new PreconditionFailedError(`${key} already exists in ${this.url}`, { key });
+    if (options.ifMatch !== undefined && current?.etag.replaceAll('"', '') !== options.ifMatch.replaceAll('"', '')) {
+      throw new PreconditionFailedError(`${key} is not at version ${options.ifMatch} in ${this.url}`, { key });
     }
   }
 

@@ -22,6 +22,11 @@ export interface StreamingUploadTarget {
   storageClass?: StorageClass;
   ifNoneMatch?: string;
   ifMatch?: string;
+  /**
+   * Runs after the last part and before CompleteMultipartUpload; throwing aborts the upload. For servers that ignore
+   * `If-None-Match` / `If-Match` on CompleteMultipartUpload (Ceph radosgw 16).
+   */
+  beforeComplete?: () => Promise<void>;
 }
 
 /** Part size, parallelism and cancellation of {@link streamingUpload}. */
@@ -35,7 +40,7 @@ export interface StreamingUploadOptions {
 }
 
 /**
- * Uploads a stream of chunks as one object and returns its ETag. A body that fits in one part is a single PutObject;
+ * Uploads a stream of chunks as one object and returns its ETag (empty when the server sends none). A body that fits in one part is a single PutObject;
  * a larger one a multipart upload whose parts are copied into `queueSize + 1` reused buffers, so memory stays at
  * `(queueSize + 1) × partSize` whatever the object's size. Conditions (`If-None-Match`, `If-Match`) go on the PutObject
  * or the CompleteMultipartUpload. On any failure (a part, the body, the signal, a precondition) the requests in
@@ -141,6 +146,7 @@ export async function streamingUpload(
     await sendPart(buffer, filled);
     await settle();
     if (failure) throw failure.error;
+    await target.beforeComplete?.();
     const result = await client.send(
       new CompleteMultipartUploadCommand({
         Bucket: bucket,
