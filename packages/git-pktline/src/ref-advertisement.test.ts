@@ -55,6 +55,8 @@ describe('parseRefAdvertisement on real git output', () => {
     expect(advertisement.version).toBe(0);
     expect(advertisement.refs).toEqual(expectedRefs);
     expect(advertisement.refs.filter((ref) => ref.peeled).length).toBe(3);
+    expect(advertisement.refs.map((ref) => ref.name)).toContain('refs/heads/topic/ünïcødé');
+    expect(advertisement.refs.map((ref) => ref.name)).toContain('refs/notes/commits');
     expect(advertisement.symrefs).toEqual(new Map([['HEAD', 'refs/heads/trunk']]));
     expect(advertisement.capabilities.get('agent')).toBe(gitAgent);
     expect(advertisement.capabilities.get('object-format')).toBe('sha1');

@@ -71,8 +71,9 @@ function runProcess(command: string, args: readonly string[], options: RunOption
 }
 
 /**
- * Builds a bare repository `<root>/<name>` with several branches, a non-default HEAD (`trunk`),
- * lightweight, annotated and nested annotated tags, and an annotated tag of a tree.
+ * Builds a bare repository `<root>/<name>` with several branches (one with a non-ASCII name),
+ * a non-default HEAD (`trunk`), a notes ref, lightweight, annotated and nested annotated tags,
+ * and an annotated tag of a tree.
  */
 export async function createSampleRepo(sandbox: Sandbox, name = 'repo.git'): Promise<string> {
   const work = join(sandbox.root, `${name}-work`);
@@ -89,6 +90,8 @@ export async function createSampleRepo(sandbox: Sandbox, name = 'repo.git'): Pro
   await git(['checkout', '-q', '-b', 'feature/x'], { cwd: work });
   await commit('feature');
   await git(['checkout', '-q', 'trunk'], { cwd: work });
+  await git(['branch', 'topic/ünïcødé'], { cwd: work });
+  await git(['notes', 'add', '-m', 'a note'], { cwd: work });
   await git(['tag', 'light'], { cwd: work });
   await git(['tag', '-a', '-m', 'release 1.0', 'v1.0', 'main'], { cwd: work });
   await git(['tag', '-a', '-m', 'tag of a tag', 'v1.0-signed', 'v1.0'], { cwd: work });
