@@ -127,14 +127,16 @@ export class PacketParser {
     }
     const copy = new Uint8Array(n);
     let filled = 0;
+    let used = 0;
     while (filled < n) {
-      const next = this.#chunks[0];
+      const next = this.#chunks[used];
       const take = Math.min(next.length, n - filled);
       copy.set(take === next.length ? next : next.subarray(0, take), filled);
       filled += take;
-      if (take === next.length) this.#chunks.shift();
-      else this.#chunks[0] = next.subarray(take);
+      if (take === next.length) used++;
+      else this.#chunks[used] = next.subarray(take);
     }
+    this.#chunks.splice(0, used);
     return copy;
   }
 }
