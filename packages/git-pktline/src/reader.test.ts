@@ -156,6 +156,23 @@ describe('PktLineReader', () => {
     expect(closed).toBe(2);
   });
 
+  it('cancels a web ReadableStream source', async () => {
+    let cancelled = false;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(FLUSH_PKT.slice());
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const reader = new PktLineReader(stream);
+    expect(await reader.read()).toEqual({ kind: 'flush' });
+    await reader.cancel();
+    expect(cancelled).toBe(true);
+    expect(stream.locked).toBe(false);
+  });
+
   it('returns null at a clean end and keeps returning it', async () => {
     const reader = new PktLineReader(chunksOf([FLUSH_PKT]));
     expect(await reader.read()).toEqual({ kind: 'flush' });

@@ -99,6 +99,13 @@ describe('parseRefAdvertisement on real git output', () => {
     expect(advertisement.refs).toEqual(expectedRefs);
   });
 
+  it('parses the smart-HTTP info/refs response of git http-backend (v1, prelude then version 1)', async () => {
+    const { body } = await httpBackendInfoRefs(sandbox, 'repo.git', 'git-upload-pack', { GIT_PROTOCOL: 'version=1' });
+    const advertisement = await parseFully(body, { smartHttp: true });
+    expect(advertisement).toMatchObject({ version: 1, service: 'git-upload-pack' });
+    expect(advertisement.refs).toEqual(expectedRefs);
+  });
+
   it('parses the smart-HTTP info/refs response of git http-backend (v2, no prelude)', async () => {
     const { body } = await httpBackendInfoRefs(sandbox, 'repo.git', 'git-upload-pack', { GIT_PROTOCOL: 'version=2' });
     const advertisement = await parseFully(body, { smartHttp: true });
