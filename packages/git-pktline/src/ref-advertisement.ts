@@ -22,7 +22,10 @@ export interface RefAdvertisement {
   version: 0 | 1 | 2;
   /** Advertised refs in server order; empty for v2 (use ls-refs) and for an empty repository. */
   refs: AdvertisedRef[];
-  /** v0/v1: the capabilities after the NUL of the first line; v2: the capability lines. `key=value` or `key` → `true`. */
+  /**
+   * v0/v1: the capabilities after the NUL of the first line; v2: the capability lines.
+   * `key=value` maps to the value, a bare `key` to `true`; a repeated key (`symref`) keeps its last value.
+   */
   capabilities: Map<string, string | true>;
   /** Symbolic refs from `symref=<name>:<target>` capabilities, e.g. `HEAD` → `refs/heads/main`. */
   symrefs: Map<string, string>;
@@ -75,14 +78,7 @@ export async function parseRefAdvertisement(
     throw new PktLineError('BAD_ADVERTISEMENT', `smart-HTTP ${SECTION} does not start with "${SERVICE_PREFIX}"`, offset);
   }
 
-  if (line?.text === 'version 2') {
-    advertisement.version = 2;
-    for await (const capability of lines) {
-      if (!V2_CAPABILITY.test(capability.text)) throw malformedLine(SECTION, 'invalid capability', capability);
-      addCapability(advertisement.capabilities, capability.text);
-    }
-    return advertisement;
-  }
+  if (line?.text === 'version 2') return parseV2Capabilities(advertisement, lines);
   if (line?.text === 'version 1') {
     advertisement.version = 1;
     line = await nextLine(lines);
@@ -94,6 +90,18 @@ export async function parseRefAdvertisement(
   for (const ref of advertisement.refs) {
     const target = advertisement.symrefs.get(ref.name);
     if (target !== undefined) ref.symrefTarget = target;
+  }
+  return advertisement;
+}
+
+async function parseV2Capabilities(
+  advertisement: RefAdvertisement,
+  lines: AsyncIterable<TextLine>,
+): Promise<RefAdvertisement> {
+  advertisement.version = 2;
+  for await (const line of lines) {
+    if (!V2_CAPABILITY.test(line.text)) throw malformedLine(SECTION, 'invalid capability', line);
+    addCapability(advertisement.capabilities, line.text);
   }
   return advertisement;
 }
