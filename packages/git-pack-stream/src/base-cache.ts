@@ -1,16 +1,24 @@
 /**
- * A least-recently-used cache of inflated objects keyed by entry index, bounded in bytes.
- * Objects larger than the whole capacity are not kept.
+ * A cache of inflated objects keyed by entry index, holding them in one fixed ring-shaped arena
+ * so that caching creates no garbage: space is handed out in allocation order and the oldest
+ * objects are evicted as it comes round again (first in, first out).
+ *
+ * Views returned by {@link BaseCache.get} and {@link BaseCache.allocate} stay valid until a later
+ * allocation overwrites them; pass the view still in use as `keep` to make an allocation fail
+ * instead of overwriting it.
  */
 export class BaseCache {
   /** Most bytes held at any time. */
   peakBytes = 0;
+  readonly #arena: Buffer;
+  /** Cached entries in allocation order: index, start, length. */
+  readonly #entries = new Map<number, { start: number; length: number }>();
+  #head = 0;
   #bytes = 0;
-  readonly #capacity: number;
-  readonly #entries = new Map<number, Uint8Array>();
+  #lastAllocation: { start: number; length: number } | undefined;
 
   constructor(capacity: number) {
-    this.#capacity = capacity;
+    this.#arena = Buffer.allocUnsafe(capacity);
   }
 
   /** Bytes held now. */
@@ -19,32 +27,48 @@ export class BaseCache {
   }
 
   get(index: number): Uint8Array | undefined {
-    const data = this.#entries.get(index);
-    if (data !== undefined) {
-      this.#entries.delete(index);
-      this.#entries.set(index, data);
-    }
-    return data;
+    const entry = this.#entries.get(index);
+    return entry && this.#arena.subarray(entry.start, entry.start + entry.length);
   }
 
-  set(index: number, data: Uint8Array): void {
-    if (data.length > this.#capacity) return;
-    const previous = this.#entries.get(index);
-    if (previous !== undefined) {
-      this.#bytes -= previous.length;
-      this.#entries.delete(index);
+  /**
+   * Space for `size` bytes, evicting what it overlaps; undefined if `size` exceeds a quarter of
+   * the arena or the space would overlap `keep`.
+   */
+  allocate(size: number, keep?: Uint8Array): Buffer | undefined {
+    const arena = this.#arena;
+    if (size > arena.length / 4) return undefined;
+    let start = this.#head;
+    if (start + size > arena.length) start = 0;
+    const end = start + size;
+    if (keep !== undefined && keep.buffer === arena.buffer) {
+      const keepStart = keep.byteOffset - arena.byteOffset;
+      if (keepStart < end && keepStart + keep.length > start) return undefined;
     }
+    if (start === 0 && this.#head !== 0) this.#evict((entry) => entry.start >= this.#head);
+    this.#evict((entry) => entry.start < end && entry.start + entry.length > start);
+    this.#head = end;
+    this.#lastAllocation = { start, length: size };
+    return arena.subarray(start, end);
+  }
+
+  /** Caches `data` for entry `index` if it is (the start of) the latest allocation; ignores anything else. */
+  set(index: number, data: Uint8Array): void {
+    const last = this.#lastAllocation;
+    if (last === undefined || data.buffer !== this.#arena.buffer || data.byteOffset - this.#arena.byteOffset !== last.start) return;
+    this.#lastAllocation = undefined;
+    this.#entries.delete(index);
+    this.#entries.set(index, { start: last.start, length: data.length });
     this.#bytes += data.length;
-    this.#entries.set(index, data);
-    if (this.#bytes > this.#capacity) this.#evict();
     if (this.#bytes > this.peakBytes) this.peakBytes = this.#bytes;
   }
 
-  #evict(): void {
-    for (const [index, data] of this.#entries) {
-      if (this.#bytes <= this.#capacity) return;
+  /** Evicts entries from the oldest on, while they match. */
+  #evict(matches: (entry: { start: number; length: number }) => boolean): void {
+    for (const [index, entry] of this.#entries) {
+      if (!matches(entry)) return;
       this.#entries.delete(index);
-      this.#bytes -= data.length;
+      this.#bytes -= entry.length;
     }
   }
 }

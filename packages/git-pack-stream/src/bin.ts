@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { open, writeFile } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { open, writeFile, type FileHandle } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { PackError } from './errors.js';
 import { indexPack } from './index-pack.js';
@@ -30,7 +29,7 @@ async function main(): Promise<void> {
   const file = await open(packPath, 'r');
   try {
     const result = await indexPack({
-      source: createReadStream(packPath, { highWaterMark: 1024 * 1024 }),
+      source: readChunks(file),
       read: async (offset, length) => {
         const buffer = Buffer.allocUnsafe(length);
         const { bytesRead } = await file.read(buffer, 0, length, offset);
@@ -43,6 +42,17 @@ async function main(): Promise<void> {
     console.log(result.packChecksum);
   } finally {
     await file.close();
+  }
+}
+
+/** Reads the whole file into one reused buffer: indexPack keeps no reference to the chunks it is given. */
+async function* readChunks(file: FileHandle): AsyncGenerator<Uint8Array> {
+  const buffer = Buffer.allocUnsafe(1024 * 1024);
+  for (let position = 0; ; ) {
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
   }
 }
 

@@ -1,22 +1,24 @@
-import { applyDelta, readDeltaHeader } from './delta.js';
+import { applyDeltaInto, readDeltaHeader } from './delta.js';
 import { refChildRange, type DeltaForest } from './delta-forest.js';
 import type { BaseCache } from './base-cache.js';
 import type { EntryReader } from './entry-reader.js';
 import { PackError } from './errors.js';
 import { inflateKnown, Inflater } from './inflater.js';
 import { hashObject } from './object-id.js';
-import type { ObjectColumns } from './object-table.js';
+import { NO_BASE, type ObjectColumns } from './object-table.js';
+import { Scratch } from './scratch.js';
 
 /**
  * Applies `delta` (of entry at `offset`) to `base`, refusing results over `maxObjectSize` before
- * allocating them.
+ * allocating them. The result goes to space from `cache` when it fits, ready for `cache.set`.
  */
-export function undelta(base: Uint8Array, delta: Uint8Array, offset: number, maxObjectSize: number): Uint8Array {
-  const { resultSize } = readDeltaHeader(delta, offset);
-  if (resultSize > maxObjectSize) {
-    throw new PackError('OBJECT_TOO_LARGE', `delta declares a ${resultSize}-byte result, over the ${maxObjectSize}-byte limit`, offset);
+export function undelta(base: Uint8Array, delta: Uint8Array, offset: number, maxObjectSize: number, cache: BaseCache): Uint8Array {
+  const header = readDeltaHeader(delta, offset);
+  if (header.resultSize > maxObjectSize) {
+    throw new PackError('OBJECT_TOO_LARGE', `delta declares a ${header.resultSize}-byte result, over the ${maxObjectSize}-byte limit`, offset);
   }
-  return applyDelta(base, delta, offset);
+  const target = cache.allocate(header.resultSize, base) ?? Buffer.allocUnsafe(header.resultSize);
+  return applyDeltaInto(base, delta, header, target, offset);
 }
 
 /**
@@ -33,6 +35,7 @@ export class ForestResolver {
   readonly #reader: EntryReader;
   readonly #maxObjectSize: number;
   readonly #inflater = new Inflater();
+  readonly #scratch = new Scratch();
 
   constructor(columns: ObjectColumns, forest: DeltaForest, cache: BaseCache, reader: EntryReader, maxObjectSize: number) {
     this.#columns = columns;
@@ -44,21 +47,29 @@ export class ForestResolver {
 
   /** Resolves every delta below `roots`. `onProgress` is told the running count now and then. */
   async resolve(roots: ArrayLike<number>, onProgress?: (resolved: number) => void): Promise<void> {
-    this.#reader.setPlan(this.#plan(roots));
+    const { plan, plannedRoots } = this.#plan(roots);
+    this.#reader.setPlan(plan);
     const columns = this.#columns;
     const stack: number[] = [];
     for (let r = 0; r < roots.length; r++) {
-      stack.push(roots[r]!);
+      const root = roots[r]!;
+      let rootContent: Uint8Array | undefined;
+      if (plannedRoots.has(root)) {
+        const raw = await this.#reader.get(root);
+        rootContent = this.#cache.get(root) ?? this.#inflate(root, raw, true);
+        this.#cache.set(root, rootContent);
+      }
+      stack.push(root);
       while (stack.length > 0) {
         const node = stack.pop()!;
         const children = this.#children(node);
         if (children.length === 0) continue;
-        const base = this.#cache.get(node) ?? (await this.#content(node));
+        const base = (node === root ? rootContent : undefined) ?? this.#cache.get(node) ?? (await this.#content(node));
         const type = columns.types[node]!;
         for (const child of children) {
           if (columns.types[child] !== 0) continue;
-          const delta = this.#inflate(child, await this.#reader.get(child));
-          const result = undelta(base, delta, columns.offsets[child]!, this.#maxObjectSize);
+          const delta = this.#inflate(child, await this.#reader.get(child), false);
+          const result = undelta(base, delta, columns.offsets[child]!, this.#maxObjectSize, this.#cache);
           columns.bases[child] = node;
           columns.ids.set(hashObject(type, result), child * 20);
           columns.types[child] = type;
@@ -86,13 +97,21 @@ export class ForestResolver {
     return children;
   }
 
-  /** The order in which {@link resolve} will ask for entries, as far as it is known in advance. */
-  #plan(roots: ArrayLike<number>): Int32Array {
+  /**
+   * The order in which {@link resolve} will ask for entries, as far as it is known in advance:
+   * each root that is not a delta and not cached, then its tree.
+   */
+  #plan(roots: ArrayLike<number>): { plan: Int32Array; plannedRoots: Set<number> } {
     const { ofsChildStart, ofsChildren } = this.#forest;
     const plan: number[] = [];
+    const plannedRoots = new Set<number>();
     const stack: number[] = [];
     for (let r = 0; r < roots.length; r++) {
       const root = roots[r]!;
+      if (this.#columns.bases[root] === NO_BASE && this.#cache.get(root) === undefined) {
+        plan.push(root);
+        plannedRoots.add(root);
+      }
       for (const child of this.#children(root)) {
         plan.push(child);
         stack.push(child);
@@ -105,7 +124,7 @@ export class ForestResolver {
         }
       }
     }
-    return Int32Array.from(plan);
+    return { plan: Int32Array.from(plan), plannedRoots };
   }
 
   /** Rebuilds the content of resolved entry `node` from the stored pack, down from its nearest cached ancestor. */
@@ -121,24 +140,26 @@ export class ForestResolver {
     content ??= this.#cache.get(top);
     const raws = await this.#reader.readEntries(content === undefined ? chain : chain.slice(0, -1));
     if (content === undefined) {
-      content = this.#inflate(top, raws.get(top)!);
+      content = this.#inflate(top, raws.get(top)!, true);
       this.#cache.set(top, content);
     }
     for (let k = chain.length - 2; k >= 0; k--) {
       const i = chain[k]!;
-      content = undelta(content, this.#inflate(i, raws.get(i)!), this.#columns.offsets[i]!, this.#maxObjectSize);
+      content = undelta(content, this.#inflate(i, raws.get(i)!, false), this.#columns.offsets[i]!, this.#maxObjectSize, this.#cache);
       this.#cache.set(i, content);
     }
     return content;
   }
 
-  #inflate(i: number, raw: Uint8Array): Uint8Array {
+  /** Inflates entry `i` from its raw bytes, into the cache's space or, for deltas used once, scratch space. */
+  #inflate(i: number, raw: Uint8Array, toCache: boolean): Uint8Array {
     const columns = this.#columns;
     const size = columns.sizes[i]!;
     if (size > this.#maxObjectSize) {
       throw new PackError('OBJECT_TOO_LARGE', `object of ${size} bytes is a delta base, over the ${this.#maxObjectSize}-byte limit`, columns.offsets[i]);
     }
-    const data = inflateKnown(this.#inflater, raw.subarray(columns.headerLengths[i]!), size);
+    const output = (toCache && this.#cache.allocate(size + 1)) || (toCache ? Buffer.allocUnsafe(size + 1) : this.#scratch.get(size + 1));
+    const data = inflateKnown(this.#inflater, raw.subarray(columns.headerLengths[i]!), size, output);
     if (data === undefined) throw new PackError('READ_BACK_MISMATCH', 'entry read back from storage does not inflate as received', columns.offsets[i]);
     return data;
   }

@@ -33,13 +33,22 @@ export function readDeltaHeader(delta: Uint8Array, offset?: number): DeltaHeader
  * truncated instructions or a result of another size than declared. `offset` locates errors.
  */
 export function applyDelta(base: Uint8Array, delta: Uint8Array, offset?: number): Uint8Array {
-  const { baseSize, resultSize, instructions } = readDeltaHeader(delta, offset);
+  const header = readDeltaHeader(delta, offset);
+  return applyDeltaInto(base, delta, header, Buffer.allocUnsafe(header.resultSize), offset);
+}
+
+/**
+ * Applies `delta`, whose header has been read, to `base`, writing the result to `target`, which
+ * must be `header.resultSize` bytes long. Throws like {@link applyDelta}.
+ */
+export function applyDeltaInto(base: Uint8Array, delta: Uint8Array, header: DeltaHeader, target: Uint8Array, offset?: number): Uint8Array {
+  const { baseSize, resultSize, instructions } = header;
   const from = asBuffer(base);
   const instructionBytes = asBuffer(delta);
+  const result = asBuffer(target);
   if (baseSize !== base.length) {
     throw new PackError('DELTA_BASE_SIZE_MISMATCH', `delta expects a base of ${baseSize} bytes, base has ${base.length}`, offset);
   }
-  const result = Buffer.allocUnsafe(resultSize);
   let out = 0;
   let position = instructions;
   const end = delta.length;

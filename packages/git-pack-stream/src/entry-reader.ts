@@ -1,9 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { PackError } from './errors.js';
 import { entryEnd, type ObjectColumns } from './object-table.js';
-
-/** Reads `length` bytes of the stored pack from `offset`. */
-export type ReadRange = (offset: number, length: number) => Promise<Uint8Array>;
+import type { ReadRanges } from './range-reads.js';
 
 /** Tuning for {@link EntryReader}. */
 export interface EntryReaderOptions {
@@ -15,8 +13,6 @@ export interface EntryReaderOptions {
   maxGap?: number;
   /** Merged reads stay under this size. */
   maxReadLength?: number;
-  /** Reads running at once. */
-  maxInFlight?: number;
 }
 
 interface Batch {
@@ -29,32 +25,28 @@ interface Batch {
 /**
  * Reads raw entries (header and zlib stream) back from the stored pack, checking each against the
  * CRC32 recorded while it streamed in. Entries requested in the order of a plan are read ahead in
- * batches; within a batch, ranges are sorted and neighbours merged, and all reads run at once.
+ * batches; within a batch, ranges are sorted and neighbours merged, and all go out in one call.
  */
 export class EntryReader {
-  readonly #read: ReadRange;
+  readonly #read: ReadRanges;
   readonly #columns: ObjectColumns;
   readonly #batchBytes: number;
   readonly #batchesAhead: number;
   readonly #maxGap: number;
   readonly #maxReadLength: number;
-  readonly #maxInFlight: number;
-  #inFlight = 0;
-  readonly #waiting: (() => void)[] = [];
   #plan: ArrayLike<number> = [];
   #cursor = 0;
   #batches: Batch[] = [];
-  /** Number of read calls made. */
+  /** Number of ranges read. */
   reads = 0;
 
-  constructor(read: ReadRange, columns: ObjectColumns, options: EntryReaderOptions) {
+  constructor(read: ReadRanges, columns: ObjectColumns, options: EntryReaderOptions) {
     this.#read = read;
     this.#columns = columns;
     this.#batchBytes = options.batchBytes;
     this.#batchesAhead = options.batchesAhead ?? 2;
     this.#maxGap = options.maxGap ?? 16 * 1024;
     this.#maxReadLength = options.maxReadLength ?? 8 * 1024 * 1024;
-    this.#maxInFlight = options.maxInFlight ?? 8;
   }
 
   /** Sets the order in which entries will be requested, replacing any previous plan. */
@@ -82,8 +74,8 @@ export class EntryReader {
   async readEntries(entries: ArrayLike<number>): Promise<Map<number, Uint8Array>> {
     const columns = this.#columns;
     const sorted = Int32Array.from(entries).sort((a, b) => columns.offsets[a]! - columns.offsets[b]!);
-    const reads: Promise<void>[] = [];
-    const result = new Map<number, Uint8Array>();
+    const ranges: [number, number][] = [];
+    const firstMembers: number[] = [];
     let first = 0;
     while (first < sorted.length) {
       const start = columns.offsets[sorted[first]!]!;
@@ -91,42 +83,35 @@ export class EntryReader {
       let last = first + 1;
       while (last < sorted.length) {
         const next = sorted[last]!;
-        const nextStart = columns.offsets[next]!;
         const nextEnd = entryEnd(columns, next);
-        if (nextStart - end > this.#maxGap || nextEnd - start > this.#maxReadLength) break;
+        if (columns.offsets[next]! - end > this.#maxGap || nextEnd - start > this.#maxReadLength) break;
         end = Math.max(end, nextEnd);
         last++;
       }
-      reads.push(this.#readRange(start, end, sorted.subarray(first, last), result));
+      ranges.push([start, end - start]);
+      firstMembers.push(first);
       first = last;
     }
-    await Promise.all(reads);
-    return result;
-  }
-
-  async #readRange(start: number, end: number, members: Int32Array, into: Map<number, Uint8Array>): Promise<void> {
-    while (this.#inFlight >= this.#maxInFlight) await new Promise<void>((resume) => this.#waiting.push(resume));
-    this.#inFlight++;
-    this.reads++;
-    let bytes: Uint8Array;
-    try {
-      bytes = await this.#read(start, end - start);
-    } finally {
-      this.#inFlight--;
-      this.#waiting.shift()?.();
-    }
-    const columns = this.#columns;
-    if (bytes.length < end - start) {
-      throw new PackError('READ_BACK_MISMATCH', `read back ${bytes.length} bytes of the stored pack, asked for ${end - start}`, start);
-    }
-    for (const i of members) {
-      const at = columns.offsets[i]! - start;
-      const raw = bytes.subarray(at, at + entryEnd(columns, i) - columns.offsets[i]!);
-      if (crc32(raw) !== columns.crc32s[i]) {
-        throw new PackError('READ_BACK_MISMATCH', 'entry read back from storage differs from the one received', columns.offsets[i]);
+    firstMembers.push(sorted.length);
+    this.reads += ranges.length;
+    const results = ranges.length === 0 ? [] : await this.#read(ranges);
+    const entriesRead = new Map<number, Uint8Array>();
+    for (const [r, [start, length]] of ranges.entries()) {
+      const bytes = results[r]!;
+      if (bytes.length < length) {
+        throw new PackError('READ_BACK_MISMATCH', `read back ${bytes.length} bytes of the stored pack, asked for ${length}`, start);
       }
-      into.set(i, raw);
+      for (let k = firstMembers[r]!; k < firstMembers[r + 1]!; k++) {
+        const i = sorted[k]!;
+        const at = columns.offsets[i]! - start;
+        const raw = bytes.subarray(at, at + entryEnd(columns, i) - columns.offsets[i]!);
+        if (crc32(raw) !== columns.crc32s[i]) {
+          throw new PackError('READ_BACK_MISMATCH', 'entry read back from storage differs from the one received', columns.offsets[i]);
+        }
+        entriesRead.set(i, raw);
+      }
     }
+    return entriesRead;
   }
 
   #fill(position: number): void {

@@ -30,11 +30,15 @@ export type PackErrorCode =
 export class PackError extends Error {
   override name = 'PackError';
 
+  /** The message without the offset. */
+  readonly reason: string;
+
   constructor(
     readonly code: PackErrorCode,
-    message: string,
+    reason: string,
     readonly offset?: number,
   ) {
-    super(offset === undefined ? message : `${message} (at pack offset ${offset})`);
+    super(offset === undefined ? reason : `${reason} (at pack offset ${offset})`);
+    this.reason = reason;
   }
 }

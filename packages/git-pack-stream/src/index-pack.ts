@@ -4,14 +4,16 @@ import { budgetShares, type BudgetShares } from './budget.js';
 import { iterateBytes, type ByteSource } from './byte-source.js';
 import { buildDeltaForest, RefDeltaList, type DeltaForest } from './delta-forest.js';
 import { ForestResolver, undelta } from './delta-resolver.js';
-import { EntryReader, type ReadRange } from './entry-reader.js';
+import { EntryReader } from './entry-reader.js';
+import { limitedReads, type ReadRange, type ReadRanges } from './range-reads.js';
 import { PackError } from './errors.js';
 import { encodeIdxV2, sortByIds } from './idx-writer.js';
 import { hashObject, idToHex } from './object-id.js';
 import { ObjectType } from './object-type.js';
 import { ObjectTable, type ObjectColumns } from './object-table.js';
-import { PackParser, type PackEntry } from './pack-parser.js';
-import { resolveInWorkers } from './worker-pool.js';
+import { PackParser, type PackEntry, type PackSummary } from './pack-parser.js';
+import { Scratch } from './scratch.js';
+import { ResolverPool } from './worker-pool.js';
 
 /** Progress of {@link indexPack}. */
 export interface IndexPackProgress {
@@ -87,6 +89,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
   const table = new ObjectTable(4096);
   const refs = new RefDeltaList();
   let cache = new BaseCache(streamShares.cacheBytes);
+  const scratch = new Scratch();
   let totalDeltas = 0;
   let resolvedWhileReceiving = 0;
 
@@ -109,55 +112,65 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
       table.bases[i] = base;
       if (resolveNow(table, cache, i, base, entry, streamShares.maxObjectSize)) resolvedWhileReceiving++;
     },
-    { maxInflatedObjectSize: streamShares.maxObjectSize, maxDeltaSize: streamShares.maxObjectSize },
+    {
+      maxInflatedObjectSize: streamShares.cacheBytes / 4,
+      maxDeltaSize: streamShares.maxObjectSize,
+      allocate: (size, delta) => (delta ? scratch.get(size) : (cache.allocate(size) ?? Buffer.allocUnsafe(size))),
+    },
   );
 
   const progress = (phase: IndexPackProgress['phase'], deltasResolved: number) =>
     onProgress?.({ phase, objects: parser.entries, totalObjects: parser.objectCount ?? 0, bytes: parser.received, deltasResolved, totalDeltas });
 
-  let summary;
+  // Workers start once enough deltas wait, so that their start-up overlaps the rest of the stream.
+  let pool: ResolverPool | undefined;
   try {
-    for await (const chunk of iterateBytes(options.source)) {
+    let summary;
+    try {
+      for await (const chunk of iterateBytes(options.source)) {
+        signal?.throwIfAborted();
+        parser.push(chunk);
+        progress('receiving', resolvedWhileReceiving);
+        if (pool === undefined && threads > 1 && totalDeltas - resolvedWhileReceiving >= MIN_DELTAS_FOR_WORKERS) pool = new ResolverPool(threads);
+      }
+      summary = parser.end();
+    } finally {
+      parser.close();
+    }
+    table.entriesEnd = summary.size - 20;
+
+    const columns = table.columns();
+    const forest = buildDeltaForest(columns, refs);
+    const readRanges = limitedReads(async (offset, length) => {
       signal?.throwIfAborted();
-      parser.push(chunk);
-      progress('receiving', resolvedWhileReceiving);
-    }
-    summary = parser.end();
-  } finally {
-    parser.close();
-  }
-  table.entriesEnd = summary.size - 20;
-
-  const columns = table.columns();
-  const forest = buildDeltaForest(columns, refs);
-  let peakCacheBytes = cache.peakBytes;
-  let reads = 0;
-  if (forest.pending > 0) {
+      return read(offset, length);
+    });
     const onResolved = (resolved: number) => progress('resolving', resolvedWhileReceiving + resolved);
-    if (threads > 1 && forest.pending >= MIN_DELTAS_FOR_WORKERS && forest.roots.length > 1) {
+    let outcome = { peakCacheBytes: 0, reads: 0 };
+    if (pool !== undefined && forest.roots.length > 1) {
+      const streamCachePeak = cache.peakBytes;
       cache = new BaseCache(0);
-      const outcome = await resolveInWorkers({ columns, forest, read, threads, budget, onResolved, signal });
-      peakCacheBytes = Math.max(peakCacheBytes, outcome.peakCacheBytes);
-      reads = outcome.reads;
-    } else {
-      const outcome = await resolveHere(columns, forest, cache, read, streamShares, onResolved, signal);
-      peakCacheBytes = Math.max(peakCacheBytes, outcome.peakCacheBytes);
-      reads = outcome.reads;
+      outcome = await pool.resolve({ columns, forest, readRanges, budget, onResolved, signal });
+      outcome.peakCacheBytes = Math.max(outcome.peakCacheBytes, streamCachePeak);
+    } else if (forest.pending > 0) {
+      outcome = await resolveHere(columns, forest, cache, readRanges, streamShares, onResolved);
     }
+    checkResolved(columns, forest);
+    return finish(columns, summary, options.largeOffsetThreshold, {
+      peakCacheBytes: Math.max(outcome.peakCacheBytes, cache.peakBytes),
+      deltasResolvedWhileReceiving: resolvedWhileReceiving,
+      reads: outcome.reads,
+    });
+  } finally {
+    await pool?.close();
   }
-  checkResolved(columns, forest);
+}
 
+function finish(columns: ObjectColumns, summary: PackSummary, largeOffsetThreshold: number | undefined, stats: IndexPackStats): IndexPackResult {
   const order = sortByIds(columns.ids, columns.count);
-  const idx = encodeIdxV2(columns, order, summary.checksum, { largeOffsetThreshold: options.largeOffsetThreshold });
+  const idx = encodeIdxV2(columns, order, summary.checksum, { largeOffsetThreshold });
   const ids = Array.from(order, (i) => idToHex(columns.ids, i * 20));
-  return {
-    idx,
-    packChecksum: idToHex(summary.checksum),
-    objectCount: summary.objectCount,
-    ids,
-    packSize: summary.size,
-    stats: { peakCacheBytes, deltasResolvedWhileReceiving: resolvedWhileReceiving, reads },
-  };
+  return { idx, packChecksum: idToHex(summary.checksum), objectCount: summary.objectCount, ids, packSize: summary.size, stats };
 }
 
 /** Resolves OFS delta `i` at once if its base is resolved and cached. */
@@ -166,7 +179,7 @@ function resolveNow(table: ObjectTable, cache: BaseCache, i: number, base: numbe
   if (type === 0) return false;
   const content = cache.get(base);
   if (content === undefined) return false;
-  const result = undelta(content, entry.data!, entry.offset, maxObjectSize);
+  const result = undelta(content, entry.data!, entry.offset, maxObjectSize, cache);
   table.resolve(i, type, hashObject(type, result));
   cache.set(i, result);
   return true;
@@ -176,19 +189,11 @@ async function resolveHere(
   columns: ObjectColumns,
   forest: DeltaForest,
   cache: BaseCache,
-  read: ReadRange,
+  readRanges: ReadRanges,
   shares: BudgetShares,
   onResolved: (resolved: number) => void,
-  signal: AbortSignal | undefined,
 ): Promise<{ peakCacheBytes: number; reads: number }> {
-  const reader = new EntryReader(
-    async (offset, length) => {
-      signal?.throwIfAborted();
-      return read(offset, length);
-    },
-    columns,
-    { batchBytes: shares.batchBytes },
-  );
+  const reader = new EntryReader(readRanges, columns, { batchBytes: shares.batchBytes });
   const resolver = new ForestResolver(columns, forest, cache, reader, shares.maxObjectSize);
   try {
     await resolver.resolve(forest.roots, onResolved);

@@ -1,7 +1,7 @@
 export { applyDelta, readDeltaHeader, type DeltaHeader } from './delta.js';
 export { PackError, type PackErrorCode } from './errors.js';
 export type { ByteSource } from './byte-source.js';
-export type { ReadRange } from './entry-reader.js';
+export type { ReadRange } from './range-reads.js';
 export { readIdx, type IdxLookup, type PackIndex } from './idx-reader.js';
 export { writeIdxV2, type IdxEntry, type IdxWriteOptions } from './idx-writer.js';
 export { indexPack, type IndexPackOptions, type IndexPackProgress, type IndexPackResult, type IndexPackStats } from './index-pack.js';

@@ -82,10 +82,10 @@ export class Inflater {
 
 /**
  * Inflates a zlib stream already validated while the pack streamed in (read back from storage and
- * CRC-checked), which must yield exactly `size` bytes. Returns undefined if it does not.
+ * CRC-checked), which must yield exactly `size` bytes, into `output` (at least `size + 1` long).
+ * Returns the `size` bytes, or undefined if the stream yields another size.
  */
-export function inflateKnown(inflater: Inflater, input: Uint8Array, size: number): Uint8Array | undefined {
-  const output = Buffer.allocUnsafe(size + 1);
+export function inflateKnown(inflater: Inflater, input: Uint8Array, size: number, output: Uint8Array): Uint8Array | undefined {
   inflater.reset();
   try {
     inflater.inflate(input, 0, input.length, output, 0, output.length);

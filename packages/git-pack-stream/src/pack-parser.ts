@@ -38,6 +38,11 @@ export interface PackParserOptions {
   maxInflatedObjectSize?: number;
   /** Deltas declaring more inflated bytes are rejected with `OBJECT_TOO_LARGE`. Default 128 MiB. */
   maxDeltaSize?: number;
+  /**
+   * Provides the buffer an object or delta is inflated into (`size` includes one spare byte).
+   * Default: a new buffer each time. Memory handed out again before the next entry is reused.
+   */
+  allocate?: (size: number, delta: boolean) => Uint8Array;
 }
 
 /** What the end of a well-formed pack tells. */
@@ -83,7 +88,9 @@ export class PackParser {
   readonly #onEntry: (entry: PackEntry) => void;
   readonly #maxInflatedObjectSize: number;
   readonly #maxDeltaSize: number;
+  readonly #allocate: (size: number, delta: boolean) => Uint8Array;
   readonly #inflater = new Inflater();
+  readonly #streamPiece = Buffer.allocUnsafe(STREAM_PIECE);
   readonly #packHash = createHash('sha1');
   /** Bytes of a header, trailer or entry header that straddle chunks. */
   readonly #carry = new Uint8Array(MAX_ENTRY_HEADER_LENGTH);
@@ -104,6 +111,7 @@ export class PackParser {
     this.#onEntry = onEntry;
     this.#maxInflatedObjectSize = options.maxInflatedObjectSize ?? 16 * 1024 * 1024;
     this.#maxDeltaSize = options.maxDeltaSize ?? 128 * 1024 * 1024;
+    this.#allocate = options.allocate ?? ((size) => Buffer.allocUnsafe(size));
   }
 
   /** Parses the next chunk of the pack. */
@@ -253,7 +261,7 @@ export class PackParser {
       baseOffset: header.baseOffset,
       crc32: crc32(bytes.subarray(0, header.length)),
       baseId: header.baseIdAt === undefined ? undefined : Uint8Array.prototype.slice.call(bytes, header.baseIdAt, header.baseIdAt + 20),
-      output: Buffer.allocUnsafe(whole ? header.size + 1 : STREAM_PIECE),
+      output: whole ? this.#allocate(header.size + 1, delta) : this.#streamPiece,
       produced: 0,
       objectHash: whole ? undefined : startObjectHash(header.type, header.size),
     };

@@ -1,33 +1,39 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { BaseCache } from './base-cache.js';
 import { ForestResolver } from './delta-resolver.js';
 import { EntryReader } from './entry-reader.js';
 import { PackError } from './errors.js';
-import type { FromWorker, ToWorker, WorkerSetup } from './worker-pool.js';
+import type { FromWorker, ToWorker } from './worker-pool.js';
 
 const port = parentPort!;
-const { columns, forest, cacheBytes, batchBytes, maxObjectSize } = workerData as WorkerSetup;
 const send = (message: FromWorker) => port.postMessage(message);
 
-const pendingReads = new Map<number, { resolve: (bytes: Uint8Array) => void; reject: (error: Error) => void }>();
+const pendingReads = new Map<number, { resolve: (chunks: Uint8Array[]) => void; reject: (error: Error) => void }>();
 let nextReadId = 0;
-const read = (offset: number, length: number) =>
-  new Promise<Uint8Array>((resolve, reject) => {
+const readRanges = (ranges: readonly (readonly [number, number])[]) =>
+  new Promise<Uint8Array[]>((resolve, reject) => {
     const id = nextReadId++;
     pendingReads.set(id, { resolve, reject });
-    send({ kind: 'read', id, offset, length });
+    send({ kind: 'read', id, ranges: ranges.map(([offset, length]) => [offset, length]) });
   });
 
-const cache = new BaseCache(cacheBytes);
-const reader = new EntryReader(read, columns, { batchBytes });
-const resolver = new ForestResolver(columns, forest, cache, reader, maxObjectSize);
+let cache: BaseCache;
+let reader: EntryReader;
+let resolver: ForestResolver;
 
 port.on('message', (message: ToWorker) => {
   switch (message.kind) {
+    case 'setup': {
+      const { columns, forest, cacheBytes, batchBytes, maxObjectSize } = message.setup;
+      cache = new BaseCache(cacheBytes);
+      reader = new EntryReader(readRanges, columns, { batchBytes });
+      resolver = new ForestResolver(columns, forest, cache, reader, maxObjectSize);
+      break;
+    }
     case 'read': {
       const pending = pendingReads.get(message.id)!;
       pendingReads.delete(message.id);
-      if (message.bytes) pending.resolve(message.bytes);
+      if (message.chunks) pending.resolve(message.chunks);
       else pending.reject(new Error(message.error));
       break;
     }
@@ -35,7 +41,11 @@ port.on('message', (message: ToWorker) => {
       resolver.resolve(message.roots, (resolved) => send({ kind: 'progress', resolved })).then(
         () => send({ kind: 'done', resolved: resolver.resolved }),
         (error: Error) =>
-          send(error instanceof PackError ? { kind: 'error', message: error.message, code: error.code, offset: error.offset } : { kind: 'error', message: error.message }),
+          send(
+            error instanceof PackError
+              ? { kind: 'error', message: error.reason, code: error.code, offset: error.offset }
+              : { kind: 'error', message: error.message },
+          ),
       );
       break;
     case 'finish':
