@@ -52,15 +52,24 @@ export class BaseCache {
     return arena.subarray(start, end);
   }
 
-  /** Caches `data` for entry `index` if it is (the start of) the latest allocation; ignores anything else. */
-  set(index: number, data: Uint8Array): void {
+  /** Caches `data` for entry `index` if it is (the start of) the latest allocation; returns whether it did. */
+  set(index: number, data: Uint8Array): boolean {
     const last = this.#lastAllocation;
-    if (last === undefined || data.buffer !== this.#arena.buffer || data.byteOffset - this.#arena.byteOffset !== last.start) return;
+    if (last === undefined || data.buffer !== this.#arena.buffer || data.byteOffset - this.#arena.byteOffset !== last.start) return false;
     this.#lastAllocation = undefined;
     this.#entries.delete(index);
     this.#entries.set(index, { start: last.start, length: data.length });
     this.#bytes += data.length;
     if (this.#bytes > this.peakBytes) this.peakBytes = this.#bytes;
+    return true;
+  }
+
+  /** Caches a copy of `data` for entry `index`, if there is room. */
+  setCopy(index: number, data: Uint8Array): void {
+    const copy = this.allocate(data.length);
+    if (copy === undefined) return;
+    copy.set(data);
+    this.set(index, copy);
   }
 
   /** Evicts entries from the oldest on, while they match. */

@@ -9,12 +9,13 @@ export interface BudgetShares {
 }
 
 /**
- * Splits `budget` between `threads` resolvers: half for their base caches, a sixteenth for their
- * read-ahead (three batches each), and single objects up to a quarter.
+ * Splits `budget` between `threads` resolvers: a quarter for each base cache (and no more than
+ * half for all), a sixteenth for their read-ahead (three batches each), single objects up to a
+ * quarter. The rest is headroom for the runtime, transient buffers and objects not cached.
  */
 export function budgetShares(budget: number, threads: number): BudgetShares {
   return {
-    cacheBytes: Math.floor(budget / 2 / threads),
+    cacheBytes: Math.floor(budget / 2 / Math.max(threads, 2)),
     maxObjectSize: Math.floor(budget / 4),
     batchBytes: Math.max(64 * 1024, Math.floor(budget / 48 / threads)),
   };

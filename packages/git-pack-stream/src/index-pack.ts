@@ -3,15 +3,17 @@ import { BaseCache } from './base-cache.js';
 import { budgetShares, type BudgetShares } from './budget.js';
 import { iterateBytes, type ByteSource } from './byte-source.js';
 import { buildDeltaForest, RefDeltaList, type DeltaForest } from './delta-forest.js';
-import { ForestResolver, undelta } from './delta-resolver.js';
+import { ForestResolver } from './delta-resolver.js';
 import { EntryReader } from './entry-reader.js';
 import { limitedReads, type ReadRange, type ReadRanges } from './range-reads.js';
 import { PackError } from './errors.js';
 import { encodeIdxV2, sortByIds } from './idx-writer.js';
-import { hashObject, idToHex } from './object-id.js';
+import { idToHex } from './object-id.js';
 import { ObjectType } from './object-type.js';
 import { ObjectTable, type ObjectColumns } from './object-table.js';
-import { PackParser, type PackEntry, type PackSummary } from './pack-parser.js';
+import { PackParser, type PackSummary } from './pack-parser.js';
+import { StreamResolver } from './stream-resolver.js';
+import { EntryBatchWriter } from './entry-batch.js';
 import { Scratch } from './scratch.js';
 import { ResolverPool } from './worker-pool.js';
 
@@ -71,8 +73,12 @@ export interface IndexPackStats {
 }
 
 const DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024;
-/** Below this many deltas left after streaming, starting workers costs more than it saves. */
-const MIN_DELTAS_FOR_WORKERS = 2048;
+/** Packs with fewer objects are indexed on the calling thread: starting workers would cost more than it saves. */
+const MIN_OBJECTS_FOR_WORKERS = 2048;
+/** Below this many deltas left after streaming, the stream worker resolves them alone. */
+const MIN_DELTAS_FOR_WORKERS = 1024;
+/** Entry batches queued for the stream worker before parsing waits for it. */
+const MAX_BATCHES_IN_FLIGHT = 4;
 
 /**
  * Indexes a pack as it streams in: parses and inflates every entry, resolves deltas (those whose
@@ -88,17 +94,43 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
 
   const table = new ObjectTable(4096);
   const refs = new RefDeltaList();
-  let cache = new BaseCache(streamShares.cacheBytes);
   const scratch = new Scratch();
   let totalDeltas = 0;
   let resolvedWhileReceiving = 0;
+  const onStreamResolved = (i: number, type: number, id: Uint8Array) => {
+    table.resolve(i, type, id);
+    resolvedWhileReceiving++;
+  };
+
+  // Deltas whose base is still cached are resolved as they arrive: here (one thread, small packs)
+  // or in a worker fed with batches of entries, which later joins the others to resolve the rest.
+  let here: StreamResolver | undefined;
+  let pool: ResolverPool | undefined;
+  let batch: EntryBatchWriter | undefined;
+  const startResolving = (objectCount: number) => {
+    if (threads > 1 && objectCount >= MIN_OBJECTS_FOR_WORKERS) {
+      const shares = budgetShares(budget, threads);
+      const streamPool = new ResolverPool(shares.cacheBytes, shares.maxObjectSize, (indices, types, ids, data) => {
+        for (let k = 0; k < indices.length; k++) onStreamResolved(indices[k]!, types[k]!, ids.subarray(k * 20, k * 20 + 20));
+        batch!.recycle(data);
+      });
+      batch = new EntryBatchWriter((entries) => streamPool.stream(entries));
+      pool = streamPool;
+    } else {
+      const shares = budgetShares(budget, 1);
+      here = new StreamResolver(new BaseCache(shares.cacheBytes), shares.maxObjectSize, onStreamResolved);
+    }
+  };
 
   const parser = new PackParser(
     (entry) => {
       const i = table.add(entry.offset, entry.headerLength, entry.size, entry.crc32);
+      if (here === undefined && batch === undefined) startResolving(parser.objectCount!);
       if (entry.id !== undefined) {
         table.resolve(i, entry.type, entry.id);
-        if (entry.data !== undefined) cache.set(i, entry.data);
+        if (entry.data === undefined) return;
+        if (batch) batch.add(i, entry.type, -1, entry.offset, entry.data);
+        else here!.object(i, entry.type, entry.data);
         return;
       }
       totalDeltas++;
@@ -110,30 +142,33 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
       const base = table.indexOfOffset(entry.baseOffset!);
       if (base < 0) throw new PackError('BAD_OFS_BASE', `OFS delta base offset ${entry.baseOffset} is not the start of an entry`, entry.offset);
       table.bases[i] = base;
-      if (resolveNow(table, cache, i, base, entry, streamShares.maxObjectSize)) resolvedWhileReceiving++;
+      if (batch) batch.add(i, 0, base, entry.offset, entry.data!);
+      else here!.delta(i, base, entry.data!, entry.offset);
     },
     {
-      maxInflatedObjectSize: streamShares.cacheBytes / 4,
+      maxInflatedObjectSize: budgetShares(budget, threads).cacheBytes / 4,
       maxDeltaSize: streamShares.maxObjectSize,
-      allocate: (size, delta) => (delta ? scratch.get(size) : (cache.allocate(size) ?? Buffer.allocUnsafe(size))),
+      allocate: (size, delta) => (delta || !here ? scratch.get(size) : (here.cache.allocate(size) ?? Buffer.allocUnsafe(size))),
     },
   );
 
   const progress = (phase: IndexPackProgress['phase'], deltasResolved: number) =>
     onProgress?.({ phase, objects: parser.entries, totalObjects: parser.objectCount ?? 0, bytes: parser.received, deltasResolved, totalDeltas });
 
-  // Workers start once enough deltas wait, so that their start-up overlaps the rest of the stream.
-  let pool: ResolverPool | undefined;
   try {
     let summary;
     try {
       for await (const chunk of iterateBytes(options.source)) {
         signal?.throwIfAborted();
         parser.push(chunk);
+        if (batch) {
+          batch.flush();
+          await pool!.settle(MAX_BATCHES_IN_FLIGHT);
+        }
         progress('receiving', resolvedWhileReceiving);
-        if (pool === undefined && threads > 1 && totalDeltas - resolvedWhileReceiving >= MIN_DELTAS_FOR_WORKERS) pool = new ResolverPool(threads);
       }
       summary = parser.end();
+      await pool?.settle();
     } finally {
       parser.close();
     }
@@ -146,18 +181,17 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
       return read(offset, length);
     });
     const onResolved = (resolved: number) => progress('resolving', resolvedWhileReceiving + resolved);
-    let outcome = { peakCacheBytes: 0, reads: 0 };
-    if (pool !== undefined && forest.roots.length > 1) {
-      const streamCachePeak = cache.peakBytes;
-      cache = new BaseCache(0);
+    let outcome = { peakCacheBytes: here?.cache.peakBytes ?? pool?.streamPeakCacheBytes ?? 0, reads: 0 };
+    if (forest.pending > 0 && pool !== undefined) {
+      if (forest.pending >= MIN_DELTAS_FOR_WORKERS && forest.roots.length > 1) pool.grow(threads);
       outcome = await pool.resolve({ columns, forest, readRanges, budget, onResolved, signal });
-      outcome.peakCacheBytes = Math.max(outcome.peakCacheBytes, streamCachePeak);
+      outcome.peakCacheBytes = Math.max(outcome.peakCacheBytes, pool.streamPeakCacheBytes);
     } else if (forest.pending > 0) {
-      outcome = await resolveHere(columns, forest, cache, readRanges, streamShares, onResolved);
+      outcome = await resolveHere(columns, forest, here?.cache ?? new BaseCache(streamShares.cacheBytes), readRanges, streamShares, onResolved);
     }
     checkResolved(columns, forest);
     return finish(columns, summary, options.largeOffsetThreshold, {
-      peakCacheBytes: Math.max(outcome.peakCacheBytes, cache.peakBytes),
+      peakCacheBytes: outcome.peakCacheBytes,
       deltasResolvedWhileReceiving: resolvedWhileReceiving,
       reads: outcome.reads,
     });
@@ -171,18 +205,6 @@ function finish(columns: ObjectColumns, summary: PackSummary, largeOffsetThresho
   const idx = encodeIdxV2(columns, order, summary.checksum, { largeOffsetThreshold });
   const ids = Array.from(order, (i) => idToHex(columns.ids, i * 20));
   return { idx, packChecksum: idToHex(summary.checksum), objectCount: summary.objectCount, ids, packSize: summary.size, stats };
-}
-
-/** Resolves OFS delta `i` at once if its base is resolved and cached. */
-function resolveNow(table: ObjectTable, cache: BaseCache, i: number, base: number, entry: PackEntry, maxObjectSize: number): boolean {
-  const type = table.types[base]!;
-  if (type === 0) return false;
-  const content = cache.get(base);
-  if (content === undefined) return false;
-  const result = undelta(content, entry.data!, entry.offset, maxObjectSize, cache);
-  table.resolve(i, type, hashObject(type, result));
-  cache.set(i, result);
-  return true;
 }
 
 async function resolveHere(

@@ -1,8 +1,10 @@
 import { parentPort } from 'node:worker_threads';
 import { BaseCache } from './base-cache.js';
 import { ForestResolver } from './delta-resolver.js';
+import { forEachEntry, type EntryBatch } from './entry-batch.js';
 import { EntryReader } from './entry-reader.js';
 import { PackError } from './errors.js';
+import { StreamResolver } from './stream-resolver.js';
 import type { FromWorker, ToWorker } from './worker-pool.js';
 
 const port = parentPort!;
@@ -17,15 +19,55 @@ const readRanges = (ranges: readonly (readonly [number, number])[]) =>
     send({ kind: 'read', id, ranges: ranges.map(([offset, length]) => [offset, length]) });
   });
 
-let cache: BaseCache;
+let cache: BaseCache | undefined;
+let streamResolver: StreamResolver | undefined;
 let reader: EntryReader;
 let resolver: ForestResolver;
 
+const resolvedIndices: number[] = [];
+const resolvedTypes: number[] = [];
+const resolvedIds: Uint8Array[] = [];
+
+function stream(batch: EntryBatch): void {
+  forEachEntry(batch, (index, type, base, offset, data) => {
+    if (type !== 0) streamResolver!.object(index, type, data);
+    else streamResolver!.delta(index, base, data, offset);
+  });
+  const ids = new Uint8Array(resolvedIds.length * 20);
+  resolvedIds.forEach((id, k) => ids.set(id, k * 20));
+  const message = { kind: 'streamed', indices: Int32Array.from(resolvedIndices), types: Uint8Array.from(resolvedTypes), ids, data: batch.data, peakCacheBytes: cache!.peakBytes } as const;
+  resolvedIndices.length = resolvedTypes.length = resolvedIds.length = 0;
+  port.postMessage(message, [message.indices.buffer, message.types.buffer, ids.buffer, batch.data.buffer as ArrayBuffer]);
+}
+
+function sendError(error: Error): void {
+  send(
+    error instanceof PackError
+      ? { kind: 'error', message: error.reason, code: error.code, offset: error.offset }
+      : { kind: 'error', message: error.message },
+  );
+}
+
 port.on('message', (message: ToWorker) => {
   switch (message.kind) {
+    case 'stream-setup':
+      cache = new BaseCache(message.cacheBytes);
+      streamResolver = new StreamResolver(cache, message.maxObjectSize, (index, type, id) => {
+        resolvedIndices.push(index);
+        resolvedTypes.push(type);
+        resolvedIds.push(id);
+      });
+      break;
+    case 'stream':
+      try {
+        stream(message.batch);
+      } catch (error) {
+        sendError(error as Error);
+      }
+      break;
     case 'setup': {
       const { columns, forest, cacheBytes, batchBytes, maxObjectSize } = message.setup;
-      cache = new BaseCache(cacheBytes);
+      cache ??= new BaseCache(cacheBytes);
       reader = new EntryReader(readRanges, columns, { batchBytes });
       resolver = new ForestResolver(columns, forest, cache, reader, maxObjectSize);
       break;
@@ -40,17 +82,12 @@ port.on('message', (message: ToWorker) => {
     case 'resolve':
       resolver.resolve(message.roots, (resolved) => send({ kind: 'progress', resolved })).then(
         () => send({ kind: 'done', resolved: resolver.resolved }),
-        (error: Error) =>
-          send(
-            error instanceof PackError
-              ? { kind: 'error', message: error.reason, code: error.code, offset: error.offset }
-              : { kind: 'error', message: error.message },
-          ),
+        sendError,
       );
       break;
     case 'finish':
       resolver.close();
-      send({ kind: 'stats', peakCacheBytes: cache.peakBytes, reads: reader.reads });
+      send({ kind: 'stats', peakCacheBytes: cache!.peakBytes, reads: reader.reads });
       port.close();
       break;
   }

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { budgetShares } from './budget.js';
 import type { DeltaForest } from './delta-forest.js';
+import type { EntryBatch } from './entry-batch.js';
 import { PackError, type PackErrorCode } from './errors.js';
 import type { ObjectColumns } from './object-table.js';
 import type { ReadRanges } from './range-reads.js';
@@ -16,6 +17,8 @@ export interface WorkerSetup {
 
 /** Messages from the main thread to a resolver worker. */
 export type ToWorker =
+  | { kind: 'stream-setup'; cacheBytes: number; maxObjectSize: number }
+  | { kind: 'stream'; batch: EntryBatch }
   | { kind: 'setup'; setup: WorkerSetup }
   | { kind: 'resolve'; roots: Int32Array }
   | { kind: 'read'; id: number; chunks?: Uint8Array[]; error?: string }
@@ -23,6 +26,7 @@ export type ToWorker =
 
 /** Messages from a resolver worker to the main thread. */
 export type FromWorker =
+  | { kind: 'streamed'; indices: Int32Array; types: Uint8Array; ids: Uint8Array; data: Uint8Array; peakCacheBytes: number }
   | { kind: 'read'; id: number; ranges: [number, number][] }
   | { kind: 'progress'; resolved: number }
   | { kind: 'done'; resolved: number }
@@ -50,16 +54,63 @@ interface PoolRun {
 const GROUPS_PER_WORKER = 16;
 
 /**
- * Delta resolver workers. They start early (while the pack still streams in) and are set up once
- * it has: the columns and the forest are shared memory, roots are handed out in groups as workers
- * finish the previous ones, and workers ask this thread for every read of the stored pack.
+ * Receives the deltas a worker resolved from a batch (entry indices, types and ids of 20 bytes),
+ * and the batch's data buffer back, for reuse.
+ */
+export type OnStreamed = (indices: Int32Array, types: Uint8Array, ids: Uint8Array, data: Uint8Array) => void;
+
+/**
+ * Delta resolver workers. The first starts with the pack: it is sent the entries as they are
+ * parsed and resolves the deltas whose base it still caches. Once the pack has streamed in, more
+ * join it to resolve the rest: the columns and the forest are shared memory, roots are handed out
+ * in groups as workers finish the previous ones, and workers ask this thread for every read.
  */
 export class ResolverPool {
-  readonly #workers: Worker[];
+  /** Most bytes the stream worker's cache held while the pack streamed in. */
+  streamPeakCacheBytes = 0;
+  readonly #workers: Worker[] = [];
+  readonly #streamWorker: Worker;
+  #batchesInFlight = 0;
+  #streamError: Error | undefined;
+  #onBatchDone: (() => void) | undefined;
 
-  constructor(threads: number) {
-    this.#workers = Array.from({ length: threads }, () => new Worker(new URL('./resolve-worker.js', import.meta.url)));
-    for (const worker of this.#workers) worker.on('error', () => {});
+  constructor(cacheBytes: number, maxObjectSize: number, onStreamed: OnStreamed) {
+    this.#streamWorker = this.#spawn();
+    this.#streamWorker.on('message', (message: FromWorker) => {
+      if (message.kind === 'streamed') {
+        this.streamPeakCacheBytes = message.peakCacheBytes;
+        onStreamed(message.indices, message.types, message.ids, message.data);
+      }
+      else if (message.kind === 'error' && this.#batchesInFlight > 0) this.#streamError = workerError(message);
+      else return;
+      this.#batchesInFlight--;
+      this.#onBatchDone?.();
+    });
+    this.#streamWorker.on('error', (error) => {
+      this.#streamError ??= error;
+      this.#onBatchDone?.();
+    });
+    this.#post(this.#streamWorker, { kind: 'stream-setup', cacheBytes, maxObjectSize });
+  }
+
+  /** Sends a batch of parsed entries to the stream worker. */
+  stream(batch: EntryBatch): void {
+    this.#throwStreamError();
+    this.#batchesInFlight++;
+    this.#streamWorker.postMessage({ kind: 'stream', batch } satisfies ToWorker, [batch.data.buffer as ArrayBuffer]);
+  }
+
+  /** Waits until at most `limit` batches are being processed, then throws any error they met. */
+  async settle(limit = 0): Promise<void> {
+    while (this.#batchesInFlight > limit && this.#streamError === undefined) {
+      await new Promise<void>((resume) => (this.#onBatchDone = resume));
+    }
+    this.#throwStreamError();
+  }
+
+  /** Adds workers up to `threads` in all. */
+  grow(threads: number): void {
+    while (this.#workers.length < threads) this.#spawn();
   }
 
   /** Resolves every delta of `run.forest` in the workers. */
@@ -75,18 +126,17 @@ export class ResolverPool {
 
     const drive = (worker: Worker, slot: number) =>
       new Promise<void>((resolve, reject) => {
-        const send = (message: ToWorker) => worker.postMessage(message);
         const nextGroup = () => {
-          if (nextRoot >= roots.length) return send({ kind: 'finish' });
-          send({ kind: 'resolve', roots: roots.slice(nextRoot, nextRoot + groupSize) });
+          if (nextRoot >= roots.length) return this.#post(worker, { kind: 'finish' });
+          this.#post(worker, { kind: 'resolve', roots: roots.slice(nextRoot, nextRoot + groupSize) });
           nextRoot += groupSize;
         };
         worker.on('message', (message: FromWorker) => {
           switch (message.kind) {
             case 'read':
               readRanges(message.ranges).then(
-                (chunks) => send({ kind: 'read', id: message.id, chunks }),
-                (error: unknown) => send({ kind: 'read', id: message.id, error: (error as Error)?.message ?? String(error) }),
+                (chunks) => this.#post(worker, { kind: 'read', id: message.id, chunks }),
+                (error: unknown) => this.#post(worker, { kind: 'read', id: message.id, error: (error as Error)?.message ?? String(error) }),
               );
               break;
             case 'progress':
@@ -101,13 +151,13 @@ export class ResolverPool {
               resolve();
               break;
             case 'error':
-              reject(message.code ? new PackError(message.code, message.message, message.offset) : new Error(message.message));
+              reject(workerError(message));
               break;
           }
         });
         worker.on('error', reject);
         worker.on('exit', (code) => reject(new Error(`delta resolver worker exited with code ${code}`)));
-        send({ kind: 'setup', setup });
+        this.#post(worker, { kind: 'setup', setup });
         nextGroup();
       });
 
@@ -122,4 +172,23 @@ export class ResolverPool {
   async close(): Promise<void> {
     await Promise.all(this.#workers.map((worker) => worker.terminate()));
   }
+
+  #spawn(): Worker {
+    const worker = new Worker(new URL('./resolve-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    worker.on('error', () => {});
+    this.#workers.push(worker);
+    return worker;
+  }
+
+  #post(worker: Worker, message: ToWorker): void {
+    worker.postMessage(message);
+  }
+
+  #throwStreamError(): void {
+    if (this.#streamError !== undefined) throw this.#streamError;
+  }
+}
+
+function workerError(message: Extract<FromWorker, { kind: 'error' }>): Error {
+  return message.code ? new PackError(message.code, message.message, message.offset) : new Error(message.message);
 }

@@ -19,8 +19,10 @@ describe('indexPack with resolver workers', () => {
     const budget = 256 * 1024;
     const result = await indexPack({ source: chunked(pack, () => 65536), read: readFrom(pack), threads: 2, memoryBudget: budget });
     expect(result.objectCount - result.stats.deltasResolvedWhileReceiving).toBeGreaterThan(2048);
+    expect(result.stats.deltasResolvedWhileReceiving).toBeGreaterThan(0);
     expect(Buffer.from(result.idx)).toEqual(gitIndexPack(pack));
-    expect(result.stats.peakCacheBytes).toBeLessThanOrEqual(budget / 2);
+    expect(result.stats.peakCacheBytes).toBeLessThanOrEqual(budget / 4);
+    expect(result.stats.peakCacheBytes).toBeGreaterThan(0);
   });
 
   it('resolves REF deltas in workers', async () => {
@@ -42,5 +44,12 @@ describe('indexPack with resolver workers', () => {
     const failure = indexPack({ source: [pack], read: readFrom(pack), threads: 2 });
     await expect(failure).rejects.toBeInstanceOf(PackError);
     await expect(failure).rejects.toMatchObject({ code: 'BAD_DELTA' });
+  });
+
+  it('reports a bad delta met by the stream worker as a PackError', async () => {
+    const entries: TestEntry[] = Array.from({ length: 3000 }, (_, b) => ({ type: 3, data: Buffer.from(`blob ${b}\n`.repeat(8)) }));
+    entries.push({ type: 6, data: makeDelta(entries[2999]!.data.length, 4, [['copy', 0, 4], ['raw', [0]]]), baseEntry: 2999 });
+    const pack = writePack(entries);
+    await expect(indexPack({ source: [pack], read: readFrom(pack), threads: 2 })).rejects.toMatchObject({ code: 'BAD_DELTA', offset: expect.any(Number) });
   });
 });

@@ -1,0 +1,54 @@
+import type { BaseCache } from './base-cache.js';
+import { undelta } from './delta-resolver.js';
+import { hashObject } from './object-id.js';
+
+/** Told the type and id of each delta resolved. */
+export type OnDeltaResolved = (index: number, type: number, id: Uint8Array) => void;
+
+/**
+ * Resolves OFS deltas while the pack streams in, when their base is among the recent objects it
+ * caches. Runs on the main thread, or in a worker fed with entry batches.
+ */
+export class StreamResolver {
+  /** Deltas resolved so far. */
+  resolved = 0;
+  readonly cache: BaseCache;
+  readonly #maxObjectSize: number;
+  readonly #onResolved: OnDeltaResolved;
+  /** Object type of each cached entry. */
+  #types = new Uint8Array(1024);
+
+  constructor(cache: BaseCache, maxObjectSize: number, onResolved: OnDeltaResolved) {
+    this.cache = cache;
+    this.#maxObjectSize = maxObjectSize;
+    this.#onResolved = onResolved;
+  }
+
+  /** Caches non-delta object `index`: in place if `data` is the cache's latest allocation, else as a copy. */
+  object(index: number, type: number, data: Uint8Array): void {
+    this.#setType(index, type);
+    if (!this.cache.set(index, data)) this.cache.setCopy(index, data);
+  }
+
+  /** Resolves delta `index` (at pack offset `offset`) on entry `base` if that is cached; returns whether it did. */
+  delta(index: number, base: number, delta: Uint8Array, offset: number): boolean {
+    const content = this.cache.get(base);
+    if (content === undefined) return false;
+    const type = this.#types[base]!;
+    const result = undelta(content, delta, offset, this.#maxObjectSize, this.cache);
+    this.#setType(index, type);
+    this.cache.set(index, result);
+    this.resolved++;
+    this.#onResolved(index, type, hashObject(type, result));
+    return true;
+  }
+
+  #setType(index: number, type: number): void {
+    if (index >= this.#types.length) {
+      const types = new Uint8Array(Math.max(index + 1, this.#types.length * 2));
+      types.set(this.#types);
+      this.#types = types;
+    }
+    this.#types[index] = type;
+  }
+}
