@@ -1,8 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { MirrorRef } from '../refs.js';
+
+const execFileAsync = promisify(execFile);
 
 const FIXED_ENV = {
   GIT_AUTHOR_NAME: 'Ada',
@@ -24,6 +27,12 @@ export function git(cwd: string, ...args: string[]): string {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });
+}
+
+/** Runs git without blocking the event loop (needed when the server it talks to runs in this process). */
+export async function gitAsync(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync('git', args, { cwd, env: { ...process.env, ...FIXED_ENV }, maxBuffer: 256 * 1024 * 1024 });
+  return stdout;
 }
 
 /** Runs git and returns stdout as bytes. */

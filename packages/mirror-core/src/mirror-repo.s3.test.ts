@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import { openStorage } from '@gitmirror/dumb-storage';
+import { createTestBucket, createTestS3Client, s3TestServers, startGitHttpServer } from '@gitmirror/test-servers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mirrorRepo } from './mirror-repo.js';
+import { commitFile, createSourceRepo, forEachRef, git, tempDir } from './test-support/git.js';
+import { RecordingStorage } from './test-support/storage-wrappers.js';
+import { expectClonesAs } from './test-support/verify.js';
+
+describe.each(s3TestServers())('mirrorRepo from smart HTTP to $name', ({ server, skipReason }) => {
+  const dir = tempDir();
+  const source = join(dir.path, 'source');
+  let gitServer: { url: string; close(): Promise<void> };
+
+  beforeAll(async () => {
+    createSourceRepo(source);
+    gitServer = await startGitHttpServer({ projectRoot: dir.path });
+  });
+  afterAll(async () => {
+    await gitServer?.close();
+    dir.remove();
+  });
+
+  it.skipIf(!server).each([2, 0] as const)('mirrors over protocol v%i, incrementally, cloneable over dumb HTTP', async (protocolVersion) => {
+    if (!server) throw new Error(skipReason);
+    const bucket = await createTestBucket(server, { publicRead: true });
+    const target = `s3://${bucket}/mirrors/v${protocolVersion}`;
+    const dumbUrl = `${server.endpoint}/${bucket}/mirrors/v${protocolVersion}`;
+    const s3 = { unquotedIfMatch: server.name === 'radosgw' };
+    const options = { getS3Client: () => createTestS3Client(server), s3, protocolVersion, netrc: false } as const;
+    const sourceUrl = `${gitServer.url}/source`;
+
+    const first = await mirrorRepo(sourceUrl, target, options);
+    expect(first.protocolVersion).toBe(protocolVersion);
+    expect(first.pack?.objects).toBeGreaterThan(0);
+    await expectClonesAs(dumbUrl, forEachRef(source), 'refs/heads/develop');
+
+    const storage = new RecordingStorage(await openStorage(target, { getS3Client: options.getS3Client, s3 }));
+    expect((await mirrorRepo(sourceUrl, storage, options)).upToDate).toBe(true);
+    expect(storage.writes).toEqual([]);
+
+    commitFile(source, `v${protocolVersion}.txt`, `incremental over v${protocolVersion}\n`);
+    git(source, 'tag', '-a', '-m', 'incremental', `inc-v${protocolVersion}`);
+    const second = await mirrorRepo(sourceUrl, storage, options);
+    expect(second.created).toEqual([`refs/tags/inc-v${protocolVersion}`]);
+    expect(second.updated).toEqual(['refs/heads/develop']);
+    expect(second.pack?.objects).toBe(4);
+    await expectClonesAs(dumbUrl, forEachRef(source), 'refs/heads/develop');
+  });
+});

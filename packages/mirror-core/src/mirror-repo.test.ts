@@ -1,0 +1,178 @@
+import { cpSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createFsStorage } from '@gitmirror/dumb-storage/fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mirrorRepo } from './mirror-repo.js';
+import { commitFile, createSourceRepo, forEachRef, git, tempDir } from './test-support/git.js';
+import { startGitHttpServer, startStaticServer } from '@gitmirror/test-servers';
+import { startHttpProxy } from './test-support/http-proxy.js';
+import { RecordingStorage } from './test-support/storage-wrappers.js';
+import { expectClonesAs, lsRemote, objectsBetween, packObjectIds } from './test-support/verify.js';
+
+describe('mirrorRepo from a local repository to a folder', () => {
+  const dir = tempDir();
+  const source = join(dir.path, 'source');
+  const target = join(dir.path, 'mirror');
+  let server: Awaited<ReturnType<typeof startStaticServer>>;
+
+  beforeAll(async () => {
+    createSourceRepo(source);
+    server = await startStaticServer({ root: dir.path });
+  });
+  afterAll(async () => {
+    await server.close();
+    dir.remove();
+  });
+
+  const tips = (repo: string) => git(repo, 'for-each-ref', '--format=%(objectname)').split('\n').filter(Boolean);
+
+  it('writes a dumb mirror that stock git clones over HTTP and uses as a bare repository', async () => {
+    const result = await mirrorRepo(source, target);
+    expect(result.upToDate).toBe(false);
+    expect(result.created).toHaveLength(tips(source).length);
+    expect(result.pack?.objects).toBe(objectsBetween(source, ['--all'], []).length);
+
+    const reference = join(dir.path, 'reference.git');
+    git(dir.path, 'clone', '-q', '--mirror', `file://${source}`, reference);
+    git(reference, 'update-server-info');
+    expect(readFileSync(join(target, 'info/refs'), 'utf8')).toBe(readFileSync(join(reference, 'info/refs'), 'utf8'));
+    expect(readFileSync(join(target, 'HEAD'), 'utf8')).toBe('ref: refs/heads/develop\n');
+
+    await expectClonesAs(`${server.url}/mirror`, forEachRef(source), 'refs/heads/develop');
+    git(target, 'fsck', '--full', '--strict', '--no-progress');
+    expect(forEachRef(target)).toBe(forEachRef(source));
+    expect(await lsRemote(target)).toBe(await lsRemote(source));
+    await expectClonesAs(target, forEachRef(source), 'refs/heads/develop');
+  });
+
+  it('makes no write at all when nothing changed', async () => {
+    const storage = new RecordingStorage(createFsStorage(target));
+    const result = await mirrorRepo(source, storage);
+    expect(result.upToDate).toBe(true);
+    expect(storage.writes).toEqual([]);
+  });
+
+  it('fetches only the new objects after commits, new and deleted branches, a force push and a new tag', async () => {
+    const before = tips(source);
+    commitFile(source, 'develop.txt', 'more develop\n');
+    git(source, 'branch', 'new-branch', 'main');
+    git(source, 'branch', '-D', 'Zeta');
+    git(source, 'checkout', '-q', 'feature-x');
+    git(source, 'reset', '-q', '--hard', 'HEAD~1');
+    commitFile(source, 'forced.txt', 'rewritten history\n');
+    git(source, 'tag', '-a', '-m', 'release 2.0', 'v2.0');
+    git(source, 'checkout', '-q', 'develop');
+
+    const result = await mirrorRepo(source, target);
+    expect(result.created).toEqual(['refs/heads/new-branch', 'refs/tags/v2.0']);
+    expect(result.updated).toEqual(['refs/heads/develop', 'refs/heads/feature-x']);
+    expect(result.deleted).toEqual(['refs/heads/Zeta']);
+    const idx = readFileSync(join(target, 'objects/pack', result.pack!.name.replace('.pack', '.idx')));
+    expect(packObjectIds(idx)).toEqual(objectsBetween(source, ['--all'], before));
+    expect(readFileSync(join(target, 'objects/info/packs'), 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
+
+    git(target, 'fsck', '--full', '--strict', '--no-progress');
+    expect(forEachRef(target)).toBe(forEachRef(source));
+    await expectClonesAs(`${server.url}/mirror`, forEachRef(source), 'refs/heads/develop');
+  });
+
+  it('moves and deletes refs without a pack when the mirror has the objects', async () => {
+    git(source, 'branch', '-f', 'new-branch', 'v0.1');
+    git(source, 'tag', '-d', 'v1.0-signed');
+    git(source, 'symbolic-ref', 'HEAD', 'refs/heads/main');
+    const storage = new RecordingStorage(createFsStorage(target));
+    const result = await mirrorRepo(source, storage);
+    expect(result.pack).toBeUndefined();
+    expect(result.updated).toEqual(['refs/heads/new-branch']);
+    expect(result.deleted).toEqual(['refs/tags/v1.0-signed']);
+    expect(storage.writes.map((write) => write.key)).toEqual(['packed-refs', 'info/refs', 'HEAD']);
+    expect(forEachRef(target)).toBe(forEachRef(source));
+    await expectClonesAs(`${server.url}/mirror`, forEachRef(source), 'refs/heads/main');
+    git(source, 'symbolic-ref', 'HEAD', 'refs/heads/develop');
+    await mirrorRepo(source, target);
+  });
+
+  it('keeps the previous refs visible when the sink fails at any write, and the next sync completes', async () => {
+    const template = join(dir.path, 'template');
+    cpSync(target, template, { recursive: true });
+    const previousRefs = forEachRef(target);
+    commitFile(source, 'fault.txt', 'fault injection\n');
+    git(source, 'branch', 'fault-branch');
+    git(source, 'tag', '-a', '-m', 'fault tag', 'v3.0');
+    const nextRefs = forEachRef(source);
+
+    for (let failAt = 1; ; failAt++) {
+      rmSync(target, { recursive: true, force: true });
+      cpSync(template, target, { recursive: true });
+      const storage = new RecordingStorage(createFsStorage(target));
+      storage.failAt = failAt;
+      const outcome = await mirrorRepo(source, storage).then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      if (!outcome) {
+        expect(failAt).toBeGreaterThan(5);
+        break;
+      }
+      expect(outcome.message).toContain(`injected failure at write ${failAt}`);
+      const infoRefsWritten = storage.writes.slice(0, failAt - 1).some((write) => write.key === 'info/refs');
+      await expectClonesAs(`${server.url}/mirror`, infoRefsWritten ? nextRefs : previousRefs);
+      expect(readdirTemp(target)).toEqual([]);
+
+      await mirrorRepo(source, target);
+      git(target, 'fsck', '--full', '--no-progress');
+      await expectClonesAs(`${server.url}/mirror`, nextRefs, 'refs/heads/develop');
+    }
+  });
+});
+
+describe('mirrorRepo failures from a smart HTTP source', () => {
+  const dir = tempDir();
+  const source = join(dir.path, 'source');
+  let gitServer: Awaited<ReturnType<typeof startGitHttpServer>>;
+
+  beforeAll(async () => {
+    createSourceRepo(source);
+    gitServer = await startGitHttpServer({ projectRoot: dir.path });
+  });
+  afterAll(async () => {
+    await gitServer.close();
+    dir.remove();
+  });
+
+  it('reports a connection dropped mid-pack and publishes nothing', async () => {
+    const proxy = await startHttpProxy(gitServer.url, { dropPostResponseAfter: 1500 });
+    const target = join(dir.path, 'dropped');
+    try {
+      const storage = new RecordingStorage(createFsStorage(target));
+      const error = await mirrorRepo(`${proxy.url}/source`, storage, { netrc: false }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'CONNECTION_LOST' });
+      expect((error as Error).message).toContain('the connection ended');
+      expect(storage.writes.map((write) => write.operation)).toEqual(['put', 'delete']);
+      expect(readdirSync(target, { recursive: true }).filter((name) => !String(name).endsWith('pack'))).toEqual(['objects']);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('lets one of two concurrent writers win and fails the other with a conflict', async () => {
+    const target = join(dir.path, 'contended');
+    const url = `${gitServer.url}/source`;
+    await mirrorRepo(url, target, { netrc: false });
+    commitFile(source, 'race.txt', 'race\n');
+    const slow = new RecordingStorage(createFsStorage(target));
+    let rival: Promise<unknown> | undefined;
+    slow.beforeWrite = async (_operation, key) => {
+      if (key === 'packed-refs') await (rival ??= mirrorRepo(url, target, { netrc: false }));
+    };
+    await expect(mirrorRepo(url, slow, { netrc: false })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(rival).resolves.toMatchObject({ updated: ['refs/heads/develop'] });
+    git(target, 'fsck', '--full', '--no-progress');
+    expect(forEachRef(target)).toBe(forEachRef(source));
+    expect(readFileSync(join(target, 'objects/info/packs'), 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
+  });
+});
+
+function readdirTemp(target: string): string[] {
+  return readdirSync(join(target, 'objects/pack')).filter((name) => name.includes('tmp_pack_'));
+}

@@ -1,0 +1,124 @@
+import { openStorage, type Storage } from '@gitmirror/dumb-storage';
+import type { IndexPackOptions } from '@gitmirror/git-pack-stream';
+import { AbortedError } from './errors.js';
+import { isUpToDate, planSync } from './mirror/plan.js';
+import { publish } from './mirror/publish.js';
+import { storePack, type StoredPack } from './mirror/store-pack.js';
+import { readTargetState } from './mirror/target-state.js';
+import { createRefFilter, type RefFilterOptions } from './ref-filter.js';
+import { openTransport, type TransportOptions } from './transport/open-transport.js';
+import type { Transport } from './transport/transport.js';
+
+/** Options of `openStorage` from `@gitmirror/dumb-storage` (S3 client override, S3 settings). */
+export type TargetOptions = NonNullable<Parameters<typeof openStorage>[1]>;
+
+/** The steps of one repository's sync, in order. */
+export type MirrorPhase = 'reading-target' | 'listing-refs' | 'fetching' | 'publishing' | 'done';
+
+/** Progress of one repository's sync. */
+export type MirrorEvent =
+  | { type: 'phase'; phase: MirrorPhase }
+  /** A progress line from the source (side-band 2), e.g. `Counting objects: 100% (42/42), done.` */
+  | { type: 'remote-progress'; message: string }
+  /** Receiving and indexing the pack. */
+  | { type: 'pack-progress'; progress: Parameters<NonNullable<IndexPackOptions['onProgress']>>[0] };
+
+/** Options of {@link mirrorRepo}. */
+export interface MirrorOptions extends TransportOptions, RefFilterOptions {
+  /** Creates the S3 client of `s3://` targets (replaces the default client). */
+  getS3Client?: TargetOptions['getS3Client'];
+  /** Settings of `s3://` targets (endpoint, path style, …). */
+  s3?: TargetOptions['s3'];
+  /** Bytes of memory the pack may use for caches and buffers. Default 128 MiB. */
+  memoryBudget?: number;
+  /** Compute what would change without fetching or writing anything. */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (event: MirrorEvent) => void;
+}
+
+/** What one sync did. */
+export interface MirrorResult {
+  /** Source and target URLs, credentials redacted. */
+  source: string;
+  target: string;
+  /** True when nothing had changed: nothing was fetched or written. */
+  upToDate: boolean;
+  /** Ref names created, moved (including force pushes) and deleted. */
+  created: string[];
+  updated: string[];
+  deleted: string[];
+  /** The pack published by this sync, if it needed one. */
+  pack?: { name: string; objects: number; bytes: number };
+  /** The protocol version the source answered with. */
+  protocolVersion: 0 | 1 | 2;
+  durationMs: number;
+}
+
+/** The default memory budget: 128 MiB. */
+export const DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024;
+
+/**
+ * Mirrors one repository: makes the dumb repository at `target` (`s3://bucket/prefix`, `file://…` or a path, or a
+ * {@link Storage}) hold the refs and objects of `source` (`http(s)://`, `file://` or a path, or a {@link Transport}),
+ * fetching only what the mirror lacks.
+ */
+export async function mirrorRepo(source: string | Transport, target: string | Storage, options: MirrorOptions = {}): Promise<MirrorResult> {
+  try {
+    return await sync(source, target, options);
+  } catch (error) {
+    if (options.signal?.aborted && !(error instanceof AbortedError)) throw new AbortedError(undefined, { cause: error });
+    throw error;
+  }
+}
+
+async function sync(source: string | Transport, target: string | Storage, options: MirrorOptions): Promise<MirrorResult> {
+  const started = performance.now();
+  const { signal } = options;
+  const emit = options.onProgress ?? (() => {});
+  signal?.throwIfAborted();
+  const transport = typeof source === 'string' ? await openTransport(source, options) : source;
+  const storage = typeof target === 'string' ? await openStorage(target, { getS3Client: options.getS3Client, s3: options.s3 }) : target;
+
+  emit({ type: 'phase', phase: 'reading-target' });
+  const state = await readTargetState(storage, signal);
+  emit({ type: 'phase', phase: 'listing-refs' });
+  const advertised = await transport.listRefs({ signal });
+  const accept = createRefFilter(options);
+  const plan = planSync({ refs: advertised.refs.filter((ref) => accept(ref.name)), head: advertised.head }, state);
+  const result = (upToDate: boolean, pack?: StoredPack): MirrorResult => ({
+    source: transport.url,
+    target: storage.url,
+    upToDate,
+    created: plan.created,
+    updated: plan.updated,
+    deleted: plan.deleted,
+    pack: pack && { name: pack.packFileName, objects: pack.objectCount, bytes: pack.packSize },
+    protocolVersion: advertised.protocolVersion,
+    durationMs: performance.now() - started,
+  });
+  if (isUpToDate(plan) || options.dryRun) {
+    emit({ type: 'phase', phase: 'done' });
+    return result(isUpToDate(plan));
+  }
+
+  let pack: StoredPack | undefined;
+  if (plan.wants.length > 0) {
+    emit({ type: 'phase', phase: 'fetching' });
+    const stream = await transport.fetch({
+      wants: plan.wants,
+      haves: plan.haves,
+      signal,
+      onProgress: (message) => emit({ type: 'remote-progress', message }),
+    });
+    pack = await storePack(storage, stream, {
+      memoryBudget: options.memoryBudget ?? DEFAULT_MEMORY_BUDGET,
+      signal,
+      onProgress: (progress) => emit({ type: 'pack-progress', progress }),
+    });
+  }
+  emit({ type: 'phase', phase: 'publishing' });
+  await publish(storage, state, plan, pack, { bareRepo: storage.url.startsWith('file:'), signal });
+  emit({ type: 'phase', phase: 'done' });
+  return result(false, pack);
+}

@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createMemoryStorage } from '@gitmirror/dumb-storage/memory';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mirrorRepos, type MirrorMapping } from './mirror-repos.js';
+import { createSourceRepo, tempDir } from './test-support/git.js';
+import { openTransport } from './transport/open-transport.js';
+import type { Transport } from './transport/transport.js';
+
+describe('mirrorRepos', () => {
+  const dir = tempDir();
+  const sources = ['one', 'two', 'three'].map((name) => join(dir.path, name));
+
+  beforeAll(() => sources.forEach(createSourceRepo));
+  afterAll(() => dir.remove());
+
+  it('starts before the input ends, reports every failure per repository and keeps input order', async () => {
+    let firstDone!: () => void;
+    const gate = new Promise<void>((resolve) => (firstDone = resolve));
+    async function* mappings(): AsyncGenerator<MirrorMapping> {
+      yield [sources[0], createMemoryStorage()];
+      await gate;
+      yield [join(dir.path, 'missing'), createMemoryStorage()];
+      yield [sources[1], createMemoryStorage()];
+    }
+    const outcomes = await mirrorRepos(mappings(), {
+      concurrency: 2,
+      onProgress: (event) => {
+        if (event.index === 0 && event.type === 'phase' && event.phase === 'done') firstDone();
+      },
+    });
+    expect(outcomes.map((outcome) => [outcome.index, outcome.ok])).toEqual([
+      [0, true],
+      [1, false],
+      [2, true],
+    ]);
+    const failure = outcomes[1];
+    expect(!failure.ok && failure.error).toMatchObject({ code: 'UPLOAD_PACK_FAILED' });
+    expect(outcomes[0].ok && outcomes[0].result.created.length).toBeGreaterThan(5);
+  });
+
+  it('runs at most `concurrency` repositories at a time', async () => {
+    let active = 0;
+    let peak = 0;
+    const slow = async (path: string): Promise<Transport> => {
+      const inner = await openTransport(path);
+      return {
+        url: inner.url,
+        listRefs: async (options) => {
+          peak = Math.max(peak, ++active);
+          await sleep(30);
+          active--;
+          return inner.listRefs(options);
+        },
+        fetch: (request) => inner.fetch(request),
+      };
+    };
+    const mappings = await Promise.all([...sources, ...sources].map(async (path) => [await slow(path), createMemoryStorage()] as const));
+    const outcomes = await mirrorRepos(mappings, { concurrency: 2 });
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+    expect(peak).toBe(2);
+  });
+
+  it('aborts in-flight work through the signal without publishing', async () => {
+    const controller = new AbortController();
+    const storage = createMemoryStorage();
+    const outcomes = await mirrorRepos([[sources[2], storage]], {
+      signal: controller.signal,
+      onProgress: (event) => {
+        if (event.type === 'phase' && event.phase === 'fetching') controller.abort();
+      },
+    });
+    expect(outcomes[0]).toMatchObject({ ok: false, error: { code: 'ABORTED' } });
+    const keys: string[] = [];
+    for await (const object of storage.list('')) keys.push(object.key);
+    expect(keys).toEqual([]);
+  });
+});

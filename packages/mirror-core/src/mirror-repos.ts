@@ -1,0 +1,73 @@
+import type { Storage } from '@gitmirror/dumb-storage';
+import { DEFAULT_MEMORY_BUDGET, mirrorRepo, type MirrorEvent, type MirrorOptions, type MirrorResult } from './mirror-repo.js';
+import { redactUrl } from './redact.js';
+import type { Transport } from './transport/transport.js';
+
+/** One repository to mirror: `[source, target]`, as in {@link mirrorRepo}. */
+export type MirrorMapping = readonly [source: string | Transport, target: string | Storage];
+
+/** Which repository a {@link MirrorReposOptions.onProgress} event is about. */
+export interface RepoRef {
+  /** Position of the mapping in the input. */
+  index: number;
+  /** Source and target, credentials redacted. */
+  source: string;
+  target: string;
+}
+
+/** Options of {@link mirrorRepos}. */
+export interface MirrorReposOptions extends Omit<MirrorOptions, 'onProgress'> {
+  /** Repositories mirrored at the same time. Default 4. */
+  concurrency?: number;
+  /** Memory budget shared by all repositories in flight. Default 128 MiB. */
+  memoryBudget?: number;
+  onProgress?: (event: RepoRef & MirrorEvent) => void;
+}
+
+/** How one repository's sync ended. */
+export type MirrorOutcome = RepoRef & ({ ok: true; result: MirrorResult } | { ok: false; error: Error });
+
+/**
+ * Mirrors many repositories, up to `concurrency` at a time. `mappings` may be any iterable or async iterable (work
+ * starts before it ends). A repository's failure never stops the others: every outcome is returned, in input order.
+ */
+export async function mirrorRepos(
+  mappings: Iterable<MirrorMapping> | AsyncIterable<MirrorMapping>,
+  options: MirrorReposOptions = {},
+): Promise<MirrorOutcome[]> {
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const memoryBudget = Math.floor((options.memoryBudget ?? DEFAULT_MEMORY_BUDGET) / concurrency);
+  const iterator = Symbol.asyncIterator in mappings ? mappings[Symbol.asyncIterator]() : mappings[Symbol.iterator]();
+  const outcomes: MirrorOutcome[] = [];
+  let next = 0;
+  let inputError: { reason: unknown } | undefined;
+
+  const worker = async () => {
+    while (!inputError && !options.signal?.aborted) {
+      let item: IteratorResult<MirrorMapping>;
+      try {
+        item = await iterator.next();
+      } catch (reason) {
+        inputError ??= { reason };
+        return;
+      }
+      if (item.done) return;
+      const [source, target] = item.value;
+      const repo: RepoRef = { index: next++, source: describe(source), target: describe(target) };
+      const onProgress = options.onProgress && ((event: MirrorEvent) => options.onProgress?.({ ...repo, ...event }));
+      try {
+        const result = await mirrorRepo(source, target, { ...options, memoryBudget, onProgress });
+        outcomes.push({ ...repo, ok: true, result });
+      } catch (error) {
+        outcomes.push({ ...repo, ok: false, error: error instanceof Error ? error : new Error(String(error)) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  if (inputError) throw inputError.reason;
+  return outcomes.sort((a, b) => a.index - b.index);
+}
+
+function describe(endpoint: string | Transport | Storage): string {
+  return typeof endpoint === 'string' ? redactUrl(endpoint) : endpoint.url;
+}

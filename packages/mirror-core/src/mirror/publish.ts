@@ -1,0 +1,79 @@
+import type { Storage } from '@gitmirror/dumb-storage';
+import { bareRepoFiles } from '../dumb-repo/bare-repo.js';
+import { formatPackedRefs } from '../dumb-repo/packed-refs.js';
+import { formatPacksList, packKey, parsePacksList } from '../dumb-repo/packs-list.js';
+import { ConflictError } from '../errors.js';
+import type { SyncPlan } from './plan.js';
+import type { StoredPack } from './store-pack.js';
+import { isStorageError, readText, type TargetState } from './target-state.js';
+
+/** Options of {@link publish}. */
+export interface PublishOptions {
+  /** Also write what makes a folder a bare repository (`config`, `refs/`). */
+  bareRepo: boolean;
+  signal?: AbortSignal;
+}
+
+const PACKS_LIST_ATTEMPTS = 5;
+
+/**
+ * Makes the plan visible in the order that never shows a reader a ref to a missing object: pack → idx →
+ * `objects/info/packs` → `packed-refs` → `info/refs` → `HEAD`. `packed-refs` and `info/refs` are conditional
+ * writes against the versions read at the start of the sync: a concurrent writer makes this one fail with a
+ * {@link ConflictError} before any of its refs is visible. If the pack cannot be moved into place, its temporary
+ * key is deleted.
+ */
+export async function publish(storage: Storage, state: TargetState, plan: SyncPlan, pack: StoredPack | undefined, options: PublishOptions): Promise<void> {
+  const { signal } = options;
+  try {
+    signal?.throwIfAborted();
+    if (options.bareRepo && !state.infoRefs) {
+      for (const file of bareRepoFiles()) await storage.put(file.key, utf8(file.body), { signal });
+    }
+    if (pack) await storage.move(pack.tempKey, packKey(pack.packFileName));
+  } catch (error) {
+    if (pack) await storage.delete([pack.tempKey]).catch(() => {});
+    throw error;
+  }
+  if (pack) {
+    await storage.put(packKey(pack.packFileName.replace(/\.pack$/, '.idx')), pack.idx, { signal });
+  }
+  if (!state.packsList || (pack && !state.packs.includes(pack.packFileName))) {
+    await addToPacksList(storage, state, pack?.packFileName, signal);
+  }
+  if (plan.infoRefs !== undefined) {
+    await putConditionally(storage, 'packed-refs', formatPackedRefs(plan.refs), state.packedRefsEtag, signal);
+    await putConditionally(storage, 'info/refs', plan.infoRefs, state.infoRefs?.etag, signal);
+  }
+  if (plan.head !== undefined) await storage.put('HEAD', utf8(plan.head), { signal });
+}
+
+/** Appends a pack to `objects/info/packs`, merging with packs another writer listed meanwhile (the list only grows). */
+async function addToPacksList(storage: Storage, state: TargetState, packFileName: string | undefined, signal?: AbortSignal): Promise<void> {
+  let current = state.packsList;
+  let packs = state.packs;
+  for (let attempt = 1; ; attempt++) {
+    const next = packFileName && !packs.includes(packFileName) ? [...packs, packFileName] : packs;
+    try {
+      await storage.put('objects/info/packs', utf8(formatPacksList(next)), current ? { ifMatch: current.etag, signal } : { ifNoneMatch: '*', signal });
+      return;
+    } catch (error) {
+      if (!isStorageError(error, 'PreconditionFailed') || attempt === PACKS_LIST_ATTEMPTS) throw error;
+    }
+    current = await readText(storage, 'objects/info/packs', signal);
+    packs = current ? parsePacksList(current.text) : [];
+  }
+}
+
+async function putConditionally(storage: Storage, key: string, body: string, etag: string | undefined, signal?: AbortSignal): Promise<void> {
+  try {
+    await storage.put(key, utf8(body), etag === undefined ? { ifNoneMatch: '*', signal } : { ifMatch: etag, signal });
+  } catch (error) {
+    if (!isStorageError(error, 'PreconditionFailed')) throw error;
+    throw new ConflictError(`${storage.url}: ${key} changed while this sync ran (another writer?); run the sync again`, { cause: error });
+  }
+}
+
+function utf8(text: string): Uint8Array {
+  return Buffer.from(text, 'utf8');
+}

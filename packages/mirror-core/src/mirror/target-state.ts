@@ -1,0 +1,66 @@
+import { StorageError, type Storage } from '@gitmirror/dumb-storage';
+import { parseInfoRefs } from '../dumb-repo/info-refs.js';
+import { parsePacksList } from '../dumb-repo/packs-list.js';
+import type { MirrorRef } from '../refs.js';
+
+/** A text file of the mirror with the etag of the version read. */
+export interface VersionedText {
+  text: string;
+  etag: string;
+}
+
+/** What a dumb mirror holds at the start of a sync; absent files are `undefined` (a new mirror has none). */
+export interface TargetState {
+  infoRefs?: VersionedText;
+  /** The refs of `info/refs` (empty for a new mirror); they are the sync's haves. */
+  refs: MirrorRef[];
+  packsList?: VersionedText;
+  /** Pack file names listed in `objects/info/packs`, in order. */
+  packs: string[];
+  packedRefsEtag?: string;
+  head?: string;
+}
+
+/** Reads `info/refs`, `objects/info/packs`, `HEAD` and the version of `packed-refs` from the mirror, in parallel. */
+export async function readTargetState(storage: Storage, signal?: AbortSignal): Promise<TargetState> {
+  const [infoRefs, packsList, head, packedRefsEtag] = await Promise.all([
+    readText(storage, 'info/refs', signal),
+    readText(storage, 'objects/info/packs', signal),
+    readText(storage, 'HEAD', signal),
+    orUndefined(storage.head('packed-refs').then((info) => info.etag)),
+  ]);
+  return {
+    infoRefs,
+    refs: infoRefs ? parseInfoRefs(infoRefs.text) : [],
+    packsList,
+    packs: packsList ? parsePacksList(packsList.text) : [],
+    packedRefsEtag,
+    head: head?.text,
+  };
+}
+
+/** Reads a whole text file of the mirror with its etag; `undefined` when it does not exist. */
+export async function readText(storage: Storage, key: string, signal?: AbortSignal): Promise<VersionedText | undefined> {
+  return orUndefined(
+    (async () => {
+      const { body, etag } = await storage.get(key, { signal });
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of body) chunks.push(chunk);
+      return { text: Buffer.concat(chunks).toString('utf8'), etag };
+    })(),
+  );
+}
+
+/** Whether `error` is a storage error with the given code. */
+export function isStorageError(error: unknown, code: StorageError['code']): boolean {
+  return error instanceof StorageError && error.code === code;
+}
+
+async function orUndefined<T>(promise: Promise<T>): Promise<T | undefined> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (isStorageError(error, 'NotFound')) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,206 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createGunzip } from 'node:zlib';
+import { request, type Dispatcher } from 'undici';
+import { TransportError, type MirrorErrorCode } from '../errors.js';
+import { redactSecrets, redactUrl } from '../redact.js';
+import type { ServiceChannel } from './channel.js';
+import { readNetrcCredentials } from './netrc.js';
+import { AGENT } from './upload-pack-client.js';
+
+/** Options of smart HTTP sources. */
+export interface HttpOptions {
+  /** Extra request headers, e.g. `{ authorization: 'Bearer …' }`; their values are treated as secrets. */
+  headers?: Record<string, string>;
+  /** Look up credentials in a `.netrc` file when the URL has none: `true` for `~/.netrc` (default), a path, or `false`. */
+  netrc?: boolean | string;
+  /** Milliseconds to wait for response headers and between body chunks. Default 120 000. */
+  timeout?: number;
+  /** Retries of a request answered with 429 or 5xx, or failing to connect, before the pack starts. Default 3. */
+  retries?: number;
+  /** First retry delay in milliseconds, doubled on each retry. Default 500. */
+  retryDelay?: number;
+  /** undici dispatcher (agent, proxy) to send requests through. */
+  dispatcher?: Dispatcher;
+}
+
+const MAX_REDIRECTS = 5;
+const MAX_RETRY_AFTER_MS = 30_000;
+const RETRIABLE_NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const TIMEOUT_ERRORS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * Opens git's smart HTTP protocol on `url` (`http(s)://[user:password@]host/path`): `GET info/refs?service=…` then
+ * `POST git-upload-pack`, following redirects, decompressing gzip and retrying 429/5xx with backoff.
+ */
+export async function createHttpChannel(url: string, options: HttpOptions = {}): Promise<ServiceChannel> {
+  const parsed = new URL(url);
+  const headers: Record<string, string> = { 'user-agent': `git/${AGENT}`, 'accept-encoding': 'gzip', ...lowerCaseKeys(options.headers ?? {}) };
+  const secrets = Object.values(options.headers ?? {});
+  let login = decodeURIComponent(parsed.username);
+  let password = decodeURIComponent(parsed.password);
+  if (!login && !password && options.netrc !== false) {
+    const credentials = await readNetrcCredentials(parsed.hostname, typeof options.netrc === 'string' ? options.netrc : undefined);
+    if (credentials) ({ login, password } = credentials);
+  }
+  if ((login || password) && !headers.authorization) {
+    headers.authorization = `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
+    secrets.push(password, headers.authorization);
+  }
+  parsed.username = '';
+  parsed.password = '';
+  parsed.hash = '';
+  return new HttpChannel(parsed.href.replace(/\/+$/, ''), redactUrl(url), headers, secrets.filter(Boolean), options);
+}
+
+class HttpChannel implements ServiceChannel {
+  readonly smartHttp = true;
+  readonly url: string;
+  #base: string;
+  readonly #headers: Record<string, string>;
+  readonly #secrets: string[];
+  readonly #options: HttpOptions;
+
+  constructor(base: string, redactedUrl: string, headers: Record<string, string>, secrets: string[], options: HttpOptions) {
+    this.#base = base;
+    this.url = redactedUrl;
+    this.#headers = headers;
+    this.#secrets = secrets;
+    this.#options = options;
+  }
+
+  async advertise(options: { protocolV2: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Uint8Array>> {
+    const path = '/info/refs?service=git-upload-pack';
+    const { response, finalUrl } = await this.#send('GET', this.#base + path, undefined, options);
+    if (finalUrl.endsWith(path)) this.#base = finalUrl.slice(0, -path.length);
+    this.#expectContentType(response, 'application/x-git-upload-pack-advertisement');
+    return this.#body(response, options.signal);
+  }
+
+  async request(body: Uint8Array, options: { protocolV2: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Uint8Array>> {
+    const { response } = await this.#send('POST', `${this.#base}/git-upload-pack`, body, options);
+    this.#expectContentType(response, 'application/x-git-upload-pack-result');
+    return this.#body(response, options.signal);
+  }
+
+  async #send(
+    method: 'GET' | 'POST',
+    url: string,
+    body: Uint8Array | undefined,
+    options: { protocolV2: boolean; signal?: AbortSignal },
+  ): Promise<{ response: Dispatcher.ResponseData; finalUrl: string }> {
+    const timeout = this.#options.timeout ?? 120_000;
+    const retries = this.#options.retries ?? 3;
+    const retryDelay = this.#options.retryDelay ?? 500;
+    let headers: Record<string, string> = { ...this.#headers };
+    if (options.protocolV2) headers['git-protocol'] = 'version=2';
+    if (body) Object.assign(headers, { 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result' });
+    let target = url;
+    let redirects = 0;
+    for (let attempt = 0; ; ) {
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await request(target, {
+          method,
+          headers,
+          body,
+          headersTimeout: timeout,
+          bodyTimeout: timeout,
+          signal: options.signal,
+          dispatcher: this.#options.dispatcher,
+        });
+      } catch (error) {
+        options.signal?.throwIfAborted();
+        const code = (error as { code?: string }).code ?? '';
+        if (attempt < retries && RETRIABLE_NETWORK_ERRORS.has(code)) {
+          await sleep(retryDelay * 2 ** attempt++, undefined, { signal: options.signal });
+          continue;
+        }
+        throw this.#networkError(error, `sending the ${method} request`);
+      }
+      const status = response.statusCode;
+      const location = response.headers.location;
+      if (status >= 300 && status < 400 && typeof location === 'string') {
+        await response.body.dump();
+        if (++redirects > MAX_REDIRECTS) throw new TransportError('HTTP_ERROR', `${this.url}: too many redirects`, { status });
+        if (method === 'POST' && status !== 307 && status !== 308) {
+          throw new TransportError('HTTP_ERROR', `${this.url}: the server redirected a POST with status ${status}`, { status });
+        }
+        const next = new URL(location, target);
+        if (next.origin !== new URL(target).origin) headers = withoutCredentials(headers, this.#options.headers ?? {});
+        target = next.href;
+        continue;
+      }
+      if ((status === 429 || status >= 500) && attempt < retries) {
+        await response.body.dump();
+        const delay = retryAfterMs(response.headers['retry-after']) ?? retryDelay * 2 ** attempt;
+        attempt++;
+        await sleep(delay, undefined, { signal: options.signal });
+        continue;
+      }
+      if (status >= 400) {
+        await response.body.dump();
+        throw this.#statusError(status, method);
+      }
+      return { response, finalUrl: target };
+    }
+  }
+
+  #expectContentType(response: Dispatcher.ResponseData, expected: string): void {
+    const contentType = String(response.headers['content-type'] ?? '').split(';')[0].trim();
+    if (contentType !== expected) {
+      response.body.destroy();
+      throw new TransportError(
+        'NOT_SMART_SERVER',
+        `${this.url}: expected ${expected} but the server sent ${contentType || 'no content type'}; is this a smart git HTTP server?`,
+      );
+    }
+  }
+
+  #body(response: Dispatcher.ResponseData, signal: AbortSignal | undefined): AsyncIterable<Uint8Array> {
+    const encoding = String(response.headers['content-encoding'] ?? '').trim().toLowerCase();
+    const stream = encoding === 'gzip' || encoding === 'x-gzip' ? response.body.pipe(createGunzip()) : response.body;
+    if (stream !== response.body) response.body.on('error', (error) => stream.destroy(error));
+    const describe = (error: unknown) => this.#networkError(error, 'reading the response');
+    return (async function* guarded() {
+      try {
+        for await (const chunk of stream) yield chunk as Uint8Array;
+      } catch (error) {
+        signal?.throwIfAborted();
+        throw describe(error);
+      } finally {
+        response.body.destroy();
+      }
+    })();
+  }
+
+  #statusError(status: number, method: string): TransportError {
+    const [code, hint]: [MirrorErrorCode, string] =
+      status === 401 || status === 403
+        ? ['AUTH_FAILED', 'check the credentials (URL user:password, .netrc or headers)']
+        : status === 404
+          ? ['NOT_FOUND', 'check the repository URL']
+          : ['HTTP_ERROR', 'the server failed'];
+    return new TransportError(code, `${this.url}: ${method} answered HTTP ${status}; ${hint}`, { status });
+  }
+
+  #networkError(error: unknown, doing: string): TransportError {
+    const code = (error as { code?: string }).code ?? '';
+    const reason = redactSecrets((error as Error).message ?? String(error), this.#secrets);
+    if (TIMEOUT_ERRORS.has(code)) return new TransportError('TIMEOUT', `${this.url}: timed out while ${doing} (${reason})`, { cause: error });
+    return new TransportError('CONNECTION_LOST', `${this.url}: the connection ended while ${doing} (${reason})`, { cause: error });
+  }
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+}
+
+function withoutCredentials(headers: Record<string, string>, extra: Record<string, string>): Record<string, string> {
+  const dropped = new Set(['authorization', ...Object.keys(extra).map((name) => name.toLowerCase())]);
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !dropped.has(name)));
+}
+
+function retryAfterMs(value: string | string[] | undefined): number | undefined {
+  const seconds = Number(Array.isArray(value) ? value[0] : value);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : undefined;
+}

@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TransportError } from '../errors.js';
+import type { ServiceChannel } from './channel.js';
+
+/** Options of local sources. */
+export interface LocalOptions {
+  /** The git executable running `upload-pack`. Default `git`. */
+  gitPath?: string;
+}
+
+/** Whether `url` names a local repository: `file://…` or a path (no `scheme://`, no scp-like `host:path`). */
+export function isLocalUrl(url: string): boolean {
+  if (url.startsWith('file://')) return true;
+  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^[^/]+:/.test(url);
+}
+
+/** The absolute path of a local repository URL (`file:///path` or a path). */
+export function localPath(url: string): string {
+  return url.startsWith('file://') ? fileURLToPath(url) : resolve(url);
+}
+
+/**
+ * Runs the installed `git upload-pack --stateless-rpc` on a local repository: one process for the advertisement
+ * and one per request, exactly what `git http-backend` does behind smart HTTP.
+ */
+export function createLocalChannel(url: string, options: LocalOptions = {}): ServiceChannel {
+  const path = localPath(url);
+  const git = options.gitPath ?? 'git';
+  const run = (args: string[], input: Uint8Array | undefined, protocolV2: boolean, signal?: AbortSignal) =>
+    uploadPack(git, [...args, path], input, protocolV2, url, signal);
+  return {
+    url,
+    smartHttp: false,
+    advertise: async ({ protocolV2, signal }) => run(['upload-pack', '--stateless-rpc', '--http-backend-info-refs'], undefined, protocolV2, signal),
+    request: async (body, { protocolV2, signal }) => run(['upload-pack', '--stateless-rpc'], body, protocolV2, signal),
+  };
+}
+
+async function* uploadPack(
+  git: string,
+  args: string[],
+  input: Uint8Array | undefined,
+  protocolV2: boolean,
+  url: string,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array> {
+  const env = { ...process.env, GIT_PROTOCOL: protocolV2 ? 'version=2' : '' };
+  const child = spawn(git, args, { env, stdio: ['pipe', 'pipe', 'pipe'], signal });
+  const stderr: Buffer[] = [];
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  child.stdin.on('error', () => {});
+  const exit = new Promise<number | null>((resolveExit, rejectExit) => {
+    child.on('error', rejectExit);
+    child.on('close', (code) => resolveExit(code));
+  });
+  exit.catch(() => {});
+  child.stdin.end(input);
+  try {
+    for await (const chunk of child.stdout) yield chunk as Uint8Array;
+    signal?.throwIfAborted();
+    const code = await exit.catch((error: Error) => {
+      signal?.throwIfAborted();
+      throw new TransportError('UPLOAD_PACK_FAILED', `${url}: cannot run ${git} upload-pack: ${error.message}`, { cause: error });
+    });
+    if (code !== 0) {
+      const message = Buffer.concat(stderr).toString('utf8').trim() || `exit code ${code}`;
+      throw new TransportError('UPLOAD_PACK_FAILED', `${url}: git upload-pack failed: ${message}`);
+    }
+  } finally {
+    if (child.exitCode === null) child.kill();
+  }
+}

@@ -1,0 +1,19 @@
+import { InvalidUrlError } from '../errors.js';
+import { redactUrl } from '../redact.js';
+import { createHttpChannel, type HttpOptions } from './http-channel.js';
+import { createLocalChannel, isLocalUrl, type LocalOptions } from './local-channel.js';
+import type { Transport } from './transport.js';
+import { UploadPackClient, type UploadPackClientOptions } from './upload-pack-client.js';
+
+/** Options of {@link openTransport}: protocol, HTTP and local settings in one bag. */
+export interface TransportOptions extends UploadPackClientOptions, HttpOptions, LocalOptions {}
+
+/**
+ * Opens the source at `url`: `http://` / `https://` (smart HTTP) or a local repository (`file://` or a path,
+ * served by the installed `git upload-pack`).
+ */
+export async function openTransport(url: string, options: TransportOptions = {}): Promise<Transport> {
+  if (/^https?:\/\//i.test(url)) return new UploadPackClient(await createHttpChannel(url, options), options);
+  if (isLocalUrl(url)) return new UploadPackClient(createLocalChannel(url, options), options);
+  throw new InvalidUrlError(`Unsupported source URL ${redactUrl(url)}: use http(s)://, file:// or a path`);
+}

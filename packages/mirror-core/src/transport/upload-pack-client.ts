@@ -1,0 +1,187 @@
+import {
+  demuxSideBand,
+  encodeCommandRequest,
+  encodePacket,
+  FLUSH_PKT,
+  parseLsRefs,
+  parseRefAdvertisement,
+  PktLineReader,
+  ZERO_OID,
+  type AdvertisedRef,
+  type Packet,
+} from '@gitmirror/git-pktline';
+import { TransportError } from '../errors.js';
+import type { Head } from '../dumb-repo/head.js';
+import type { MirrorRef } from '../refs.js';
+import type { ServiceChannel } from './channel.js';
+import type { FetchRequest, SourceRefs, Transport } from './transport.js';
+
+/** The `agent=` capability value sent to servers. */
+export const AGENT = 'gitmirror/0.0.0';
+
+const decoder = new TextDecoder();
+
+/** Options of {@link UploadPackClient}. */
+export interface UploadPackClientOptions {
+  /** Highest protocol version to ask for; `0` forces the v0/v1 protocol even with a v2 server. Default 2. */
+  protocolVersion?: 0 | 2;
+}
+
+/**
+ * The fetch side of git's protocol (v2 with fallback to v0/v1) over a stateless {@link ServiceChannel}.
+ * Negotiation is a single round: the haves are the mirror's ref tips, whose histories the mirror holds entirely.
+ */
+export class UploadPackClient implements Transport {
+  readonly #channel: ServiceChannel;
+  readonly #wantV2: boolean;
+  #capabilities?: Map<string, string | true>;
+  #version?: 0 | 1 | 2;
+
+  constructor(channel: ServiceChannel, options: UploadPackClientOptions = {}) {
+    this.#channel = channel;
+    this.#wantV2 = (options.protocolVersion ?? 2) === 2;
+  }
+
+  get url(): string {
+    return this.#channel.url;
+  }
+
+  async listRefs(options: { signal?: AbortSignal } = {}): Promise<SourceRefs> {
+    const advertisement = await parseRefAdvertisement(
+      new PktLineReader(await this.#channel.advertise({ protocolV2: this.#wantV2, signal: options.signal })),
+      { smartHttp: this.#channel.smartHttp },
+    ).catch((error: unknown) => rethrowProtocol(error, this.url, 'reading the ref advertisement'));
+    this.#capabilities = advertisement.capabilities;
+    this.#version = advertisement.version;
+    if (advertisement.version === 2) return this.#lsRefs(options.signal);
+    return { protocolVersion: advertisement.version, ...splitHead(advertisement.refs, advertisement.symrefs) };
+  }
+
+  async fetch(request: FetchRequest): Promise<AsyncIterable<Uint8Array>> {
+    if (this.#version === undefined) await this.listRefs({ signal: request.signal });
+    if (request.wants.length === 0) throw new TypeError('fetch() needs at least one want');
+    return this.#version === 2 ? this.#fetchV2(request) : this.#fetchV0(request);
+  }
+
+  async #lsRefs(signal: AbortSignal | undefined): Promise<SourceRefs> {
+    const lsRefs = this.#capabilities?.get('ls-refs');
+    const args = ['symrefs', 'peel'];
+    if (typeof lsRefs === 'string' && lsRefs.split(' ').includes('unborn')) args.push('unborn');
+    const body = encodeCommandRequest({ command: 'ls-refs', capabilities: this.#commandCapabilities(), args });
+    const reader = new PktLineReader(await this.#channel.request(body, { protocolV2: true, signal }));
+    const refs = await parseLsRefs(reader).catch((error: unknown) => rethrowProtocol(error, this.url, 'listing refs'));
+    return { protocolVersion: 2, ...splitHead(refs, new Map()) };
+  }
+
+  #commandCapabilities(): string[] {
+    const capabilities = [`agent=${AGENT}`];
+    if (this.#capabilities?.has('object-format')) capabilities.push('object-format=sha1');
+    return capabilities;
+  }
+
+  async #fetchV2(request: FetchRequest): Promise<AsyncIterable<Uint8Array>> {
+    const args = ['ofs-delta', ...request.wants.map((oid) => `want ${oid}`), ...request.haves.map((oid) => `have ${oid}`), 'done'];
+    const body = encodeCommandRequest({ command: 'fetch', capabilities: this.#commandCapabilities(), args });
+    const reader = new PktLineReader(await this.#channel.request(body, { protocolV2: true, signal: request.signal }));
+    for (;;) {
+      const packet = await this.#readPacket(reader);
+      if (packet.kind !== 'data') continue;
+      const line = textOf(packet.data);
+      if (line === 'packfile') break;
+      if (line.startsWith('ERR ')) throw remoteError(this.url, line.slice(4));
+    }
+    return this.#packStream(reader, true, request);
+  }
+
+  async #fetchV0(request: FetchRequest): Promise<AsyncIterable<Uint8Array>> {
+    const capabilities = this.#capabilities ?? new Map();
+    const sideBand = capabilities.has('side-band-64k') ? 'side-band-64k' : capabilities.has('side-band') ? 'side-band' : undefined;
+    const wanted = ['multi_ack_detailed', sideBand, 'ofs-delta', 'no-done'].filter(
+      (name): name is string => name !== undefined && capabilities.has(name),
+    );
+    if (capabilities.has('agent')) wanted.push(`agent=${AGENT}`);
+    const parts: Uint8Array[] = request.wants.map((oid, index) =>
+      encodePacket(index === 0 ? `want ${oid} ${wanted.join(' ')}\n` : `want ${oid}\n`),
+    );
+    parts.push(FLUSH_PKT, ...request.haves.map((oid) => encodePacket(`have ${oid}\n`)), encodePacket('done\n'));
+    const reader = new PktLineReader(await this.#channel.request(Buffer.concat(parts), { protocolV2: false, signal: request.signal }));
+    for (;;) {
+      const packet = await this.#readPacket(reader);
+      if (packet.kind !== 'data') continue;
+      const line = textOf(packet.data);
+      if (line === 'NAK' || /^ACK [0-9a-f]{40}$/.test(line)) break;
+      if (line.startsWith('ERR ')) throw remoteError(this.url, line.slice(4));
+      if (!line.startsWith('ACK ')) throw new TransportError('PROTOCOL_ERROR', `${this.url}: unexpected negotiation line ${JSON.stringify(line)}`);
+    }
+    return this.#packStream(reader, sideBand !== undefined, request);
+  }
+
+  async #readPacket(reader: PktLineReader): Promise<Packet> {
+    const packet = await reader.read().catch((error: unknown) => rethrowProtocol(error, this.url, 'reading the fetch response'));
+    if (!packet) throw new TransportError('CONNECTION_LOST', `${this.url}: the server closed the connection before sending a pack`);
+    return packet;
+  }
+
+  #packStream(reader: PktLineReader, sideBand: boolean, request: FetchRequest): AsyncIterable<Uint8Array> {
+    const url = this.url;
+    if (!sideBand) return reader.rest();
+    async function* packetsUntilFlush(): AsyncGenerator<Packet> {
+      for (;;) {
+        const packet = await reader.read();
+        if (!packet) throw new TransportError('CONNECTION_LOST', `${url}: the connection ended in the middle of the pack`);
+        yield packet;
+        if (packet.kind === 'flush') return;
+      }
+    }
+    async function* pack(): AsyncGenerator<Uint8Array> {
+      try {
+        yield* demuxSideBand(packetsUntilFlush(), { onProgress: request.onProgress });
+      } catch (error) {
+        rethrowProtocol(error, url, 'receiving the pack');
+      } finally {
+        await reader.cancel().catch(() => {});
+      }
+    }
+    return pack();
+  }
+}
+
+function splitHead(advertised: readonly AdvertisedRef[], symrefs: ReadonlyMap<string, string>): { refs: MirrorRef[]; head?: Head } {
+  const refs: MirrorRef[] = [];
+  let head: Head | undefined;
+  for (const ref of advertised) {
+    if (ref.name === 'HEAD') {
+      const target = ref.symrefTarget ?? symrefs.get('HEAD');
+      if (target) head = { symref: target };
+      else if (!ref.unborn && ref.oid !== ZERO_OID) head = { oid: ref.oid };
+      continue;
+    }
+    if (ref.unborn || ref.oid === ZERO_OID) continue;
+    refs.push(ref.peeled ? { name: ref.name, oid: ref.oid, peeled: ref.peeled } : { name: ref.name, oid: ref.oid });
+  }
+  const symrefHead = symrefs.get('HEAD');
+  if (!head && symrefHead) head = { symref: symrefHead };
+  return { refs, head };
+}
+
+function textOf(data: Uint8Array): string {
+  const text = decoder.decode(data);
+  return text.endsWith('\n') ? text.slice(0, -1) : text;
+}
+
+function remoteError(url: string, message: string): TransportError {
+  return new TransportError('REMOTE_ERROR', `${url}: the server reported an error: ${message}`);
+}
+
+function rethrowProtocol(error: unknown, url: string, doing: string): never {
+  if (error instanceof TransportError) throw error;
+  const code = (error as { code?: unknown }).code;
+  if (code === 'REMOTE_ERROR') {
+    throw new TransportError('REMOTE_ERROR', `${url}: the server reported an error while ${doing}: ${(error as { remoteMessage?: string }).remoteMessage ?? (error as Error).message}`, { cause: error });
+  }
+  if (error instanceof Error && error.name === 'AbortError') throw error;
+  if (code === 'UNEXPECTED_EOF') {
+    throw new TransportError('CONNECTION_LOST', `${url}: the connection ended while ${doing}`, { cause: error });
+  }
+  throw new TransportError('PROTOCOL_ERROR', `${url}: unexpected response while ${doing}: ${(error as Error).message}`, { cause: error });
+}
