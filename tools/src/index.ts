@@ -2,4 +2,5 @@ export { startGitHttpServer, type GitHttpRequest, type GitHttpServerOptions } fr
 export type { RunningServer } from './listen.js';
 export { createTestBucket, createTestS3Client, publicReadPolicy } from './s3-bucket.js';
 export { s3TestServers, serversRequired, type S3ServerName, type S3TestServer, type S3TestServerSlot } from './s3-servers.js';
+export { gitSshCommand, sshTestServer, type SshTestServer, type SshTestServerSlot } from './ssh-server.js';
 export { startStaticServer, type StaticServerOptions } from './static-server.js';
