@@ -52,13 +52,14 @@ export class BaseCache {
     return arena.subarray(start, end);
   }
 
-  /** Caches `data` for entry `index` if it is (the start of) the latest allocation; returns whether it did. */
+  /** Caches `data` for entry `index` if it lies in the latest allocation; returns whether it did. */
   set(index: number, data: Uint8Array): boolean {
     const last = this.#lastAllocation;
-    if (last === undefined || data.buffer !== this.#arena.buffer || data.byteOffset - this.#arena.byteOffset !== last.start) return false;
+    const start = data.byteOffset - this.#arena.byteOffset;
+    if (last === undefined || data.buffer !== this.#arena.buffer || start < last.start || start + data.length > last.start + last.length) return false;
     this.#lastAllocation = undefined;
     this.#entries.delete(index);
-    this.#entries.set(index, { start: last.start, length: data.length });
+    this.#entries.set(index, { start, length: data.length });
     this.#bytes += data.length;
     if (this.#bytes > this.peakBytes) this.peakBytes = this.#bytes;
     return true;

@@ -4,20 +4,21 @@ import type { BaseCache } from './base-cache.js';
 import type { EntryReader } from './entry-reader.js';
 import { PackError } from './errors.js';
 import { inflateKnown, Inflater } from './inflater.js';
-import { hashObject } from './object-id.js';
+import { allocateFramedObject, hashFramedObject } from './object-id.js';
 import { NO_BASE, type ObjectColumns } from './object-table.js';
 import { Scratch } from './scratch.js';
 
 /**
- * Applies `delta` (of entry at `offset`) to `base`, refusing results over `maxObjectSize` before
- * allocating them. The result goes to space from `cache` when it fits, ready for `cache.set`.
+ * Applies `delta` (of entry at pack `offset`) to `base`, an object of entry type `type`, refusing
+ * results over `maxObjectSize` before allocating them. The result is framed for
+ * {@link hashFramedObject}, in space from `cache` when it fits, ready for `cache.set`.
  */
-export function undelta(base: Uint8Array, delta: Uint8Array, offset: number, maxObjectSize: number, cache: BaseCache): Uint8Array {
+export function undelta(type: number, base: Uint8Array, delta: Uint8Array, offset: number, maxObjectSize: number, cache: BaseCache): Uint8Array {
   const header = readDeltaHeader(delta, offset);
   if (header.resultSize > maxObjectSize) {
     throw new PackError('OBJECT_TOO_LARGE', `delta declares a ${header.resultSize}-byte result, over the ${maxObjectSize}-byte limit`, offset);
   }
-  const target = cache.allocate(header.resultSize, base) ?? Buffer.allocUnsafe(header.resultSize);
+  const target = allocateFramedObject(type, header.resultSize, (length) => cache.allocate(length, base) ?? Buffer.allocUnsafe(length));
   return applyDeltaInto(base, delta, header, target, offset);
 }
 
@@ -69,9 +70,9 @@ export class ForestResolver {
         for (const child of children) {
           if (columns.types[child] !== 0) continue;
           const delta = this.#inflate(child, await this.#reader.get(child), false);
-          const result = undelta(base, delta, columns.offsets[child]!, this.#maxObjectSize, this.#cache);
+          const result = undelta(type, base, delta, columns.offsets[child]!, this.#maxObjectSize, this.#cache);
           columns.bases[child] = node;
-          columns.ids.set(hashObject(type, result), child * 20);
+          columns.ids.set(hashFramedObject(type, result), child * 20);
           columns.types[child] = type;
           this.#cache.set(child, result);
           stack.push(child);
@@ -145,7 +146,7 @@ export class ForestResolver {
     }
     for (let k = chain.length - 2; k >= 0; k--) {
       const i = chain[k]!;
-      content = undelta(content, this.#inflate(i, raws.get(i)!, false), this.#columns.offsets[i]!, this.#maxObjectSize, this.#cache);
+      content = undelta(this.#columns.types[i]!, content, this.#inflate(i, raws.get(i)!, false), this.#columns.offsets[i]!, this.#maxObjectSize, this.#cache);
       this.#cache.set(i, content);
     }
     return content;

@@ -75,8 +75,6 @@ export interface IndexPackStats {
 const DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024;
 /** Packs with fewer objects are indexed on the calling thread: starting workers would cost more than it saves. */
 const MIN_OBJECTS_FOR_WORKERS = 2048;
-/** Below this many deltas left after streaming, the stream worker resolves them alone. */
-const MIN_DELTAS_FOR_WORKERS = 1024;
 /** Entry batches queued for the stream worker before parsing waits for it. */
 const MAX_BATCHES_IN_FLIGHT = 4;
 
@@ -183,7 +181,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
     const onResolved = (resolved: number) => progress('resolving', resolvedWhileReceiving + resolved);
     let outcome = { peakCacheBytes: here?.cache.peakBytes ?? pool?.streamPeakCacheBytes ?? 0, reads: 0 };
     if (forest.pending > 0 && pool !== undefined) {
-      if (forest.pending >= MIN_DELTAS_FOR_WORKERS && forest.roots.length > 1) pool.grow(threads);
+      pool.grow(threads);
       outcome = await pool.resolve({ columns, forest, readRanges, budget, onResolved, signal });
       outcome.peakCacheBytes = Math.max(outcome.peakCacheBytes, pool.streamPeakCacheBytes);
     } else if (forest.pending > 0) {

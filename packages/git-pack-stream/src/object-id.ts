@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash, type Hash } from 'node:crypto';
 import { objectTypeName } from './object-type.js';
 
 /** Starts the SHA-1 of a git object: `"<type> <size>\0"`, to be followed by the content. */
@@ -9,6 +9,28 @@ export function startObjectHash(type: number, size: number): Hash {
 /** The 20-byte id of a git object of entry type `type` (1-4) with the given content. */
 export function hashObject(type: number, content: Uint8Array): Buffer {
   return startObjectHash(type, content.length).update(content).digest();
+}
+
+/** `"<type> <size>\0"`, the header git hashes in front of an object's content. */
+export function objectHeader(type: number, size: number): string {
+  return `${objectTypeName(type)} ${size}\0`;
+}
+
+/**
+ * Allocates `extra` bytes more than a framed object of `size` bytes needs: its header, then its
+ * content. Returns the content view; {@link hashFramedObject} then hashes without copying.
+ */
+export function allocateFramedObject(type: number, size: number, allocate: (length: number) => Buffer, extra = 0): Buffer {
+  const header = objectHeader(type, size);
+  const frame = allocate(header.length + size + extra);
+  frame.write(header, 0, 'latin1');
+  return frame.subarray(header.length, header.length + size);
+}
+
+/** The id of an object whose content was allocated by {@link allocateFramedObject} (header in front of it). */
+export function hashFramedObject(type: number, content: Uint8Array): Buffer {
+  const headerLength = objectHeader(type, content.length).length;
+  return hash('sha1', new Uint8Array(content.buffer, content.byteOffset - headerLength, headerLength + content.length), 'buffer');
 }
 
 /** 40-char lowercase hex of 20 id bytes starting at `offset`. */

@@ -3,7 +3,7 @@ import { crc32 } from 'node:zlib';
 import { MAX_ENTRY_HEADER_LENGTH, parseEntryHeader, type EntryHeader } from './entry-header.js';
 import { PackError } from './errors.js';
 import { Inflater } from './inflater.js';
-import { hashObject, startObjectHash } from './object-id.js';
+import { allocateFramedObject, hashFramedObject, startObjectHash } from './object-id.js';
 import { isDeltaType } from './object-type.js';
 
 /** One entry of a pack, as parsed from the stream. */
@@ -39,10 +39,10 @@ export interface PackParserOptions {
   /** Deltas declaring more inflated bytes are rejected with `OBJECT_TOO_LARGE`. Default 128 MiB. */
   maxDeltaSize?: number;
   /**
-   * Provides the buffer an object or delta is inflated into (`size` includes one spare byte).
-   * Default: a new buffer each time. Memory handed out again before the next entry is reused.
+   * Provides the buffer an object (after its git header, for hashing in place) or a delta is
+   * inflated into. Default: a new buffer each time.
    */
-  allocate?: (size: number, delta: boolean) => Uint8Array;
+  allocate?: (size: number, delta: boolean) => Buffer;
 }
 
 /** What the end of a well-formed pack tells. */
@@ -88,7 +88,7 @@ export class PackParser {
   readonly #onEntry: (entry: PackEntry) => void;
   readonly #maxInflatedObjectSize: number;
   readonly #maxDeltaSize: number;
-  readonly #allocate: (size: number, delta: boolean) => Uint8Array;
+  readonly #allocate: (size: number, delta: boolean) => Buffer;
   readonly #inflater = new Inflater();
   readonly #streamPiece = Buffer.allocUnsafe(STREAM_PIECE);
   readonly #packHash = createHash('sha1');
@@ -261,12 +261,18 @@ export class PackParser {
       baseOffset: header.baseOffset,
       crc32: crc32(bytes.subarray(0, header.length)),
       baseId: header.baseIdAt === undefined ? undefined : Uint8Array.prototype.slice.call(bytes, header.baseIdAt, header.baseIdAt + 20),
-      output: whole ? this.#allocate(header.size + 1, delta) : this.#streamPiece,
+      output: !whole ? this.#streamPiece : delta ? this.#allocate(header.size + 1, true) : this.#framedOutput(header.type, header.size),
       produced: 0,
       objectHash: whole ? undefined : startObjectHash(header.type, header.size),
     };
     this.#inflater.reset();
     this.#phase = 'entryData';
+  }
+
+  /** Output space for an object of `size` bytes, plus a spare byte, framed for hashing in place. */
+  #framedOutput(type: number, size: number): Buffer {
+    const content = allocateFramedObject(type, size, (length) => this.#allocate(length, false), 1);
+    return Buffer.from(content.buffer, content.byteOffset, size + 1);
   }
 
   /** Inflates the current entry from `chunk[at..]`; returns where its zlib stream ended, or the chunk's end. */
@@ -316,7 +322,7 @@ export class PackParser {
       crc32: entry.crc32,
       baseOffset: entry.baseOffset,
       baseId: entry.baseId,
-      id: delta ? undefined : data ? hashObject(entry.type, data) : entry.objectHash!.digest(),
+      id: delta ? undefined : data ? hashFramedObject(entry.type, data) : entry.objectHash!.digest(),
       data,
     });
     this.#entry = undefined;

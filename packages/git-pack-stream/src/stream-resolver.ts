@@ -1,6 +1,6 @@
 import type { BaseCache } from './base-cache.js';
 import { undelta } from './delta-resolver.js';
-import { hashObject } from './object-id.js';
+import { hashFramedObject } from './object-id.js';
 
 /** Told the type and id of each delta resolved. */
 export type OnDeltaResolved = (index: number, type: number, id: Uint8Array) => void;
@@ -35,11 +35,11 @@ export class StreamResolver {
     const content = this.cache.get(base);
     if (content === undefined) return false;
     const type = this.#types[base]!;
-    const result = undelta(content, delta, offset, this.#maxObjectSize, this.cache);
+    const result = undelta(type, content, delta, offset, this.#maxObjectSize, this.cache);
     this.#setType(index, type);
     this.cache.set(index, result);
     this.resolved++;
-    this.#onResolved(index, type, hashObject(type, result));
+    this.#onResolved(index, type, hashFramedObject(type, result));
     return true;
   }
 

@@ -1,5 +1,8 @@
 import { Worker } from 'node:worker_threads';
+import { BaseCache } from './base-cache.js';
 import { budgetShares } from './budget.js';
+import { ForestResolver } from './delta-resolver.js';
+import { EntryReader } from './entry-reader.js';
 import type { DeltaForest } from './delta-forest.js';
 import type { EntryBatch } from './entry-batch.js';
 import { PackError, type PackErrorCode } from './errors.js';
@@ -50,8 +53,8 @@ interface PoolRun {
   signal: AbortSignal | undefined;
 }
 
-/** Root groups handed out per worker, so that a worker stuck with a big tree does not hold up the rest. */
-const GROUPS_PER_WORKER = 16;
+/** Root groups handed out per thread, so that a thread stuck with a big tree does not hold up the rest. */
+const GROUPS_PER_THREAD = 16;
 
 /**
  * Receives the deltas a worker resolved from a batch (entry indices, types and ids of 20 bytes),
@@ -61,9 +64,10 @@ export type OnStreamed = (indices: Int32Array, types: Uint8Array, ids: Uint8Arra
 
 /**
  * Delta resolver workers. The first starts with the pack: it is sent the entries as they are
- * parsed and resolves the deltas whose base it still caches. Once the pack has streamed in, more
- * join it to resolve the rest: the columns and the forest are shared memory, roots are handed out
- * in groups as workers finish the previous ones, and workers ask this thread for every read.
+ * parsed and resolves the deltas whose base it still caches. Once the pack has streamed in, this
+ * thread and any more workers join it to resolve the rest: the columns and the forest are shared
+ * memory, roots are handed out in groups as resolvers finish the previous ones, and workers ask
+ * this thread for every read.
  */
 export class ResolverPool {
   /** Most bytes the stream worker's cache held while the pack streamed in. */
@@ -108,28 +112,40 @@ export class ResolverPool {
     this.#throwStreamError();
   }
 
-  /** Adds workers up to `threads` in all. */
+  /** Adds workers up to `threads` resolver threads in all, counting this one. */
   grow(threads: number): void {
-    while (this.#workers.length < threads) this.#spawn();
+    while (this.#workers.length + 1 < threads) this.#spawn();
   }
 
-  /** Resolves every delta of `run.forest` in the workers. */
+  /**
+   * Resolves every delta of `run.forest` in the workers and on this thread, which would otherwise
+   * sit idle: `threads` resolvers in all.
+   */
   async resolve(run: PoolRun): Promise<PoolOutcome> {
-    const { forest, readRanges, onResolved, signal } = run;
+    const { columns, forest, readRanges, onResolved, signal } = run;
     const { roots } = forest;
-    const threads = this.#workers.length;
-    const setup: WorkerSetup = { columns: run.columns, forest, ...budgetShares(run.budget, threads) };
-    const groupSize = Math.max(1, Math.ceil(roots.length / (threads * GROUPS_PER_WORKER)));
+    const threads = this.#workers.length + 1;
+    const shares = budgetShares(run.budget, threads);
+    const setup: WorkerSetup = { columns, forest, ...shares };
+    const groupSize = Math.max(1, Math.ceil(roots.length / (threads * GROUPS_PER_THREAD)));
     const resolvedBy = new Array<number>(threads).fill(0);
+    const report = (slot: number, resolved: number) => {
+      resolvedBy[slot] = resolved;
+      onResolved(resolvedBy.reduce((sum, n) => sum + n, 0));
+    };
     const outcome: PoolOutcome = { peakCacheBytes: 0, reads: 0 };
     let nextRoot = 0;
+    const nextGroup = (): Int32Array | undefined => {
+      if (nextRoot >= roots.length) return undefined;
+      nextRoot += groupSize;
+      return roots.slice(nextRoot - groupSize, nextRoot);
+    };
 
     const drive = (worker: Worker, slot: number) =>
       new Promise<void>((resolve, reject) => {
-        const nextGroup = () => {
-          if (nextRoot >= roots.length) return this.#post(worker, { kind: 'finish' });
-          this.#post(worker, { kind: 'resolve', roots: roots.slice(nextRoot, nextRoot + groupSize) });
-          nextRoot += groupSize;
+        const sendGroup = () => {
+          const group = nextGroup();
+          this.#post(worker, group ? { kind: 'resolve', roots: group } : { kind: 'finish' });
         };
         worker.on('message', (message: FromWorker) => {
           switch (message.kind) {
@@ -141,9 +157,8 @@ export class ResolverPool {
               break;
             case 'progress':
             case 'done':
-              resolvedBy[slot] = message.resolved;
-              onResolved(resolvedBy.reduce((sum, n) => sum + n, 0));
-              if (message.kind === 'done') nextGroup();
+              report(slot, message.resolved);
+              if (message.kind === 'done') sendGroup();
               break;
             case 'stats':
               outcome.peakCacheBytes = Math.max(outcome.peakCacheBytes, message.peakCacheBytes);
@@ -158,13 +173,28 @@ export class ResolverPool {
         worker.on('error', reject);
         worker.on('exit', (code) => reject(new Error(`delta resolver worker exited with code ${code}`)));
         this.#post(worker, { kind: 'setup', setup });
-        nextGroup();
+        sendGroup();
       });
+
+    const resolveHere = async (slot: number) => {
+      const cache = new BaseCache(shares.cacheBytes);
+      const reader = new EntryReader(readRanges, columns, { batchBytes: shares.batchBytes });
+      const resolver = new ForestResolver(columns, forest, cache, reader, shares.maxObjectSize);
+      try {
+        for (let group = nextGroup(); group !== undefined; group = nextGroup()) {
+          await resolver.resolve(group, (resolved) => report(slot, resolved));
+        }
+      } finally {
+        resolver.close();
+      }
+      outcome.peakCacheBytes = Math.max(outcome.peakCacheBytes, cache.peakBytes);
+      outcome.reads += reader.reads;
+    };
 
     const aborted = new Promise<never>((_, reject) => {
       signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
     });
-    await Promise.race([Promise.all(this.#workers.map(drive)), aborted]);
+    await Promise.race([Promise.all([...this.#workers.map(drive), resolveHere(this.#workers.length)]), aborted]);
     return outcome;
   }
 
