@@ -1,7 +1,7 @@
 # Shared helpers for the tools/servers scripts (sourced, not run). The caller sets `server` before sourcing.
 # shellcheck shell=bash
 
-state_dir="${GITMIRROR_SERVERS_DIR:-/tmp/gitmirror-servers}/$server"
+state_dir="${GITMIRROR_SERVERS_DIR:-/tmp/gitmirror-servers}/${server:?set server before sourcing lib.sh}"
 env_file="$state_dir/env"
 
 log() { printf '%s.sh: %s\n' "$server" "$*" >&2; }
@@ -65,6 +65,9 @@ wait_for() {
 
 # True when an HTTP server answers at $1 (any status).
 http_answers() { curl -sS -o /dev/null --max-time 2 "$1"; }
+
+# Prints the value of variable $1 in the env file (empty when there is none).
+env_value() { [ -f "$env_file" ] && sed -n "s/^export $1=//p" "$env_file"; }
 
 print_env() {
   [ -f "$env_file" ] || die "not running (no $env_file); run: $0 start"

@@ -20,7 +20,7 @@ find_moto() {
 }
 
 start() {
-  if pid_alive moto && [ -f "$env_file" ] && http_answers "$(. "$env_file" && echo "$GITMIRROR_MOTO_ENDPOINT")"; then
+  if pid_alive moto && http_answers "$(env_value GITMIRROR_MOTO_ENDPOINT)"; then
     print_env
     return
   fi

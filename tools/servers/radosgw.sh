@@ -77,9 +77,9 @@ CONF
 }
 
 start() {
-  if pid_alive radosgw && pid_alive osd && pid_alive mon && [ -f "$env_file" ]; then
-    # shellcheck disable=SC1090
-    http_answers "$(. "$env_file" && echo "$GITMIRROR_RADOSGW_ENDPOINT")" && { print_env; return; }
+  if pid_alive radosgw && pid_alive osd && pid_alive mon && http_answers "$(env_value GITMIRROR_RADOSGW_ENDPOINT)"; then
+    print_env
+    return
   fi
   stop_daemons
   ensure_commands radosgw=radosgw ceph-mon=ceph-mon ceph-osd=ceph-osd radosgw-admin=ceph-common curl=curl

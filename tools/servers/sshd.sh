@@ -20,7 +20,7 @@ logs_in() {
 }
 
 start() {
-  if pid_alive sshd && [ -f "$env_file" ] && logs_in "$(. "$env_file" && echo "$GITMIRROR_SSHD_PORT")"; then
+  if pid_alive sshd && logs_in "$(env_value GITMIRROR_SSHD_PORT)"; then
     print_env
     return
   fi
