@@ -21,13 +21,16 @@ describe.each(s3TestServers())('mirrorRepo from smart HTTP to $name', ({ server,
     dir.remove();
   });
 
-  it.skipIf(!server).each([2, 0] as const)('mirrors over protocol v%i, incrementally, cloneable over dumb HTTP', async (protocolVersion) => {
+  it.skipIf(!server).each([
+    { label: 'protocol v2, default memory budget', protocolVersion: 2, memoryBudget: undefined },
+    { label: 'protocol v0, 4 KiB budget (delta bases read back with ranged GETs)', protocolVersion: 0, memoryBudget: 4096 },
+  ] as const)('mirrors over $label, incrementally, cloneable over dumb HTTP', async ({ protocolVersion, memoryBudget }) => {
     if (!server) throw new Error(skipReason);
     const bucket = await createTestBucket(server, { publicRead: true });
     const target = `s3://${bucket}/mirrors/v${protocolVersion}`;
     const dumbUrl = `${server.endpoint}/${bucket}/mirrors/v${protocolVersion}`;
     const s3 = { unquotedIfMatch: server.name === 'radosgw' };
-    const options = { getS3Client: () => createTestS3Client(server), s3, protocolVersion, netrc: false } as const;
+    const options = { getS3Client: () => createTestS3Client(server), s3, protocolVersion, memoryBudget, netrc: false } as const;
     const sourceUrl = `${gitServer.url}/source`;
 
     const first = await mirrorRepo(sourceUrl, target, options);

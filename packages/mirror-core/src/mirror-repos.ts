@@ -19,7 +19,7 @@ export interface RepoRef {
 export interface MirrorReposOptions extends Omit<MirrorOptions, 'onProgress'> {
   /** Repositories mirrored at the same time. Default 4. */
   concurrency?: number;
-  /** Memory budget shared by all repositories in flight. Default 128 MiB. */
+  /** Memory budget shared by all repositories in flight, each getting an equal share. Default 128 MiB. */
   memoryBudget?: number;
   onProgress?: (event: RepoRef & MirrorEvent) => void;
 }
@@ -35,7 +35,7 @@ export async function mirrorRepos(
   mappings: Iterable<MirrorMapping> | AsyncIterable<MirrorMapping>,
   options: MirrorReposOptions = {},
 ): Promise<MirrorOutcome[]> {
-  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, Array.isArray(mappings) ? mappings.length : Infinity));
   const memoryBudget = Math.floor((options.memoryBudget ?? DEFAULT_MEMORY_BUDGET) / concurrency);
   const iterator = Symbol.asyncIterator in mappings ? mappings[Symbol.asyncIterator]() : mappings[Symbol.iterator]();
   const outcomes: MirrorOutcome[] = [];

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Storage } from '@gitmirror/dumb-storage';
 import { indexPack, type IndexPackOptions } from '@gitmirror/git-pack-stream';
+import { PackBuffer } from './pack-buffer.js';
 import { teeBytes } from './tee.js';
 
 /** A pack uploaded under a temporary key and indexed, ready to be published. */
@@ -15,7 +16,7 @@ export interface StoredPack {
 
 /** Options of {@link storePack}. */
 export interface StorePackOptions {
-  /** Bytes for the indexer's caches and the tee's buffer. */
+  /** Bytes for the indexer's caches, the in-memory copy of a small pack and the tee's buffer. */
   memoryBudget: number;
   signal?: AbortSignal;
   onProgress?: IndexPackOptions['onProgress'];
@@ -25,12 +26,14 @@ const MAX_TEE_BUFFER = 8 * 1024 * 1024;
 
 /**
  * Streams `pack` into the storage under a temporary key while `indexPack()` reads the same bytes; the indexer reads
- * evicted delta bases back from the stored copy once the upload has completed. Returns `undefined` (and leaves
+ * evicted delta bases back from an in-memory copy when the pack fits a quarter of the budget, else from the stored
+ * copy once the upload has completed. Returns `undefined` (and leaves
  * nothing behind) for a pack without objects. On failure the temporary key is deleted.
  */
 export async function storePack(storage: Storage, pack: AsyncIterable<Uint8Array>, options: StorePackOptions): Promise<StoredPack | undefined> {
   const tempKey = `objects/pack/tmp_pack_${randomBytes(8).toString('hex')}`;
-  const tee = teeBytes(pack, Math.min(MAX_TEE_BUFFER, Math.floor(options.memoryBudget / 16)));
+  const buffer = new PackBuffer(Math.floor(options.memoryBudget / 4));
+  const tee = teeBytes(buffer.record(pack), Math.min(MAX_TEE_BUFFER, Math.floor(options.memoryBudget / 16)));
   let firstError: { reason: unknown } | undefined;
   const fail = (reason: unknown) => {
     firstError ??= { reason };
@@ -41,6 +44,7 @@ export async function storePack(storage: Storage, pack: AsyncIterable<Uint8Array
   const index = indexPack({
     source: tee.branches[1],
     read: async (offset, length) => {
+      if (buffer.complete) return buffer.read(offset, length);
       await upload;
       return storage.getRange(tempKey, offset, length, { signal: options.signal });
     },

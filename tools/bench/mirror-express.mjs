@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// End-to-end mirror of a real repository, served by `git http-backend`, into a fresh radosgw prefix per run:
+// ours (the built `mirror-git-to-s3`) against the naive pipeline (`git clone --mirror` + `git update-server-info`
+// + uploading every file with the same S3 client, see mirror-naive.mjs), in turn, several runs each. Prints the
+// median wall-time ratio (ours / naive) and both peak RSS figures; every run's mirror must clone over dumb HTTP
+// with the source's refs.
+//
+// usage: node tools/bench/mirror-express.mjs [bundle=../shared/corpus/express.bundle] [runs=3]
+// needs: radosgw (source the env printed by tools/servers/radosgw.sh start), built packages (npm run build),
+//        GNU time at /usr/bin/time
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestBucket, s3TestServers, startGitHttpServer } from '@gitmirror/test-servers';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const [bundle = join(root, '../shared/corpus/express.bundle'), runsText = '3'] = process.argv.slice(2);
+const runs = Number(runsText);
+const cli = join(root, 'packages/mirror-cli/dist/bin.js');
+const naive = fileURLToPath(new URL('./mirror-naive.mjs', import.meta.url));
+if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build`);
+if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time (GNU time) is needed for peak RSS: apt-get install time');
+const server = s3TestServers().find((slot) => slot.name === 'radosgw')?.server;
+if (!server) throw new Error('radosgw is not running: eval "$(tools/servers/radosgw.sh start)"');
+
+const work = mkdtempSync(join(tmpdir(), 'bench-mirror-'));
+const gitServer = await startGitHttpServer({ projectRoot: work });
+try {
+  await run('git', ['clone', '--quiet', '--mirror', bundle, join(work, 'source.git')]);
+  const source = `${gitServer.url}/source.git`;
+  const expectedRefs = await run('git', ['-C', join(work, 'source.git'), 'for-each-ref', '--format=%(objectname) %(refname)']);
+  const env = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: server.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
+    AWS_REGION: server.region,
+    NODE_NO_WARNINGS: '1',
+  };
+  const results = { ours: [], naive: [] };
+  for (let index = 0; index < runs; index++) {
+    const bucket = await createTestBucket(server, { publicRead: true });
+    const commands = {
+      ours: [process.execPath, cli, '--source', source, '--target', `s3://${bucket}/ours`, '--s3-endpoint-url', server.endpoint, '--s3-force-path-style'],
+      naive: [process.execPath, naive, source, server.endpoint, bucket, 'naive'],
+    };
+    for (const name of index % 2 === 0 ? ['ours', 'naive'] : ['naive', 'ours']) {
+      results[name].push(await measure(commands[name], env));
+      const clone = join(work, `clone-${name}-${index}`);
+      await run('git', ['clone', '--quiet', '--mirror', `${server.endpoint}/${bucket}/${name}`, clone]);
+      const refs = await run('git', ['-C', clone, 'for-each-ref', '--format=%(objectname) %(refname)']);
+      if (refs !== expectedRefs) throw new Error(`run ${index + 1}: the ${name} mirror's refs differ from the source's`);
+      rmSync(clone, { recursive: true, force: true });
+    }
+    console.log(`run ${index + 1}: ours ${results.ours[index].seconds.toFixed(2)} s, naive ${results.naive[index].seconds.toFixed(2)} s`);
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const summary = Object.fromEntries(
+    Object.entries(results).map(([name, list]) => [name, { seconds: median(list.map((r) => r.seconds)), rssMiB: Math.max(...list.map((r) => r.rssKiB)) / 1024 }]),
+  );
+  console.log(`source: ${bundle} over git http-backend, target: radosgw ${server.endpoint}, ${runs} runs, every mirror cloned with the source's refs`);
+  console.log(`median wall time: ours ${summary.ours.seconds.toFixed(2)} s, naive ${summary.naive.seconds.toFixed(2)} s, ratio ours/naive ${(summary.ours.seconds / summary.naive.seconds).toFixed(2)}`);
+  console.log(`peak RSS: ours ${summary.ours.rssMiB.toFixed(1)} MiB, naive ${summary.naive.rssMiB.toFixed(1)} MiB (largest process of its tree)`);
+} finally {
+  await gitServer.close();
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** Runs a command without blocking this process (it serves the source) and returns its stdout. */
+function run(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], ...options });
+    const chunks = [];
+    child.stdout.on('data', (chunk) => chunks.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
+  });
+}
+
+/** Runs `command` under GNU time; returns its wall time and peak RSS. */
+async function measure(command, env) {
+  const timeFile = join(work, 'time.txt');
+  const started = performance.now();
+  await run('/usr/bin/time', ['-f', '%M', '-o', timeFile, ...command], { env });
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, rssKiB: Number(readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)) };
+}
