@@ -20,6 +20,8 @@ free_port() {
   die 'no free port found'
 }
 
+apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null; }
+
 # Installs the Debian packages whose command is missing: `ensure_commands command=package ...`.
 ensure_commands() {
   local pair missing=()
@@ -29,11 +31,19 @@ ensure_commands() {
   [ ${#missing[@]} -eq 0 ] && return
   [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}; install as root: apt-get install -y ${missing[*]}"
   log "installing ${missing[*]}"
-  if [ ! -d /var/lib/apt/lists ] || [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -print -quit)" ]; then
-    apt-get update -qq
+  # Keep package scripts from starting system services (sshd on port 22, ceph units): these scripts run their own.
+  local policy=/usr/sbin/policy-rc.d created='' status=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }
+  {
+    if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -print -quit 2>/dev/null)" ]; then
+      apt-get update -qq
+    fi
+    apt_install "${missing[@]}" || { apt-get update -qq && apt_install "${missing[@]}"; }
+  } || status=$?
+  [ -z "$created" ] || rm -f "$policy"
+  [ "$status" -eq 0 ] || die "could not install ${missing[*]}"
 }
 
 # True when the daemon whose PID is in $state_dir/$1.pid is running.
