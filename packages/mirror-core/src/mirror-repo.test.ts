@@ -92,6 +92,21 @@ describe('mirrorRepo from a local repository to a folder', () => {
     await mirrorRepo(source, target);
   });
 
+  it('stores no pack when the source sends an empty one for an old commit the mirror holds', async () => {
+    git(source, 'branch', '-f', 'new-branch', 'main~1');
+    const storage = new RecordingStorage(createFsStorage(target));
+    const result = await mirrorRepo(source, storage);
+    expect(result.updated).toEqual(['refs/heads/new-branch']);
+    expect(result.pack).toBeUndefined();
+    expect(storage.writes.map((write) => `${write.operation} ${write.key.replace(/tmp_pack_\w+/, 'tmp')}`)).toEqual([
+      'put objects/pack/tmp',
+      'delete objects/pack/tmp',
+      'put packed-refs',
+      'put info/refs',
+    ]);
+    expect(forEachRef(target)).toBe(forEachRef(source));
+  });
+
   it('keeps the previous refs visible when the sink fails at any write, and the next sync completes', async () => {
     const template = join(dir.path, 'template');
     cpSync(target, template, { recursive: true });

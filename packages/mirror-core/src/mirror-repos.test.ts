@@ -61,6 +61,14 @@ describe('mirrorRepos', () => {
     expect(peak).toBe(2);
   });
 
+  it('never shows a source password in outcomes or errors', async () => {
+    const [outcome] = await mirrorRepos([['http://ada:hunter2-secret@127.0.0.1:1/repo.git', createMemoryStorage()]], { retries: 0, netrc: false });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.source).toBe('http://ada:***@127.0.0.1:1/repo.git');
+    expect(!outcome.ok && outcome.error).toMatchObject({ code: 'CONNECTION_LOST' });
+    expect(JSON.stringify(outcome) + (!outcome.ok && `${outcome.error.message}${outcome.error.stack}`)).not.toContain('hunter2');
+  });
+
   it('aborts in-flight work through the signal without publishing', async () => {
     const controller = new AbortController();
     const storage = createMemoryStorage();

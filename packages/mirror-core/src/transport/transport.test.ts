@@ -168,6 +168,16 @@ describe('smart HTTP behaviour', () => {
     }
   });
 
+  it('times out when the server stops answering', async () => {
+    const silent = await startHttpProxy(server.url, { intercept: () => true });
+    try {
+      const transport = await openTransport(`${silent.url}/source`, { netrc: false, timeout: 200, retries: 0 });
+      await expect(transport.listRefs()).rejects.toMatchObject({ code: 'TIMEOUT' });
+    } finally {
+      await silent.close();
+    }
+  });
+
   it('tells a dumb or missing server apart from a smart one', async () => {
     const error = await (await openTransport(`${server.url}/missing`, { netrc: false, retries: 0 })).listRefs().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'NOT_FOUND' });
