@@ -80,6 +80,10 @@ describe('mirrorRepo from a local repository to a folder', () => {
     git(source, 'branch', '-f', 'new-branch', 'v0.1');
     git(source, 'tag', '-d', 'v1.0-signed');
     git(source, 'symbolic-ref', 'HEAD', 'refs/heads/main');
+    const dryRun = new RecordingStorage(createFsStorage(target));
+    const planned = await mirrorRepo(source, dryRun, { dryRun: true });
+    expect(planned).toMatchObject({ upToDate: false, updated: ['refs/heads/new-branch'], deleted: ['refs/tags/v1.0-signed'] });
+    expect(dryRun.writes).toEqual([]);
     const storage = new RecordingStorage(createFsStorage(target));
     const result = await mirrorRepo(source, storage);
     expect(result.pack).toBeUndefined();

@@ -1,3 +1,6 @@
+/** The git services a channel can talk to: fetching from (`git-upload-pack`) or pushing to (`git-receive-pack`). */
+export type GitService = 'git-upload-pack' | 'git-receive-pack';
+
 /**
  * A stateless request/response channel to a git service, as smart HTTP and `git upload-pack --stateless-rpc`
  * provide: the ref advertisement, then one request body per command.

@@ -3,7 +3,7 @@ import { createGunzip } from 'node:zlib';
 import { request, type Dispatcher } from 'undici';
 import { TransportError, type MirrorErrorCode } from '../errors.js';
 import { redactSecrets, redactUrl } from '../redact.js';
-import type { ServiceChannel } from './channel.js';
+import type { GitService, ServiceChannel } from './channel.js';
 import { readNetrcCredentials } from './netrc.js';
 import { AGENT } from './upload-pack-client.js';
 
@@ -30,9 +30,9 @@ const TIMEOUT_ERRORS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT
 
 /**
  * Opens git's smart HTTP protocol on `url` (`http(s)://[user:password@]host/path`): `GET info/refs?service=…` then
- * `POST git-upload-pack`, following redirects, decompressing gzip and retrying 429/5xx with backoff.
+ * `POST <service>`, following redirects, decompressing gzip and retrying 429/5xx with backoff.
  */
-export async function createHttpChannel(url: string, options: HttpOptions = {}): Promise<ServiceChannel> {
+export async function createHttpChannel(url: string, options: HttpOptions = {}, service: GitService = 'git-upload-pack'): Promise<ServiceChannel> {
   const parsed = new URL(url);
   const headers: Record<string, string> = { 'user-agent': `git/${AGENT}`, 'accept-encoding': 'gzip', ...lowerCaseKeys(options.headers ?? {}) };
   const secrets = Object.values(options.headers ?? {});
@@ -49,18 +49,20 @@ export async function createHttpChannel(url: string, options: HttpOptions = {}):
   parsed.username = '';
   parsed.password = '';
   parsed.hash = '';
-  return new HttpChannel(parsed.href.replace(/\/+$/, ''), redactUrl(url), headers, secrets.filter(Boolean), options);
+  return new HttpChannel(service, parsed.href.replace(/\/+$/, ''), redactUrl(url), headers, secrets.filter(Boolean), options);
 }
 
 class HttpChannel implements ServiceChannel {
   readonly smartHttp = true;
   readonly url: string;
+  readonly #service: GitService;
   #base: string;
   readonly #headers: Record<string, string>;
   readonly #secrets: string[];
   readonly #options: HttpOptions;
 
-  constructor(base: string, redactedUrl: string, headers: Record<string, string>, secrets: string[], options: HttpOptions) {
+  constructor(service: GitService, base: string, redactedUrl: string, headers: Record<string, string>, secrets: string[], options: HttpOptions) {
+    this.#service = service;
     this.#base = base;
     this.url = redactedUrl;
     this.#headers = headers;
@@ -69,16 +71,16 @@ class HttpChannel implements ServiceChannel {
   }
 
   async advertise(options: { protocolV2: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Uint8Array>> {
-    const path = '/info/refs?service=git-upload-pack';
+    const path = `/info/refs?service=${this.#service}`;
     const { response, finalUrl } = await this.#send('GET', this.#base + path, undefined, options);
     if (finalUrl.endsWith(path)) this.#base = finalUrl.slice(0, -path.length);
-    this.#expectContentType(response, 'application/x-git-upload-pack-advertisement');
+    this.#expectContentType(response, `application/x-${this.#service}-advertisement`);
     return this.#body(response, options.signal);
   }
 
   async request(body: Uint8Array, options: { protocolV2: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Uint8Array>> {
-    const { response } = await this.#send('POST', `${this.#base}/git-upload-pack`, body, options);
-    this.#expectContentType(response, 'application/x-git-upload-pack-result');
+    const { response } = await this.#send('POST', `${this.#base}/${this.#service}`, body, options);
+    this.#expectContentType(response, `application/x-${this.#service}-result`);
     return this.#body(response, options.signal);
   }
 
@@ -93,7 +95,7 @@ class HttpChannel implements ServiceChannel {
     const retryDelay = this.#options.retryDelay ?? 500;
     let headers: Record<string, string> = { ...this.#headers };
     if (options.protocolV2) headers['git-protocol'] = 'version=2';
-    if (body) Object.assign(headers, { 'content-type': 'application/x-git-upload-pack-request', accept: 'application/x-git-upload-pack-result' });
+    if (body) Object.assign(headers, { 'content-type': `application/x-${this.#service}-request`, accept: `application/x-${this.#service}-result` });
     let target = url;
     let redirects = 0;
     for (let attempt = 0; ; ) {

@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TransportError } from '../errors.js';
-import type { ServiceChannel } from './channel.js';
+import type { GitService, ServiceChannel } from './channel.js';
 
 /** Options of local sources. */
 export interface LocalOptions {
-  /** The git executable running `upload-pack`. Default `git`. */
+  /** The git executable running `upload-pack` (or `receive-pack`). Default `git`. */
   gitPath?: string;
 }
 
@@ -22,24 +22,26 @@ export function localPath(url: string): string {
 }
 
 /**
- * Runs the installed `git upload-pack --stateless-rpc` on a local repository: one process for the advertisement
- * and one per request, exactly what `git http-backend` does behind smart HTTP.
+ * Runs the installed `git upload-pack --stateless-rpc` (or `receive-pack`) on a local repository: one process for
+ * the advertisement and one per request, exactly what `git http-backend` does behind smart HTTP.
  */
-export function createLocalChannel(url: string, options: LocalOptions = {}): ServiceChannel {
+export function createLocalChannel(url: string, options: LocalOptions = {}, service: GitService = 'git-upload-pack'): ServiceChannel {
   const path = localPath(url);
   const git = options.gitPath ?? 'git';
+  const command = service.slice('git-'.length);
   const run = (args: string[], input: Uint8Array | undefined, protocolV2: boolean, signal?: AbortSignal) =>
-    uploadPack(git, [...args, path], input, protocolV2, url, signal);
+    runService(git, command, [command, '--stateless-rpc', ...args, path], input, protocolV2, url, signal);
   return {
     url,
     smartHttp: false,
-    advertise: async ({ protocolV2, signal }) => run(['upload-pack', '--stateless-rpc', '--http-backend-info-refs'], undefined, protocolV2, signal),
-    request: async (body, { protocolV2, signal }) => run(['upload-pack', '--stateless-rpc'], body, protocolV2, signal),
+    advertise: async ({ protocolV2, signal }) => run(['--http-backend-info-refs'], undefined, protocolV2, signal),
+    request: async (body, { protocolV2, signal }) => run([], body, protocolV2, signal),
   };
 }
 
-async function* uploadPack(
+async function* runService(
   git: string,
+  command: string,
   args: string[],
   input: Uint8Array | undefined,
   protocolV2: boolean,
@@ -62,11 +64,11 @@ async function* uploadPack(
     signal?.throwIfAborted();
     const code = await exit.catch((error: Error) => {
       signal?.throwIfAborted();
-      throw new TransportError('UPLOAD_PACK_FAILED', `${url}: cannot run ${git} upload-pack: ${error.message}`, { cause: error });
+      throw new TransportError('UPLOAD_PACK_FAILED', `${url}: cannot run ${git} ${command}: ${error.message}`, { cause: error });
     });
     if (code !== 0) {
       const message = Buffer.concat(stderr).toString('utf8').trim() || `exit code ${code}`;
-      throw new TransportError('UPLOAD_PACK_FAILED', `${url}: git upload-pack failed: ${message}`);
+      throw new TransportError('UPLOAD_PACK_FAILED', `${url}: git ${command} failed: ${message}`);
     }
   } finally {
     if (child.exitCode === null) child.kill();
