@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -76,6 +75,10 @@ async function serveWithBackend(request: IncomingMessage, response: ServerRespon
   const backend = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr: Buffer[] = [];
   backend.stderr.on('data', (chunk: Buffer) => stderr.length < 64 && stderr.push(chunk));
+  const ended = new Promise<string>((resolve) => {
+    backend.once('error', (error) => resolve(`could not run git: ${error.message}`));
+    backend.once('close', (code) => resolve(`exited with ${code}`));
+  });
   response.on('close', () => {
     if (!response.writableFinished) backend.kill();
   });
@@ -84,8 +87,7 @@ async function serveWithBackend(request: IncomingMessage, response: ServerRespon
 
   const head = await readCgiHead(backend.stdout);
   if (head === undefined) {
-    const [code] = (await once(backend, 'close')) as [number | null];
-    throw new Error(`exited with ${code} before sending headers: ${Buffer.concat(stderr).toString().trim()}`);
+    throw new Error(`${await ended} before sending headers: ${Buffer.concat(stderr).toString().trim()}`);
   }
   writeCgiHead(response, head);
   await pipeline(backend.stdout, response);
