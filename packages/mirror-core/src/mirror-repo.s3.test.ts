@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorRepo } from './mirror-repo.js';
 import { commitFile, createSourceRepo, forEachRef, git, tempDir } from './test-support/git.js';
 import { RecordingStorage } from './test-support/storage-wrappers.js';
-import { expectClonesAs } from './test-support/verify.js';
+import { expectClonesAs, lsRemote } from './test-support/verify.js';
 
 describe.each(s3TestServers())('mirrorRepo from smart HTTP to $name', ({ server, skipReason }) => {
   const dir = tempDir();
@@ -37,6 +37,7 @@ describe.each(s3TestServers())('mirrorRepo from smart HTTP to $name', ({ server,
     expect(first.protocolVersion).toBe(protocolVersion);
     expect(first.pack?.objects).toBeGreaterThan(0);
     await expectClonesAs(dumbUrl, forEachRef(source), 'refs/heads/develop');
+    expect(await lsRemote(dumbUrl)).toBe(await lsRemote(source));
 
     const storage = new RecordingStorage(await openStorage(target, { getS3Client: options.getS3Client, s3 }));
     expect((await mirrorRepo(sourceUrl, storage, options)).upToDate).toBe(true);

@@ -12,8 +12,8 @@ import type { Transport } from './transport/transport.js';
 /** Options of `openStorage` from `@gitmirror/dumb-storage` (S3 client override, S3 settings). */
 export type TargetOptions = NonNullable<Parameters<typeof openStorage>[1]>;
 
-/** The steps of one repository's sync, in order. */
-export type MirrorPhase = 'reading-target' | 'listing-refs' | 'fetching' | 'publishing' | 'done';
+/** The steps of one repository's sync, in order: refs of source and target, pack, publication. */
+export type MirrorPhase = 'listing-refs' | 'fetching' | 'publishing' | 'done';
 
 /** Progress of one repository's sync. */
 export type MirrorEvent =
@@ -80,10 +80,8 @@ async function sync(source: string | Transport, target: string | Storage, option
   const transport = typeof source === 'string' ? await openTransport(source, options) : source;
   const storage = typeof target === 'string' ? await openStorage(target, { getS3Client: options.getS3Client, s3: options.s3 }) : target;
 
-  emit({ type: 'phase', phase: 'reading-target' });
-  const state = await readTargetState(storage, signal);
   emit({ type: 'phase', phase: 'listing-refs' });
-  const advertised = await transport.listRefs({ signal });
+  const [state, advertised] = await Promise.all([readTargetState(storage, signal), transport.listRefs({ signal })]);
   const accept = createRefFilter(options);
   const plan = planSync({ refs: advertised.refs.filter((ref) => accept(ref.name)), head: advertised.head }, state);
   const result = (upToDate: boolean, pack?: StoredPack): MirrorResult => ({
