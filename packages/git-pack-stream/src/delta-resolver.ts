@@ -46,7 +46,10 @@ export class ForestResolver {
     this.#maxObjectSize = maxObjectSize;
   }
 
-  /** Resolves every delta below `roots`. `onProgress` is told the running count now and then. */
+  /**
+   * Resolves every delta below `roots` (non-delta entries), rebuilding the resolved entries on the
+   * way. `onProgress` is told the running count of deltas resolved now and then.
+   */
   async resolve(roots: ArrayLike<number>, onProgress?: (resolved: number) => void): Promise<void> {
     const { plan, plannedRoots } = this.#plan(roots);
     this.#reader.setPlan(plan);
@@ -68,15 +71,19 @@ export class ForestResolver {
         const base = (node === root ? rootContent : undefined) ?? this.#cache.get(node) ?? (await this.#content(node));
         const type = columns.types[node]!;
         for (const child of children) {
-          if (columns.types[child] !== 0) continue;
-          const delta = this.#inflate(child, await this.#reader.get(child), false);
-          const result = undelta(type, base, delta, columns.offsets[child]!, this.#maxObjectSize, this.#cache);
-          columns.bases[child] = node;
-          columns.ids.set(hashFramedObject(type, result), child * 20);
-          columns.types[child] = type;
-          this.#cache.set(child, result);
-          stack.push(child);
-          if (++this.resolved % 1024 === 0) onProgress?.(this.resolved);
+          const raw = await this.#reader.get(child);
+          const pending = columns.types[child] === 0;
+          const result = undelta(type, base, this.#inflate(child, raw, false), columns.offsets[child]!, this.#maxObjectSize, this.#cache);
+          if (pending) {
+            columns.bases[child] = node;
+            columns.ids.set(hashFramedObject(type, result), child * 20);
+            columns.types[child] = type;
+            if (++this.resolved % 1024 === 0) onProgress?.(this.resolved);
+          }
+          if (this.#hasChildren(child)) {
+            this.#cache.set(child, result);
+            stack.push(child);
+          }
         }
       }
     }
@@ -88,40 +95,58 @@ export class ForestResolver {
     this.#inflater.close();
   }
 
-  /** Unresolved deltas based on resolved entry `node`: OFS children, then REF children by id. */
+  /** Needed deltas based on resolved entry `node`: OFS children, then REF children by id. */
   #children(node: number): number[] {
-    const { ofsChildStart, ofsChildren, refChildren } = this.#forest;
+    const { ofsChildStart, ofsChildren, refChildren, needed } = this.#forest;
     const children: number[] = [];
-    for (let k = ofsChildStart[node]!; k < ofsChildStart[node + 1]!; k++) children.push(ofsChildren[k]!);
-    const [first, end] = refChildRange(this.#forest, this.#columns.ids, node * 20);
-    for (let k = first; k < end; k++) children.push(refChildren[k]!);
+    for (let k = ofsChildStart[node]!; k < ofsChildStart[node + 1]!; k++) {
+      if (needed[ofsChildren[k]!] === 1) children.push(ofsChildren[k]!);
+    }
+    if (refChildren.length > 0) {
+      const [first, end] = refChildRange(this.#forest, this.#columns.ids, node * 20);
+      for (let k = first; k < end; k++) children.push(refChildren[k]!);
+    }
     return children;
+  }
+
+  #hasChildren(node: number): boolean {
+    const { ofsChildStart, ofsChildren, refChildren, needed } = this.#forest;
+    for (let k = ofsChildStart[node]!; k < ofsChildStart[node + 1]!; k++) if (needed[ofsChildren[k]!] === 1) return true;
+    return refChildren.length > 0 && refChildRange(this.#forest, this.#columns.ids, node * 20)[0] >= 0;
   }
 
   /**
    * The order in which {@link resolve} will ask for entries, as far as it is known in advance:
-   * each root that is not a delta and not cached, then its tree.
+   * each root not cached, then its tree (REF deltas on deltas resolved on the way are not known).
    */
   #plan(roots: ArrayLike<number>): { plan: Int32Array; plannedRoots: Set<number> } {
-    const { ofsChildStart, ofsChildren } = this.#forest;
+    const { types } = this.#columns;
     const plan: number[] = [];
     const plannedRoots = new Set<number>();
     const stack: number[] = [];
     for (let r = 0; r < roots.length; r++) {
       const root = roots[r]!;
-      if (this.#columns.bases[root] === NO_BASE && this.#cache.get(root) === undefined) {
+      if (this.#cache.get(root) === undefined) {
         plan.push(root);
         plannedRoots.add(root);
       }
-      for (const child of this.#children(root)) {
-        plan.push(child);
-        stack.push(child);
-      }
+      stack.push(root);
       while (stack.length > 0) {
         const node = stack.pop()!;
-        for (let k = ofsChildStart[node]!; k < ofsChildStart[node + 1]!; k++) {
-          plan.push(ofsChildren[k]!);
-          stack.push(ofsChildren[k]!);
+        if (node !== root && types[node] === 0) {
+          // Unresolved: its REF children are not known yet, its OFS children are.
+          const { ofsChildStart, ofsChildren, needed } = this.#forest;
+          for (let k = ofsChildStart[node]!; k < ofsChildStart[node + 1]!; k++) {
+            if (needed[ofsChildren[k]!] === 1) {
+              plan.push(ofsChildren[k]!);
+              stack.push(ofsChildren[k]!);
+            }
+          }
+          continue;
+        }
+        for (const child of this.#children(node)) {
+          plan.push(child);
+          stack.push(child);
         }
       }
     }

@@ -204,7 +204,7 @@ export class ResolverPool {
   }
 
   #spawn(): Worker {
-    const worker = new Worker(new URL('./resolve-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    const worker = new Worker(new URL('./resolve-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     worker.on('error', () => {});
     this.#workers.push(worker);
     return worker;
