@@ -1,7 +1,7 @@
 export { mirrorRepo, DEFAULT_MEMORY_BUDGET } from './mirror-repo.js';
 export type { MirrorEvent, MirrorOptions, MirrorPhase, MirrorResult, TargetOptions } from './mirror-repo.js';
 export { mirrorRepos } from './mirror-repos.js';
-export type { MirrorMapping, MirrorOutcome, MirrorReposOptions, RepoRef } from './mirror-repos.js';
+export type { MirrorMapping, MirrorMappingOptions, MirrorOutcome, MirrorReposOptions, RepoRef } from './mirror-repos.js';
 export { AbortedError, ConflictError, InvalidMirrorError, InvalidUrlError, MirrorError, TransportError } from './errors.js';
 export type { MirrorErrorCode } from './errors.js';
 export { openTransport } from './transport/open-transport.js';

@@ -61,6 +61,24 @@ describe('mirrorRepos', () => {
     expect(peak).toBe(2);
   });
 
+  it('applies per-mapping options over the shared ones and reports each outcome as it ends', async () => {
+    const storages = [createMemoryStorage(), createMemoryStorage()];
+    const ended: number[] = [];
+    const outcomes = await mirrorRepos(
+      [
+        [sources[0], storages[0], { include: ['refs/heads/*'] }],
+        [sources[1], storages[1]],
+      ],
+      { include: ['refs/tags/*'], concurrency: 1, onOutcome: (outcome) => ended.push(outcome.index) },
+    );
+    expect(ended).toEqual([0, 1]);
+    const created = outcomes.map((outcome) => (outcome.ok ? outcome.result.created : []));
+    expect(created[0].length).toBeGreaterThan(0);
+    expect(created[0].every((name) => name.startsWith('refs/heads/'))).toBe(true);
+    expect(created[1].length).toBeGreaterThan(0);
+    expect(created[1].every((name) => name.startsWith('refs/tags/'))).toBe(true);
+  });
+
   it('never shows a source password in outcomes or errors', async () => {
     const [outcome] = await mirrorRepos([['http://ada:hunter2-secret@127.0.0.1:1/repo.git', createMemoryStorage()]], { retries: 0, netrc: false });
     expect(outcome.ok).toBe(false);

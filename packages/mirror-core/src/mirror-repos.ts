@@ -3,8 +3,16 @@ import { DEFAULT_MEMORY_BUDGET, mirrorRepo, type MirrorEvent, type MirrorOptions
 import { redactUrl } from './redact.js';
 import type { Transport } from './transport/transport.js';
 
-/** One repository to mirror: `[source, target]`, as in {@link mirrorRepo}. */
-export type MirrorMapping = readonly [source: string | Transport, target: string | Storage];
+/**
+ * One repository to mirror: `[source, target]`, as in {@link mirrorRepo}, optionally with options of its own that
+ * override the shared ones (e.g. ref filters or request headers of this repository only).
+ */
+export type MirrorMapping =
+  | readonly [source: string | Transport, target: string | Storage]
+  | readonly [source: string | Transport, target: string | Storage, options: MirrorMappingOptions];
+
+/** Options one {@link MirrorMapping} may override. */
+export type MirrorMappingOptions = Omit<MirrorOptions, 'signal' | 'onProgress' | 'memoryBudget'>;
 
 /** Which repository a {@link MirrorReposOptions.onProgress} event is about. */
 export interface RepoRef {
@@ -22,6 +30,8 @@ export interface MirrorReposOptions extends Omit<MirrorOptions, 'onProgress'> {
   /** Memory budget shared by all repositories in flight, each getting an equal share. Default 128 MiB. */
   memoryBudget?: number;
   onProgress?: (event: RepoRef & MirrorEvent) => void;
+  /** Called as soon as each repository's sync ends, successful or not (before `mirrorRepos` resolves). */
+  onOutcome?: (outcome: MirrorOutcome) => void;
 }
 
 /** How one repository's sync ended. */
@@ -52,15 +62,18 @@ export async function mirrorRepos(
         return;
       }
       if (item.done) return;
-      const [source, target] = item.value;
+      const [source, target, overrides] = item.value;
       const repo: RepoRef = { index: next++, source: describe(source), target: describe(target) };
       const onProgress = options.onProgress && ((event: MirrorEvent) => options.onProgress?.({ ...repo, ...event }));
+      let outcome: MirrorOutcome;
       try {
-        const result = await mirrorRepo(source, target, { ...options, memoryBudget, onProgress });
-        outcomes.push({ ...repo, ok: true, result });
+        const result = await mirrorRepo(source, target, { ...options, ...overrides, memoryBudget, onProgress });
+        outcome = { ...repo, ok: true, result };
       } catch (error) {
-        outcomes.push({ ...repo, ok: false, error: error instanceof Error ? error : new Error(String(error)) });
+        outcome = { ...repo, ok: false, error: error instanceof Error ? error : new Error(String(error)) };
       }
+      outcomes.push(outcome);
+      options.onOutcome?.(outcome);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
