@@ -70,7 +70,7 @@ export class MemoryStorage implements Storage {
       etag: object.etag,
       size: object.bytes.byteLength,
       body: (async function* () {
-        yield object.bytes;
+        yield object.bytes.slice();
       })(),
     };
   }

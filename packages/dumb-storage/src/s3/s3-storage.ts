@@ -37,7 +37,7 @@ export interface S3StorageOptions extends S3ClientOptions {
    * object may have 10,000 parts, so raise it for objects over 48 GiB.
    */
   partSize?: number;
-  /** Parts uploaded (and copied) in parallel (default 3). */
+  /** Parts uploaded (and copied) in parallel (default 2; a put then holds 3 part buffers). */
   queueSize?: number;
   /** Storage class of written objects (default: the bucket's, usually STANDARD). */
   storageClass?: StorageClass;
@@ -87,7 +87,7 @@ export class S3Storage implements Storage {
     this.url = `s3://${location.bucket}/${location.prefix}`;
     this.client = options.getS3Client ? options.getS3Client() : createDefaultS3Client(options);
     this.#partSize = Math.max(options.partSize ?? 5 * MiB, 5 * MiB);
-    this.#queueSize = Math.max(1, options.queueSize ?? 3);
+    this.#queueSize = Math.max(1, options.queueSize ?? 2);
     this.#storageClass = options.storageClass;
     this.#multipartCopyThreshold = options.multipartCopyThreshold ?? 5 * GiB;
     this.#unquotedIfMatch = options.unquotedIfMatch ?? false;
