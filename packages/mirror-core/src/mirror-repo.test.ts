@@ -145,6 +145,31 @@ describe('mirrorRepo from a local repository to a folder', () => {
   });
 });
 
+describe('mirrorRepo of an empty repository', () => {
+  it('writes the files git writes for an empty bare repository, HEAD on the unborn branch', async () => {
+    const dir = tempDir();
+    try {
+      const source = join(dir.path, 'empty');
+      git(dir.path, 'init', '-q', '-b', 'trunk', source);
+      const target = join(dir.path, 'mirror');
+      const result = await mirrorRepo(source, target);
+      expect(result).toMatchObject({ created: [], pack: undefined });
+      const reference = join(dir.path, 'reference.git');
+      git(dir.path, 'init', '-q', '--bare', reference);
+      git(reference, 'update-server-info');
+      for (const file of ['info/refs', 'objects/info/packs']) {
+        expect(readFileSync(join(target, file), 'utf8')).toBe(readFileSync(join(reference, file), 'utf8'));
+      }
+      expect(readFileSync(join(target, 'HEAD'), 'utf8')).toBe('ref: refs/heads/trunk\n');
+      git(target, 'fsck', '--full', '--no-progress');
+      expect(await lsRemote(target)).toBe('');
+      expect((await mirrorRepo(source, target)).upToDate).toBe(true);
+    } finally {
+      dir.remove();
+    }
+  });
+});
+
 describe('mirrorRepo failures from a smart HTTP source', () => {
   const dir = tempDir();
   const source = join(dir.path, 'source');
