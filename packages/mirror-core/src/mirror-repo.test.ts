@@ -1,4 +1,5 @@
 import { cpSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createFsStorage } from '@gitmirror/dumb-storage/fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -164,6 +165,33 @@ describe('mirrorRepo of an empty repository', () => {
       git(target, 'fsck', '--full', '--no-progress');
       expect(await lsRemote(target)).toBe('');
       expect((await mirrorRepo(source, target)).upToDate).toBe(true);
+    } finally {
+      dir.remove();
+    }
+  });
+});
+
+describe('mirrorRepo aborted while the pack streams', () => {
+  it('leaves neither a published file nor a temporary pack behind, and the next sync completes', async () => {
+    const dir = tempDir();
+    try {
+      const source = join(dir.path, 'source');
+      createSourceRepo(source);
+      for (let index = 0; index < 4; index++) commitFile(source, `noise-${index}.bin`, randomBytes(1024 * 1024));
+      const target = join(dir.path, 'mirror');
+      const controller = new AbortController();
+      const error = await mirrorRepo(source, target, {
+        signal: controller.signal,
+        onProgress: (event) => {
+          if (event.type === 'pack-progress') controller.abort();
+        },
+      }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'ABORTED' });
+      expect(readdirSync(target, { recursive: true }).filter((name) => !['objects', 'objects/pack'].includes(String(name)))).toEqual([]);
+
+      await mirrorRepo(source, target);
+      git(target, 'fsck', '--full', '--no-progress');
+      expect(forEachRef(target)).toBe(forEachRef(source));
     } finally {
       dir.remove();
     }
