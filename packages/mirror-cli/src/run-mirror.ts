@@ -1,36 +1,84 @@
-import type { S3Client } from '@aws-sdk/client-s3';
 import { mirrorRepos, type MirrorOutcome } from '@gitmirror/mirror-core';
-import type { MirrorArguments } from './commands/mirror.js';
+import { loadConfigFile } from './config-file.js';
+import { UsageError } from './errors.js';
+import type { Io } from './io.js';
+import { mirrorMappings } from './mirror-input.js';
+import { mirrorReport } from './report/json-report.js';
+import { createLineReporter } from './report/line-reporter.js';
+import { silentReporter, type InputProblem, type MirrorReporter } from './report/reporter.js';
+import { createStyle } from './report/style.js';
+import { createTtyReporter } from './report/tty-reporter.js';
+import { resolveSettings, type Settings } from './settings.js';
+import { targetOptions } from './target-options.js';
 
-/** Where the command writes its human-readable report. */
-export interface Output {
-  stderr: { write(text: string): unknown };
+/** Arguments of the mirror command as yargs parses them (options not given are `undefined`). */
+export interface MirrorFlags extends Record<string, unknown> {
+  config?: string;
 }
 
-/** Mirrors every `--source`/`--target` pair, prints one line per repository and returns the exit code. */
-export async function runMirror(options: MirrorArguments, output: Output): Promise<number> {
-  const pairs = options.source.map((source, index) => [source, options.target[index]] as const);
-  const { s3EndpointUrl: endpoint, s3ForcePathStyle: forcePathStyle } = options;
-  const outcomes = await mirrorRepos(pairs, {
-    getS3Client: endpoint ? await s3ClientFactory(endpoint, forcePathStyle) : undefined,
-    s3: { forcePathStyle },
-  });
-  for (const outcome of outcomes) output.stderr.write(`${describe(outcome)}\n`);
-  return outcomes.every((outcome) => outcome.ok) ? 0 : 1;
+/**
+ * Mirrors every repository of the pairs, the config file and the standard input (`--config -`), reports progress
+ * and results, and returns the exit code: 0 when all succeeded, 1 when any failed (the caller turns it into
+ * 130/143 after SIGINT/SIGTERM).
+ * @throws UsageError for bad options or a bad config file (exit code 2).
+ */
+export async function runMirror(flags: MirrorFlags, io: Io): Promise<number> {
+  const started = performance.now();
+  const fromStdin = flags.config === '-';
+  const config = flags.config && !fromStdin ? await loadConfigFile(flags.config) : undefined;
+  const settings = resolveSettings(flags, io.env, config);
+  if (settings.source.length !== settings.target.length) {
+    throw new UsageError(`give one --target per --source (got ${settings.source.length} sources and ${settings.target.length} targets)`);
+  }
+  if (settings.source.length === 0 && !config?.mirrors.length && !fromStdin) {
+    throw new UsageError('nothing to mirror: give --source URL --target URL pairs, or --config FILE (--config - reads JSON lines from stdin)');
+  }
+
+  const reporter = createReporter(settings, io);
+  const invalidInput: InputProblem[] = [];
+  const onAbort = () => reporter.interrupted(`interrupted by ${io.interruptedBy() ?? 'an abort'}`);
+  io.signal.addEventListener('abort', onAbort, { once: true });
+  let outcomes: MirrorOutcome[];
+  try {
+    const mappings = mirrorMappings({
+      pairs: settings.source.map((source, index) => [source, settings.target[index]] as const),
+      entries: config?.mirrors ?? [],
+      stdin: fromStdin ? io.stdin : undefined,
+      headers: settings.header,
+      signal: io.signal,
+      onInvalidInput: (problem) => {
+        invalidInput.push(problem);
+        reporter.invalidInput(problem);
+      },
+    });
+    outcomes = await mirrorRepos(mappings, {
+      ...targetOptions(settings),
+      concurrency: settings.concurrency,
+      memoryBudget: settings.maxMemory,
+      dryRun: settings.dryRun,
+      include: settings.includeRef,
+      exclude: settings.excludeRef,
+      headers: settings.header,
+      netrc: settings.netrc,
+      timeout: settings.timeout,
+      retries: settings.retries,
+      signal: io.signal,
+      onProgress: (event) => reporter.progress(event),
+      onOutcome: (outcome) => reporter.outcome(outcome),
+    });
+  } finally {
+    io.signal.removeEventListener('abort', onAbort);
+  }
+
+  const summary = { outcomes, invalidInput, durationMs: performance.now() - started, dryRun: settings.dryRun, interruptedBy: io.interruptedBy() };
+  reporter.finish(summary);
+  if (settings.json) io.stdout.write(`${JSON.stringify(mirrorReport(summary), null, 2)}\n`);
+  return outcomes.every((outcome) => outcome.ok) && invalidInput.length === 0 ? 0 : 1;
 }
 
-/** Builds S3 clients for `--s3-endpoint-url`, loading the AWS SDK only when an endpoint is given. */
-async function s3ClientFactory(endpoint: string, forcePathStyle: boolean | undefined): Promise<() => S3Client> {
-  const { S3Client } = await import('@aws-sdk/client-s3');
-  return () => new S3Client({ endpoint, forcePathStyle });
-}
-
-function describe(outcome: MirrorOutcome): string {
-  const repo = `${outcome.source} -> ${outcome.target}`;
-  if (!outcome.ok) return `error: ${repo}: ${outcome.error.message}`;
-  const { result } = outcome;
-  if (result.upToDate) return `${repo}: up to date`;
-  const changes = `${result.created.length} created, ${result.updated.length} updated, ${result.deleted.length} deleted`;
-  const pack = result.pack ? `, ${result.pack.name} (${result.pack.objects} objects, ${result.pack.bytes} bytes)` : '';
-  return `${repo}: ${changes}${pack}`;
+function createReporter(settings: Settings, io: Io): MirrorReporter {
+  if (settings.quiet) return silentReporter;
+  const isTTY = io.stderr.isTTY === true;
+  const style = createStyle(isTTY, io.env);
+  return isTTY ? createTtyReporter(io.stderr, style, settings.dryRun) : createLineReporter(io.stderr, style, settings.dryRun);
 }

@@ -1,42 +1,37 @@
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
+import type { CommandContext } from './context.js';
 
-/** Arguments of the mirror command. */
-export interface MirrorArguments {
-  source: string[];
-  target: string[];
-  s3EndpointUrl?: string;
-  s3ForcePathStyle?: boolean;
+const MIRROR_GROUP = 'Mirror:';
+
+/** `mirror-git-to-s3 [mirror] --source URL --target URL …` or `--config FILE|-`: mirrors repositories. */
+export function mirrorCommand(context: CommandContext): CommandModule {
+  return {
+    command: ['mirror', '$0'],
+    describe: 'Mirror git repositories to S3 or a folder (the default command)',
+    builder: (argv: Argv) =>
+      argv
+        .usage('$0 [mirror] --source URL --target URL [--source URL --target URL ...]\n$0 [mirror] --config mirrors.yaml\n$0 [mirror] --config - < mirrors.jsonl')
+        .option('source', { type: 'string', array: true, describe: 'Repository to mirror from (http(s)://, file:// or a path)', group: MIRROR_GROUP })
+        .option('target', {
+          type: 'string',
+          array: true,
+          describe: 'Where to mirror it to (s3://bucket/prefix, file:// or a path); one per --source, in order',
+          group: MIRROR_GROUP,
+        })
+        .option('concurrency', { alias: 'j', type: 'number', describe: 'Repositories mirrored at the same time (default 4)', group: MIRROR_GROUP })
+        .option('include-ref', { type: 'string', array: true, describe: 'Mirror only refs matching these globs (default every ref; * within a path segment, ** across)', group: MIRROR_GROUP })
+        .option('exclude-ref', { type: 'string', array: true, describe: 'Leave out refs matching these globs', group: MIRROR_GROUP })
+        .option('max-memory', { type: 'string', describe: 'Memory for packs, shared by the repositories in flight (default 128M)', group: MIRROR_GROUP })
+        .option('dry-run', { alias: 'n', type: 'boolean', describe: 'Show which refs would change; fetch and write nothing', group: MIRROR_GROUP })
+        .check((parsed) => {
+          const sources = parsed.source?.length ?? 0;
+          const targets = parsed.target?.length ?? 0;
+          if (sources !== targets) throw new Error(`Give one --target per --source (got ${sources} sources and ${targets} targets)`);
+          return true;
+        }),
+    handler: async (parsed) => {
+      const { runMirror } = await import('../run-mirror.js');
+      context.exit(await runMirror(parsed, context.io));
+    },
+  };
 }
-
-/** `mirror-git-to-s3 [mirror] --source URL --target URL …`: mirrors each source to the target given after it. */
-export const mirrorCommand: CommandModule<object, MirrorArguments> = {
-  command: ['mirror', '$0'],
-  describe: 'Mirror git repositories to S3 or a folder',
-  builder: (argv: Argv) =>
-    argv
-      .usage('$0 --source URL --target URL [--source URL --target URL ...]')
-      .option('source', {
-        type: 'string',
-        array: true,
-        demandOption: true,
-        describe: 'Repository to mirror from (http(s)://, file:// or a path)',
-      })
-      .option('target', {
-        type: 'string',
-        array: true,
-        demandOption: true,
-        describe: 'Where to mirror it to (s3://bucket/prefix, file:// or a path); one per --source, in order',
-      })
-      .option('s3-endpoint-url', { type: 'string', describe: 'S3 endpoint of an S3-compatible server, e.g. http://127.0.0.1:9000' })
-      .option('s3-force-path-style', { type: 'boolean', describe: 'Address buckets as endpoint/bucket instead of bucket.endpoint' })
-      .check((parsed) => {
-        if (parsed.source.length !== parsed.target.length) {
-          throw new Error(`Give one --target per --source (got ${parsed.source.length} sources and ${parsed.target.length} targets)`);
-        }
-        return true;
-      }) as unknown as Argv<MirrorArguments>,
-  handler: async (parsed: ArgumentsCamelCase<MirrorArguments>) => {
-    const { runMirror } = await import('../run-mirror.js');
-    process.exitCode = await runMirror(parsed, { stderr: process.stderr });
-  },
-};

@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { UsageError } from './errors.js';
+import { settingName, toHeaders, type SettingName } from './settings.js';
+
+/** One repository of a config file or of the standard input. */
+export interface MirrorEntry {
+  source: string;
+  target: string;
+  /** Ref globs of this repository; they replace the shared ones. */
+  include?: string[];
+  exclude?: string[];
+  /** Request headers of this source, added to (and overriding) the shared ones. */
+  headers?: Record<string, string>;
+}
+
+/** A parsed config file: shared settings and the repositories to mirror. */
+export interface ConfigFile {
+  path: string;
+  values: Partial<Record<SettingName, unknown>>;
+  mirrors: MirrorEntry[];
+}
+
+const ENTRY_KEYS = new Set(['source', 'target', 'include', 'exclude', 'headers']);
+
+/**
+ * Reads a JSON (`.json`) or YAML (any other name) config file: either a list of mirrors, or an object of settings
+ * (long option names, e.g. `concurrency`, `s3-endpoint-url`, `headers`) with the list under `mirrors`.
+ * @throws UsageError (`INVALID_CONFIG`) naming the file and the bad entry.
+ */
+export async function loadConfigFile(path: string): Promise<ConfigFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read config file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, 'INVALID_CONFIG');
+  }
+  let document: unknown;
+  try {
+    document = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new UsageError(`${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`, 'INVALID_CONFIG');
+  }
+  if (Array.isArray(document)) return { path, values: {}, mirrors: document.map((item, index) => parseMirrorEntry(item, `${path}: mirror ${index + 1}`)) };
+  if (!isObject(document)) throw new UsageError(`${path}: expected a list of mirrors or an object of settings`, 'INVALID_CONFIG');
+  const values: Partial<Record<SettingName, unknown>> = {};
+  let mirrors: MirrorEntry[] = [];
+  for (const [key, value] of Object.entries(document)) {
+    if (key === 'mirrors') {
+      if (!Array.isArray(value)) throw new UsageError(`${path}: mirrors must be a list`, 'INVALID_CONFIG');
+      mirrors = value.map((item, index) => parseMirrorEntry(item, `${path}: mirror ${index + 1}`));
+      continue;
+    }
+    const name = settingName(key);
+    if (!name || name === 'source' || name === 'target') {
+      throw new UsageError(`${path}: unknown setting '${key}' (settings are long option names; repositories go under mirrors)`, 'INVALID_CONFIG');
+    }
+    values[name] = value;
+  }
+  return { path, values, mirrors };
+}
+
+/** Checks one mirror entry: `{ source, target, include?, exclude?, headers? }`. `where` prefixes error messages. */
+export function parseMirrorEntry(value: unknown, where: string): MirrorEntry {
+  const fail = (reason: string): never => {
+    throw new UsageError(`${where}: ${reason}`, 'INVALID_CONFIG');
+  };
+  if (!isObject(value)) return fail('expected an object with source and target');
+  for (const key of Object.keys(value)) if (!ENTRY_KEYS.has(key)) fail(`unknown key '${key}' (expected ${[...ENTRY_KEYS].join(', ')})`);
+  const { source, target, include, exclude, headers } = value;
+  if (typeof source !== 'string' || source === '') fail('source must be a non-empty string');
+  if (typeof target !== 'string' || target === '') fail('target must be a non-empty string');
+  const entry: MirrorEntry = { source: source as string, target: target as string };
+  if (include !== undefined) entry.include = globs(include, 'include', fail);
+  if (exclude !== undefined) entry.exclude = globs(exclude, 'exclude', fail);
+  if (headers !== undefined) {
+    try {
+      entry.headers = toHeaders(headers, `${where}: headers`);
+    } catch (error) {
+      throw new UsageError((error as Error).message, 'INVALID_CONFIG');
+    }
+  }
+  return entry;
+}
+
+function globs(value: unknown, key: string, fail: (reason: string) => never): string[] {
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) return fail(`${key} must be a list of ref globs`);
+  return list;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,35 @@
+import { ENV_PREFIX } from '../settings.js';
+
+/** The machine-readable code of an error: the library's `code` when it has one. */
+export function errorCode(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : 'ERROR';
+}
+
+const HINTS: Record<string, string> = {
+  AUTH_FAILED: `the server refused the credentials: check the user and password (in ~/.netrc or --netrc FILE) or the Authorization header (${ENV_PREFIX}HEADER or headers in the --config file)`,
+  NOT_FOUND: 'check the repository URL; a private repository may also answer "not found" to a request without credentials',
+  NOT_SMART_SERVER: "the URL does not serve git's smart HTTP protocol: check that it names a repository",
+  HTTP_ERROR: 'the server failed; run again later, or allow more attempts with --retries',
+  TIMEOUT: 'the server stopped answering; run again, or allow longer with --timeout',
+  CONNECTION_LOST: 'the connection dropped before the pack was complete; nothing was published, run again',
+  PROTOCOL_ERROR: 'the server answered something that is not git protocol; check the URL (a proxy or login page?)',
+  REMOTE_ERROR: 'the server reported an error; see its message',
+  UPLOAD_PACK_FAILED: 'check that the path is a git repository and that git is installed',
+  CONFLICT: 'another sync changed this mirror at the same time; run again',
+  INVALID_MIRROR: "the target holds files that are not a dumb git repository; check the target, or run 'mirror-git-to-s3 verify TARGET'",
+  INVALID_URL: 'sources are http(s)://, file:// or paths; targets are s3://bucket/prefix, file:// or paths',
+  InvalidUrl: 'sources are http(s)://, file:// or paths; targets are s3://bucket/prefix, file:// or paths',
+  ABORTED: 'interrupted: nothing of this repository was published; run again to finish',
+  AccessDenied: 'the storage refused access: check the AWS credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE) and the bucket policy',
+  NotFound: 'check that the bucket exists (and --s3-endpoint-url, --s3-force-path-style for S3-compatible servers)',
+  Throttled: 'the storage throttled requests; lower --concurrency and run again',
+  PreconditionFailed: 'another writer changed the mirror at the same time; run again',
+  StorageFailure: 'the storage failed; check --s3-endpoint-url and --s3-force-path-style, and that the server is reachable',
+  INVALID_INPUT: 'each line of the standard input must be one JSON object like {"source": "…", "target": "…"}',
+};
+
+/** What the user can do about an error, or `undefined` when there is nothing useful to say. */
+export function hintFor(error: Error): string | undefined {
+  return HINTS[errorCode(error)];
+}

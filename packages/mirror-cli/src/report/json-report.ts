@@ -1,0 +1,69 @@
+import type { MirrorOutcome } from '@gitmirror/mirror-core';
+import { describeFailure, type MirrorSummary } from './reporter.js';
+
+/** One repository in `--json` output. */
+export interface RepositoryReport {
+  source: string;
+  target: string;
+  ok: boolean;
+  upToDate: boolean;
+  created: string[];
+  updated: string[];
+  deleted: string[];
+  /** The new pack's file name, `null` when the sync needed none. */
+  pack: string | null;
+  objects: number;
+  bytes: number;
+  protocolVersion: number | null;
+  durationMs: number | null;
+  error: { code: string; message: string; hint?: string } | null;
+}
+
+/** The single document `mirror --json` prints on stdout. */
+export interface MirrorReport {
+  command: 'mirror';
+  ok: boolean;
+  dryRun: boolean;
+  /** `SIGINT` or `SIGTERM` when a signal stopped the run, else `null`. */
+  interruptedBy: string | null;
+  durationMs: number;
+  repositories: RepositoryReport[];
+  /** Lines of the standard input that were not mirror entries. */
+  invalidInput: { line: number; error: { code: 'INVALID_INPUT'; message: string } }[];
+}
+
+/** Builds the `--json` document of a `mirror` run. */
+export function mirrorReport(summary: MirrorSummary): MirrorReport {
+  const repositories = summary.outcomes.map(repositoryReport);
+  return {
+    command: 'mirror',
+    ok: repositories.every((repo) => repo.ok) && summary.invalidInput.length === 0 && !summary.interruptedBy,
+    dryRun: summary.dryRun,
+    interruptedBy: summary.interruptedBy ?? null,
+    durationMs: Math.round(summary.durationMs),
+    repositories,
+    invalidInput: summary.invalidInput.map((problem) => ({ line: problem.line, error: { code: 'INVALID_INPUT', message: problem.message } })),
+  };
+}
+
+function repositoryReport(outcome: MirrorOutcome): RepositoryReport {
+  const base = { source: outcome.source, target: outcome.target };
+  if (!outcome.ok) {
+    return { ...base, ok: false, upToDate: false, created: [], updated: [], deleted: [], pack: null, objects: 0, bytes: 0, protocolVersion: null, durationMs: null, error: describeFailure(outcome.error) };
+  }
+  const { result } = outcome;
+  return {
+    ...base,
+    ok: true,
+    upToDate: result.upToDate,
+    created: result.created,
+    updated: result.updated,
+    deleted: result.deleted,
+    pack: result.pack?.name ?? null,
+    objects: result.pack?.objects ?? 0,
+    bytes: result.pack?.bytes ?? 0,
+    protocolVersion: result.protocolVersion,
+    durationMs: Math.round(result.durationMs),
+    error: null,
+  };
+}

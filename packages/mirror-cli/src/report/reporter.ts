@@ -1,0 +1,60 @@
+import type { MirrorEvent, MirrorOutcome, RepoRef } from '@gitmirror/mirror-core';
+import type { TextOutput } from '../io.js';
+import { errorCode, hintFor } from './hints.js';
+import type { Style } from './style.js';
+
+/** A line of the standard input that is not a mirror entry; it counts as a failed repository. */
+export interface InputProblem {
+  line: number;
+  message: string;
+}
+
+/** How a `mirror` run ended. */
+export interface MirrorSummary {
+  outcomes: MirrorOutcome[];
+  invalidInput: InputProblem[];
+  durationMs: number;
+  dryRun: boolean;
+  /** The signal that stopped the run, if one did. */
+  interruptedBy?: string;
+}
+
+/** Receives the events of a `mirror` run and shows them to a person. */
+export interface MirrorReporter {
+  progress(event: RepoRef & MirrorEvent): void;
+  outcome(outcome: MirrorOutcome): void;
+  invalidInput(problem: InputProblem): void;
+  interrupted(reason: string): void;
+  finish(summary: MirrorSummary): void;
+}
+
+/** A reporter that shows nothing (`--quiet`). */
+export const silentReporter: MirrorReporter = { progress() {}, outcome() {}, invalidInput() {}, interrupted() {}, finish() {} };
+
+/** `source -> target`, credentials already redacted by the library. */
+export function repoLabel(repo: RepoRef): string {
+  return `${repo.source} -> ${repo.target}`;
+}
+
+/** Writes a failure as git does: `error: <what>: <message>` then `hint: <what to do>`. */
+export function writeError(output: TextOutput, style: Style, what: string, error: Error): void {
+  output.write(`${style.red('error:')} ${what}: ${error.message}\n`);
+  const hint = hintFor(error);
+  if (hint) output.write(`${style.yellow('hint:')} ${hint}\n`);
+}
+
+/** A closing line: `3 repositories: 1 changed, 1 up to date, 1 failed in 2.1 s`. */
+export function summaryLine(summary: MirrorSummary, formatDuration: (ms: number) => string): string {
+  const total = summary.outcomes.length + summary.invalidInput.length;
+  const failed = summary.outcomes.filter((outcome) => !outcome.ok).length + summary.invalidInput.length;
+  const upToDate = summary.outcomes.filter((outcome) => outcome.ok && outcome.result.upToDate).length;
+  const changed = total - failed - upToDate;
+  const verb = summary.dryRun ? 'would change' : 'changed';
+  const end = summary.interruptedBy ? ` (interrupted by ${summary.interruptedBy})` : '';
+  return `${total} ${total === 1 ? 'repository' : 'repositories'}: ${changed} ${verb}, ${upToDate} up to date, ${failed} failed in ${formatDuration(summary.durationMs)}${end}`;
+}
+
+/** Code and hint of a failure, for JSON output. */
+export function describeFailure(error: Error): { code: string; message: string; hint?: string } {
+  return { code: errorCode(error), message: error.message, hint: hintFor(error) };
+}

@@ -1,0 +1,39 @@
+import { openStorage } from '@gitmirror/dumb-storage';
+import { loadConfigFile } from './config-file.js';
+import type { Io } from './io.js';
+import { writeError } from './report/reporter.js';
+import { createStyle } from './report/style.js';
+import { resolveSettings } from './settings.js';
+import { targetOptions } from './target-options.js';
+import { verifyMirror } from './verify/verify-mirror.js';
+
+/**
+ * Verifies the mirror at `target`, prints each finding like git fsck (`error: …`, `warning: …`) and a closing line,
+ * or the report as JSON; returns 0 when it holds no error, 1 otherwise.
+ */
+export async function runVerify(flags: Record<string, unknown>, io: Io): Promise<number> {
+  const target = String(flags.target);
+  const config = typeof flags.config === 'string' && flags.config !== '-' ? await loadConfigFile(flags.config) : undefined;
+  const settings = resolveSettings(flags, io.env, config);
+  const style = createStyle(io.stderr.isTTY === true, io.env);
+  let report;
+  try {
+    const storage = await openStorage(target, targetOptions(settings));
+    report = await verifyMirror(storage, { full: settings.full, signal: io.signal });
+  } catch (error) {
+    if (!settings.quiet) writeError(io.stderr, style, `verify ${target}`, error as Error);
+    if (settings.json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: (error as { code?: string }).code ?? 'ERROR', message: (error as Error).message } }, null, 2)}\n`);
+    return 1;
+  }
+  if (settings.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (!settings.quiet) {
+    for (const finding of report.findings) {
+      const label = finding.severity === 'error' ? style.red('error:') : style.yellow('warning:');
+      io.stderr.write(`${label} ${finding.message}\n`);
+    }
+    const errors = report.findings.filter((finding) => finding.severity === 'error').length;
+    const counts = `${report.refs} refs, ${report.packs} packs, ${report.objects} objects`;
+    io.stderr.write(errors === 0 ? `${report.target}: ${counts}: ${style.green('ok')}\n` : `${report.target}: ${counts}: ${style.red(`${errors} problem${errors === 1 ? '' : 's'}`)}\n`);
+  }
+  return report.ok ? 0 : 1;
+}

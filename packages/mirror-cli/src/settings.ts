@@ -1,0 +1,175 @@
+import { DEFAULT_MEMORY_BUDGET } from '@gitmirror/mirror-core';
+import { UsageError } from './errors.js';
+import { parseBoolean, parseCount, parseDuration, parseHeader, parseSize } from './parse-values.js';
+
+/** Prefix of the environment variable of every option: `--max-memory` is `MIRROR_GIT_TO_S3_MAX_MEMORY`. */
+export const ENV_PREFIX = 'MIRROR_GIT_TO_S3_';
+
+type Kind = 'string' | 'strings' | 'boolean' | 'count' | 'retries' | 'size' | 'duration' | 'netrc' | 'headers';
+
+const KINDS = {
+  source: 'strings',
+  target: 'strings',
+  concurrency: 'count',
+  includeRef: 'strings',
+  excludeRef: 'strings',
+  maxMemory: 'size',
+  dryRun: 'boolean',
+  s3EndpointUrl: 'string',
+  s3ForcePathStyle: 'boolean',
+  s3StorageClass: 'string',
+  s3UnquotedIfMatch: 'boolean',
+  netrc: 'netrc',
+  header: 'headers',
+  timeout: 'duration',
+  retries: 'retries',
+  quiet: 'boolean',
+  json: 'boolean',
+  full: 'boolean',
+  symref: 'boolean',
+} as const satisfies Record<string, Kind>;
+
+/** Name of a setting: the camel-case form of its long option. */
+export type SettingName = keyof typeof KINDS;
+
+/** Every option after flags, environment, config file and defaults have been merged (flags win). */
+export interface Settings {
+  source: string[];
+  target: string[];
+  concurrency: number;
+  /** Ref globs to mirror and to leave out; given patterns replace the default (every ref). */
+  includeRef?: string[];
+  excludeRef?: string[];
+  maxMemory: number;
+  dryRun: boolean;
+  s3EndpointUrl?: string;
+  s3ForcePathStyle: boolean;
+  s3StorageClass?: string;
+  s3UnquotedIfMatch: boolean;
+  /** `true` for `~/.netrc`, a path, or `false`. */
+  netrc: boolean | string;
+  /** Extra request headers for every source; values are secrets. */
+  header: Record<string, string>;
+  /** Milliseconds. */
+  timeout?: number;
+  retries?: number;
+  quiet: boolean;
+  json: boolean;
+  full: boolean;
+  symref: boolean;
+}
+
+const DEFAULTS = {
+  source: [],
+  target: [],
+  concurrency: 4,
+  maxMemory: DEFAULT_MEMORY_BUDGET,
+  dryRun: false,
+  s3ForcePathStyle: false,
+  s3UnquotedIfMatch: false,
+  netrc: true,
+  header: {},
+  quiet: false,
+  json: false,
+  full: false,
+  symref: false,
+} satisfies Partial<Settings>;
+
+/** The environment variable of a setting, e.g. `MIRROR_GIT_TO_S3_S3_ENDPOINT_URL`. */
+export function envName(name: SettingName): string {
+  return ENV_PREFIX + kebab(name).replace(/-/g, '_').toUpperCase();
+}
+
+/** The long option of a setting, e.g. `--s3-endpoint-url`. */
+export function flagName(name: SettingName): string {
+  return `--${kebab(name)}`;
+}
+
+/** Config file keys that read like the per-mirror ones. */
+const FILE_ALIASES: Record<string, SettingName | undefined> = { headers: 'header', include: 'includeRef', exclude: 'excludeRef' };
+
+/** Whether a config file key names a setting (`max-memory` or `maxMemory`); returns its name. */
+export function settingName(key: string): SettingName | undefined {
+  const name = key.replace(/-([a-z0-9])/g, (_, char: string) => char.toUpperCase());
+  const alias = FILE_ALIASES[name];
+  if (alias) return alias;
+  return Object.hasOwn(KINDS, name) ? (name as SettingName) : undefined;
+}
+
+/**
+ * Merges the options with precedence flags > environment > config file > defaults, checking and converting each
+ * value. `flags` are yargs' parsed arguments (undefined when not given), `file` the config file's settings.
+ * @throws UsageError naming the flag, variable or file key holding a bad value (never the value of a header).
+ */
+export function resolveSettings(flags: Record<string, unknown>, env: NodeJS.ProcessEnv, file?: { path: string; values: Partial<Record<SettingName, unknown>> }): Settings {
+  const settings: Record<string, unknown> = { ...DEFAULTS };
+  for (const name of Object.keys(KINDS) as SettingName[]) {
+    const kind: Kind = KINDS[name];
+    const flag = flags[name];
+    const fromEnv = env[envName(name)];
+    if (flag !== undefined) settings[name] = convert(kind, flag, flagName(name));
+    else if (fromEnv !== undefined && fromEnv !== '') settings[name] = convert(kind, fromEnv, envName(name), true);
+    else if (file?.values[name] !== undefined) settings[name] = convert(kind, file.values[name], `${kebab(name)} in ${file.path}`);
+  }
+  return settings as unknown as Settings;
+}
+
+function convert(kind: Kind, value: unknown, what: string, fromEnv = false): unknown {
+  switch (kind) {
+    case 'string':
+      if (typeof value !== 'string') throw new UsageError(`${what}: expected a string`);
+      return value;
+    case 'strings':
+      return toStrings(value, what, fromEnv ? /[\s,]+/ : undefined);
+    case 'boolean':
+      if (typeof value !== 'boolean' && typeof value !== 'string') throw new UsageError(`${what}: expected true or false`);
+      return parseBoolean(value, what);
+    case 'count':
+    case 'retries':
+      if (typeof value !== 'number' && typeof value !== 'string') throw new UsageError(`${what}: expected a number`);
+      return parseCount(value, what, kind === 'count' ? 1 : 0);
+    case 'size':
+    case 'duration':
+      if (typeof value !== 'number' && typeof value !== 'string') throw new UsageError(`${what}: expected a ${kind}`);
+      return kind === 'size' ? parseSize(value, what) : parseDuration(value, what);
+    case 'netrc':
+      return toNetrc(value, what);
+    case 'headers':
+      return toHeaders(value, what, fromEnv);
+  }
+}
+
+function toStrings(value: unknown, what: string, separator?: RegExp): string[] {
+  const list = typeof value === 'string' ? (separator ? value.split(separator) : [value]) : value;
+  if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) throw new UsageError(`${what}: expected a list of strings`);
+  return list.filter((item) => item !== '');
+}
+
+function toNetrc(value: unknown, what: string): boolean | string {
+  if (typeof value === 'boolean') return value;
+  if (typeof value !== 'string') throw new UsageError(`${what}: expected true, false or a file path`);
+  if (value === '') return true;
+  return /^(true|false|1|0|yes|no|on|off)$/i.test(value) ? parseBoolean(value, what) : value;
+}
+
+/** Headers as `Name: value` strings (flags; newline-separated in the environment) or a `{ Name: value }` map. */
+export function toHeaders(value: unknown, what: string, fromEnv = false): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [name, text] of Object.entries(value)) {
+      if (typeof text !== 'string') throw new UsageError(`${what}: the value of header ${name} must be a string`);
+      const [checked] = parseHeader(`${name}: x`, what);
+      headers[checked] = text;
+    }
+    return headers;
+  }
+  for (const line of toStrings(value, what, fromEnv ? /\r?\n/ : undefined)) {
+    const [name, text] = parseHeader(line, what);
+    headers[name] = text;
+  }
+  return headers;
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (char) => `-${char.toLowerCase()}`);
+}

@@ -1,0 +1,43 @@
+import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { createTestS3Client, type S3TestServer } from '@gitmirror/test-servers';
+
+/** Environment and flags that point the command at a test S3 server. */
+export function s3Settings(server: S3TestServer): { env: Record<string, string>; args: string[] } {
+  return {
+    env: {
+      AWS_ACCESS_KEY_ID: server.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
+      AWS_REGION: server.region,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
+    args: ['--s3-endpoint-url', server.endpoint, '--s3-force-path-style', ...(server.name === 'radosgw' ? ['--s3-unquoted-if-match'] : [])],
+  };
+}
+
+/** Keys of every object in a bucket under `prefix`. */
+export async function listKeys(server: S3TestServer, bucket: string, prefix = ''): Promise<string[]> {
+  const client = createTestS3Client(server);
+  try {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+      keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ''));
+      token = page.NextContinuationToken;
+    } while (token);
+    return keys.sort();
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Multipart uploads started in a bucket and neither completed nor aborted. */
+export async function openMultipartUploads(server: S3TestServer, bucket: string): Promise<string[]> {
+  const client = createTestS3Client(server);
+  try {
+    const page = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+    return (page.Uploads ?? []).map((upload) => upload.Key ?? '');
+  } finally {
+    client.destroy();
+  }
+}

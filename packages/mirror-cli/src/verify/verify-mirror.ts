@@ -1,0 +1,186 @@
+import type { ObjectInfo, Storage } from '@gitmirror/dumb-storage';
+import { readIdx, type PackIndex } from '@gitmirror/git-pack-stream';
+import { parseInfoRefs, parsePacksList, type MirrorRef } from '@gitmirror/mirror-core';
+import { checkPackContents } from './pack-contents.js';
+import { readOptional, readWhole } from './read.js';
+
+/** Codes of {@link Finding}s. */
+export type FindingCode =
+  | 'MISSING_INFO_REFS'
+  | 'BAD_INFO_REFS'
+  | 'MISSING_HEAD'
+  | 'BAD_HEAD'
+  | 'HEAD_DANGLING'
+  | 'MISSING_PACKS_LIST'
+  | 'LISTED_PACK_MISSING'
+  | 'UNLISTED_PACK'
+  | 'MISSING_IDX'
+  | 'ORPHAN_IDX'
+  | 'BAD_IDX'
+  | 'IDX_MISMATCH'
+  | 'BAD_PACK'
+  | 'OBJECT_COUNT_MISMATCH'
+  | 'PACK_CHECKSUM_MISMATCH'
+  | 'CRC_MISMATCH'
+  | 'MISSING_OBJECT'
+  | 'LEFTOVER_TEMP_PACK';
+
+/** One problem found in a mirror. Errors make `verify` fail; warnings do not. */
+export interface Finding {
+  severity: 'error' | 'warning';
+  code: FindingCode;
+  /** The file it is about, relative to the mirror's root. */
+  key?: string;
+  message: string;
+}
+
+/** What {@link verifyMirror} checked and found. */
+export interface VerifyReport {
+  /** The mirror's URL, credentials redacted. */
+  target: string;
+  /** True when no finding is an error. */
+  ok: boolean;
+  refs: number;
+  packs: number;
+  objects: number;
+  findings: Finding[];
+}
+
+/** Options of {@link verifyMirror}. */
+export interface VerifyOptions {
+  /** Also read every pack whole: its trailing checksum and every object's CRC32 against the idx. */
+  full?: boolean;
+  signal?: AbortSignal;
+}
+
+const PACK_DIR = 'objects/pack/';
+const PACK_NAME = /^pack-([0-9a-f]{40})\.(pack|idx)$/;
+
+/**
+ * Checks a dumb mirror as a dumb-HTTP `git clone` will read it: every ref (and peeled tag) in `info/refs` names an
+ * object of a pack listed in `objects/info/packs`; that list names exactly the packs present; every pack has an idx
+ * that parses, carries the pack's checksum and object count (and, with `full`, matches its checksum and CRC32s);
+ * `HEAD` resolves.
+ */
+export async function verifyMirror(storage: Storage, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const { signal } = options;
+  const findings: Finding[] = [];
+  const error = (code: FindingCode, message: string, key?: string) => findings.push({ severity: 'error', code, key, message });
+
+  const [infoRefs, head, packsList] = await Promise.all(['info/refs', 'HEAD', 'objects/info/packs'].map((key) => readOptional(storage, key, signal)));
+  let refs: MirrorRef[] = [];
+  if (infoRefs === undefined) error('MISSING_INFO_REFS', 'info/refs is missing: this is not a mirror, or no sync has completed', 'info/refs');
+  else {
+    try {
+      refs = parseInfoRefs(infoRefs);
+    } catch (reason) {
+      error('BAD_INFO_REFS', `info/refs does not parse: ${(reason as Error).message}`, 'info/refs');
+    }
+  }
+  if (packsList === undefined) error('MISSING_PACKS_LIST', 'objects/info/packs is missing: dumb-HTTP clients cannot find any pack', 'objects/info/packs');
+  const listed = new Set(packsList === undefined ? [] : parsePacksList(packsList));
+
+  const files = new Map<string, { pack?: ObjectInfo; idx?: ObjectInfo }>();
+  for await (const info of storage.list(PACK_DIR)) {
+    const name = info.key.slice(PACK_DIR.length);
+    const match = PACK_NAME.exec(name);
+    if (match) {
+      const entry = files.get(match[1]) ?? {};
+      entry[match[2] as 'pack' | 'idx'] = info;
+      files.set(match[1], entry);
+    } else if (name.startsWith('tmp_pack_')) {
+      findings.push({
+        severity: 'warning',
+        code: 'LEFTOVER_TEMP_PACK',
+        key: info.key,
+        message: `${info.key} is a temporary pack: a sync is writing it now, or one was killed; delete it when no sync runs`,
+      });
+    }
+  }
+  for (const name of listed) {
+    if (!files.get(packChecksum(name))?.pack) error('LISTED_PACK_MISSING', `objects/info/packs lists ${name}, which does not exist`, PACK_DIR + name);
+  }
+
+  const indexes: PackIndex[] = [];
+  let objects = 0;
+  for (const [checksum, { pack, idx }] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+    const packKey = `${PACK_DIR}pack-${checksum}.pack`;
+    const idxKey = `${PACK_DIR}pack-${checksum}.idx`;
+    if (!pack) {
+      error('ORPHAN_IDX', `${idxKey} has no pack (${packKey} is missing)`, idxKey);
+      continue;
+    }
+    if (!listed.has(`pack-${checksum}.pack`)) error('UNLISTED_PACK', `${packKey} is not listed in objects/info/packs: dumb-HTTP clients will not see its objects`, packKey);
+    if (!idx) {
+      error('MISSING_IDX', `${packKey} has no index (${idxKey} is missing): its objects cannot be found`, idxKey);
+      continue;
+    }
+    let index: PackIndex;
+    try {
+      index = readIdx(await readWhole(storage, idxKey, signal));
+    } catch (reason) {
+      error('BAD_IDX', `${idxKey}: ${(reason as Error).message}`, idxKey);
+      continue;
+    }
+    const packFindings = await checkPack(storage, packKey, pack.size, checksum, index, options);
+    findings.push(...packFindings);
+    if (packFindings.length > 0) continue;
+    objects += index.objectCount;
+    if (listed.has(`pack-${checksum}.pack`)) indexes.push(index);
+  }
+
+  const has = (oid: string) => indexes.some((index) => index.lookup(oid) !== undefined);
+  for (const ref of refs) {
+    if (!has(ref.oid)) error('MISSING_OBJECT', `${ref.name} points to ${ref.oid}, which no listed pack holds`, 'info/refs');
+    if (ref.peeled && !has(ref.peeled)) error('MISSING_OBJECT', `${ref.name}^{} peels to ${ref.peeled}, which no listed pack holds`, 'info/refs');
+  }
+  if (head === undefined) error('MISSING_HEAD', 'HEAD is missing: clones will not know which branch to check out', 'HEAD');
+  else checkHead(head, refs, has, error);
+
+  return {
+    target: storage.url,
+    ok: findings.every((finding) => finding.severity !== 'error'),
+    refs: refs.length,
+    packs: files.size,
+    objects,
+    findings,
+  };
+}
+
+async function checkPack(storage: Storage, key: string, size: number, checksum: string, index: PackIndex, options: VerifyOptions): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const error = (code: FindingCode, message: string) => findings.push({ severity: 'error', code, key, message });
+  if (index.packChecksum !== checksum) error('IDX_MISMATCH', `${key}: its index describes pack ${index.packChecksum}`);
+  if (size < 32) {
+    error('BAD_PACK', `${key} is ${size} bytes, too short for a pack`);
+    return findings;
+  }
+  const [header, trailer] = await Promise.all([storage.getRange(key, 0, 12, options), storage.getRange(key, size - 20, 20, options)]);
+  const view = Buffer.from(header.buffer, header.byteOffset, header.byteLength);
+  if (view.toString('latin1', 0, 4) !== 'PACK' || ![2, 3].includes(view.readUInt32BE(4))) error('BAD_PACK', `${key} does not start with a version 2 or 3 pack header`);
+  else if (view.readUInt32BE(8) !== index.objectCount) {
+    error('OBJECT_COUNT_MISMATCH', `${key} holds ${view.readUInt32BE(8)} objects but its index lists ${index.objectCount}`);
+  }
+  if (Buffer.from(trailer).toString('hex') !== checksum) error('PACK_CHECKSUM_MISMATCH', `${key} does not end with the checksum its name carries`);
+  for (let i = 0; i < index.objectCount; i++) {
+    if (index.offset(i) < 12 || index.offset(i) >= size - 20) {
+      error('BAD_IDX', `${key}: its index places ${index.id(i)} at offset ${index.offset(i)}, outside the pack`);
+      break;
+    }
+  }
+  if (findings.length === 0 && options.full) findings.push(...(await checkPackContents(storage, key, size, checksum, index, options.signal)));
+  return findings;
+}
+
+function checkHead(head: string, refs: readonly MirrorRef[], has: (oid: string) => boolean, error: (code: FindingCode, message: string, key?: string) => void): void {
+  const symref = /^ref: (\S+)\n?$/.exec(head);
+  if (symref) {
+    if (!refs.some((ref) => ref.name === symref[1])) error('HEAD_DANGLING', `HEAD points to ${symref[1]}, which info/refs does not list`, 'HEAD');
+  } else if (/^[0-9a-f]{40}\n?$/.test(head)) {
+    if (!has(head.trim())) error('HEAD_DANGLING', `HEAD is ${head.trim()}, which no listed pack holds`, 'HEAD');
+  } else error('BAD_HEAD', "HEAD is neither 'ref: <name>' nor an object id", 'HEAD');
+}
+
+function packChecksum(packFileName: string): string {
+  return PACK_NAME.exec(packFileName)?.[1] ?? packFileName;
+}
