@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // End-to-end mirror of a real repository, served by `git http-backend`, into a fresh radosgw prefix per run:
-// ours (the built `mirror-git-to-s3`) against the naive pipeline (`git clone --mirror` + `git update-server-info`
-// + uploading every file with the same S3 client, see mirror-naive.mjs), in turn, several runs each. Prints the
+// ours (`mirrorRepo`, see mirror-ours.mjs) against the naive pipeline (`git clone --mirror` + `git update-server-info`
+// + uploading every file with the same S3 client and sink, see mirror-naive.mjs), in turn, several runs each. Prints the
 // median wall-time ratio (ours / naive) and both peak RSS figures; every run's mirror must clone over dumb HTTP
 // with the source's refs.
 //
@@ -18,9 +18,9 @@ import { createTestBucket, s3TestServers, startGitHttpServer } from '@gitmirror/
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const [bundle = join(root, '../shared/corpus/express.bundle'), runsText = '3'] = process.argv.slice(2);
 const runs = Number(runsText);
-const cli = join(root, 'packages/mirror-cli/dist/bin.js');
+const ours = fileURLToPath(new URL('./mirror-ours.mjs', import.meta.url));
 const naive = fileURLToPath(new URL('./mirror-naive.mjs', import.meta.url));
-if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build`);
+if (!existsSync(join(root, 'packages/mirror-core/dist/index.js'))) throw new Error('mirror-core is not built: run npm run build');
 if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time (GNU time) is needed for peak RSS: apt-get install time');
 const server = s3TestServers().find((slot) => slot.name === 'radosgw')?.server;
 if (!server) throw new Error('radosgw is not running: eval "$(tools/servers/radosgw.sh start)"');
@@ -42,7 +42,7 @@ try {
   for (let index = 0; index < runs; index++) {
     const bucket = await createTestBucket(server, { publicRead: true });
     const commands = {
-      ours: [process.execPath, cli, '--source', source, '--target', `s3://${bucket}/ours`, '--s3-endpoint-url', server.endpoint, '--s3-force-path-style'],
+      ours: [process.execPath, ours, source, server.endpoint, bucket, 'ours'],
       naive: [process.execPath, naive, source, server.endpoint, bucket, 'naive'],
     };
     for (const name of index % 2 === 0 ? ['ours', 'naive'] : ['naive', 'ours']) {
