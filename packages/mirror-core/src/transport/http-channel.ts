@@ -56,6 +56,7 @@ class HttpChannel implements ServiceChannel {
   readonly smartHttp = true;
   readonly url: string;
   readonly #service: GitService;
+  readonly #origin: string;
   #base: string;
   readonly #headers: Record<string, string>;
   readonly #secrets: string[];
@@ -63,6 +64,7 @@ class HttpChannel implements ServiceChannel {
 
   constructor(service: GitService, base: string, redactedUrl: string, headers: Record<string, string>, secrets: string[], options: HttpOptions) {
     this.#service = service;
+    this.#origin = new URL(base).origin;
     this.#base = base;
     this.url = redactedUrl;
     this.#headers = headers;
@@ -93,9 +95,8 @@ class HttpChannel implements ServiceChannel {
     const timeout = this.#options.timeout ?? 120_000;
     const retries = this.#options.retries ?? 3;
     const retryDelay = this.#options.retryDelay ?? 500;
-    let headers: Record<string, string> = { ...this.#headers };
-    if (options.protocolV2) headers['git-protocol'] = 'version=2';
-    if (body) Object.assign(headers, { 'content-type': `application/x-${this.#service}-request`, accept: `application/x-${this.#service}-result` });
+    const protocolHeaders: Record<string, string> = options.protocolV2 ? { 'git-protocol': 'version=2' } : {};
+    if (body) Object.assign(protocolHeaders, { 'content-type': `application/x-${this.#service}-request`, accept: `application/x-${this.#service}-result` });
     let target = url;
     let redirects = 0;
     for (let attempt = 0; ; ) {
@@ -103,7 +104,7 @@ class HttpChannel implements ServiceChannel {
       try {
         response = await request(target, {
           method,
-          headers,
+          headers: { ...this.#headersFor(target), ...protocolHeaders },
           body,
           headersTimeout: timeout,
           bodyTimeout: timeout,
@@ -127,9 +128,7 @@ class HttpChannel implements ServiceChannel {
         if (method === 'POST' && status !== 307 && status !== 308) {
           throw new TransportError('HTTP_ERROR', `${this.url}: the server redirected a POST with status ${status}`, { status });
         }
-        const next = new URL(location, target);
-        if (next.origin !== new URL(target).origin) headers = withoutCredentials(headers, this.#options.headers ?? {});
-        target = next.href;
+        target = new URL(location, target).href;
         continue;
       }
       if ((status === 429 || status >= 500) && attempt < retries) {
@@ -145,6 +144,13 @@ class HttpChannel implements ServiceChannel {
       }
       return { response, finalUrl: target };
     }
+  }
+
+  /** The headers for a request to `target`: credentials and extra headers go only to the source URL's origin. */
+  #headersFor(target: string): Record<string, string> {
+    if (new URL(target).origin === this.#origin) return this.#headers;
+    const dropped = new Set(['authorization', ...Object.keys(this.#options.headers ?? {}).map((name) => name.toLowerCase())]);
+    return Object.fromEntries(Object.entries(this.#headers).filter(([name]) => !dropped.has(name)));
   }
 
   #expectContentType(response: Dispatcher.ResponseData, expected: string): void {
@@ -195,11 +201,6 @@ class HttpChannel implements ServiceChannel {
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
-}
-
-function withoutCredentials(headers: Record<string, string>, extra: Record<string, string>): Record<string, string> {
-  const dropped = new Set(['authorization', ...Object.keys(extra).map((name) => name.toLowerCase())]);
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !dropped.has(name)));
 }
 
 function retryAfterMs(value: string | string[] | undefined): number | undefined {

@@ -127,7 +127,7 @@ describe('smart HTTP behaviour', () => {
     }
   });
 
-  it('sends credentials from the URL, .netrc and headers, and never shows them', async () => {
+  it('sends credentials from the URL, .netrc and headers, only to the source origin, and never shows them', async () => {
     const expected = `Basic ${Buffer.from('ada:s3cr3t-pw').toString('base64')}`;
     const guarded = await startHttpProxy(server.url, {
       intercept: (request, response) => {
@@ -146,6 +146,18 @@ describe('smart HTTP behaviour', () => {
       expect((await withUrl.listRefs()).refs).toHaveLength(showRefs(source).length);
       expect((await (await openTransport(`${guarded.url}/source`, { netrc })).listRefs()).refs.length).toBeGreaterThan(0);
       expect((await (await openTransport(`${guarded.url}/source`, { netrc: false, headers: { 'X-Token': 'tok-123' } })).listRefs()).refs.length).toBeGreaterThan(0);
+
+      const redirect = await startHttpProxy(guarded.url, {
+        intercept: (request, response) => {
+          response.writeHead(302, { location: `${guarded.url}${request.url}` }).end();
+          return true;
+        },
+      });
+      const redirected = await openTransport(`${redirect.url}/source`, { netrc: false, headers: { 'X-Token': 'tok-123' } });
+      await expect(redirected.listRefs()).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+      expect(redirect.requests[0].headers['x-token']).toBe('tok-123');
+      expect(guarded.requests.at(-1)?.headers['x-token']).toBeUndefined();
+      await redirect.close();
 
       const denied = await openTransport(`http://ada:wrong-pw@127.0.0.1:${port}/source`, { netrc: false });
       const error = (await denied.listRefs().catch((e: unknown) => e)) as Error & { code: string };
