@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { createFsStorage } from '@gitmirror/dumb-storage/fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorRepo } from './mirror-repo.js';
+import { openTransport } from './transport/open-transport.js';
+import type { Transport } from './transport/transport.js';
 import { commitFile, createSourceRepo, forEachRef, git, tempDir } from './test-support/git.js';
 import { startGitHttpServer, startStaticServer } from '@gitmirror/test-servers';
 import { startHttpProxy } from './test-support/http-proxy.js';
@@ -192,6 +194,39 @@ describe('mirrorRepo aborted while the pack streams', () => {
       await mirrorRepo(source, target);
       git(target, 'fsck', '--full', '--no-progress');
       expect(forEachRef(target)).toBe(forEachRef(source));
+    } finally {
+      dir.remove();
+    }
+  });
+});
+
+describe('mirrorRepo given a corrupt pack', () => {
+  it('fails with the indexer\'s error and publishes nothing', async () => {
+    const dir = tempDir();
+    try {
+      const source = join(dir.path, 'source');
+      createSourceRepo(source);
+      const inner = await openTransport(source);
+      const corrupting: Transport = {
+        url: inner.url,
+        listRefs: (options) => inner.listRefs(options),
+        fetch: async (request) => {
+          const pack = await inner.fetch(request);
+          return (async function* () {
+            let offset = 0;
+            for await (const chunk of pack) {
+              const copy = Uint8Array.from(chunk);
+              if (offset <= 100 && offset + copy.length > 100) copy[100 - offset] ^= 0xff;
+              offset += copy.length;
+              yield copy;
+            }
+          })();
+        },
+      };
+      const target = join(dir.path, 'mirror');
+      const error = await mirrorRepo(corrupting, target).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'PackError' });
+      expect(readdirSync(target, { recursive: true }).filter((name) => !['objects', 'objects/pack'].includes(String(name)))).toEqual([]);
     } finally {
       dir.remove();
     }

@@ -40,6 +40,7 @@ export type MirrorOutcome = RepoRef & ({ ok: true; result: MirrorResult } | { ok
 /**
  * Mirrors many repositories, up to `concurrency` at a time. `mappings` may be any iterable or async iterable (work
  * starts before it ends). A repository's failure never stops the others: every outcome is returned, in input order.
+ * Once `signal` aborts, repositories in flight fail with an `AbortedError` and no further mapping is read.
  */
 export async function mirrorRepos(
   mappings: Iterable<MirrorMapping> | AsyncIterable<MirrorMapping>,
