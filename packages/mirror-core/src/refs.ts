@@ -5,15 +5,10 @@ export interface MirrorRef {
   peeled?: string;
 }
 
-const encoder = new TextEncoder();
-
-/** Orders ref names as git does (byte-wise on their UTF-8 form). */
-export function compareRefNames(a: string, b: string): number {
-  if (a === b) return 0;
-  return Buffer.compare(encoder.encode(a), encoder.encode(b));
-}
-
-/** Returns a copy of `refs` sorted by name as git sorts them. */
+/** Returns a copy of `refs` sorted by name as git sorts them (byte-wise on the UTF-8 names). */
 export function sortRefs(refs: readonly MirrorRef[]): MirrorRef[] {
-  return [...refs].sort((a, b) => compareRefNames(a.name, b.name));
+  return refs
+    .map((ref) => ({ ref, key: Buffer.from(ref.name, 'utf8') }))
+    .sort((a, b) => Buffer.compare(a.key, b.key))
+    .map(({ ref }) => ref);
 }
