@@ -1,3 +1,12 @@
+/** A {@link BaseCache}'s arena and contents, to move it to another thread (transfer `arena`). */
+export interface BaseCacheState {
+  arena: ArrayBuffer;
+  /** Index, start and length of each entry, oldest first. */
+  records: Float64Array;
+  head: number;
+  peakBytes: number;
+}
+
 /**
  * A cache of inflated objects keyed by entry index, holding them in one fixed ring-shaped arena
  * so that caching creates no garbage: space is handed out in allocation order and the oldest
@@ -17,8 +26,31 @@ export class BaseCache {
   #bytes = 0;
   #lastAllocation: { start: number; length: number } | undefined;
 
-  constructor(capacity: number) {
-    this.#arena = Buffer.allocUnsafe(capacity);
+  /** An empty cache of `capacity` bytes, or one carrying on from a {@link BaseCache.detach}ed state. */
+  constructor(capacity: number | BaseCacheState) {
+    if (typeof capacity === 'number') {
+      this.#arena = Buffer.allocUnsafeSlow(capacity);
+      return;
+    }
+    const { arena, records, head, peakBytes } = capacity;
+    this.#arena = Buffer.from(arena);
+    for (let r = 0; r < records.length; r += 3) {
+      this.#entries.set(records[r]!, { start: records[r + 1]!, length: records[r + 2]! });
+      this.#bytes += records[r + 2]!;
+    }
+    this.#head = head;
+    this.peakBytes = peakBytes;
+  }
+
+  /** Hands the arena and what it holds over, for another thread to carry on with; this cache is left empty. */
+  detach(): BaseCacheState {
+    const records = new Float64Array(this.#entries.size * 3);
+    let r = 0;
+    for (const [index, { start, length }] of this.#entries) records.set([index, start, length], 3 * r++);
+    const state = { arena: this.#arena.buffer as ArrayBuffer, records, head: this.#head, peakBytes: this.peakBytes };
+    this.#entries.clear();
+    this.#bytes = 0;
+    return state;
   }
 
   /** Bytes held now. */

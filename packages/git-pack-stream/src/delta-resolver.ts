@@ -2,6 +2,7 @@ import { applyDeltaInto, readDeltaHeader } from './delta.js';
 import { refChildRange, type DeltaForest } from './delta-forest.js';
 import type { BaseCache } from './base-cache.js';
 import type { EntryReader } from './entry-reader.js';
+import type { DeltaStore } from './delta-store.js';
 import { PackError } from './errors.js';
 import { inflateKnown, Inflater } from './inflater.js';
 import { allocateFramedObject, hashFramedObject } from './object-id.js';
@@ -38,7 +39,11 @@ export class ForestResolver {
   readonly #inflater = new Inflater();
   readonly #scratch = new Scratch();
 
-  constructor(columns: ObjectColumns, forest: DeltaForest, cache: BaseCache, reader: EntryReader, maxObjectSize: number) {
+  readonly #store: DeltaStore;
+
+  /** Deltas found in `store` are not read back. */
+  constructor(columns: ObjectColumns, forest: DeltaForest, cache: BaseCache, store: DeltaStore, reader: EntryReader, maxObjectSize: number) {
+    this.#store = store;
     this.#columns = columns;
     this.#forest = forest;
     this.#cache = cache;
@@ -71,9 +76,9 @@ export class ForestResolver {
         const base = (node === root ? rootContent : undefined) ?? this.#cache.get(node) ?? (await this.#content(node));
         const type = columns.types[node]!;
         for (const child of children) {
-          const raw = await this.#reader.get(child);
+          const delta = this.#store.get(child) ?? this.#inflate(child, await this.#reader.get(child), false);
           const pending = columns.types[child] === 0;
-          const result = undelta(type, base, this.#inflate(child, raw, false), columns.offsets[child]!, this.#maxObjectSize, this.#cache);
+          const result = undelta(type, base, delta, columns.offsets[child]!, this.#maxObjectSize, this.#cache);
           if (pending) {
             columns.bases[child] = node;
             columns.ids.set(hashFramedObject(type, result), child * 20);
@@ -138,14 +143,14 @@ export class ForestResolver {
           const { ofsChildStart, ofsChildren, needed } = this.#forest;
           for (let k = ofsChildStart[node]!; k < ofsChildStart[node + 1]!; k++) {
             if (needed[ofsChildren[k]!] === 1) {
-              plan.push(ofsChildren[k]!);
+              if (this.#store.get(ofsChildren[k]!) === undefined) plan.push(ofsChildren[k]!);
               stack.push(ofsChildren[k]!);
             }
           }
           continue;
         }
         for (const child of this.#children(node)) {
-          plan.push(child);
+          if (this.#store.get(child) === undefined) plan.push(child);
           stack.push(child);
         }
       }
@@ -164,14 +169,16 @@ export class ForestResolver {
       chain.push(top);
     }
     content ??= this.#cache.get(top);
-    const raws = await this.#reader.readEntries(content === undefined ? chain : chain.slice(0, -1));
+    const toRead = (content === undefined ? chain : chain.slice(0, -1)).filter((i) => this.#store.get(i) === undefined);
+    const raws = await this.#reader.readEntries(toRead);
     if (content === undefined) {
       content = this.#inflate(top, raws.get(top)!, true);
       this.#cache.set(top, content);
     }
     for (let k = chain.length - 2; k >= 0; k--) {
       const i = chain[k]!;
-      content = undelta(this.#columns.types[i]!, content, this.#inflate(i, raws.get(i)!, false), this.#columns.offsets[i]!, this.#maxObjectSize, this.#cache);
+      const delta = this.#store.get(i) ?? this.#inflate(i, raws.get(i)!, false);
+      content = undelta(this.#columns.types[i]!, content, delta, this.#columns.offsets[i]!, this.#maxObjectSize, this.#cache);
       this.#cache.set(i, content);
     }
     return content;

@@ -11,9 +11,10 @@ import { encodeIdxV2, sortByIds } from './idx-writer.js';
 import { idToHex } from './object-id.js';
 import { ObjectType } from './object-type.js';
 import { ObjectTable, type ObjectColumns } from './object-table.js';
-import { PackParser, type PackSummary } from './pack-parser.js';
+import { PackParser, type PackEntry, type PackSummary } from './pack-parser.js';
 import { StreamResolver } from './stream-resolver.js';
 import { EntryBatchWriter } from './entry-batch.js';
+import { DeltaStore } from './delta-store.js';
 import { Scratch } from './scratch.js';
 import { ResolverPool } from './worker-pool.js';
 
@@ -68,13 +69,13 @@ export interface IndexPackStats {
   peakCacheBytes: number;
   /** Deltas resolved while the pack streamed in. */
   deltasResolvedWhileReceiving: number;
-  /** Read calls made on the stored pack. */
+  /** Ranges read back from the stored pack. */
   reads: number;
+  /** Worker threads started. */
+  workers: number;
 }
 
 const DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024;
-/** Packs with fewer objects are indexed on the calling thread: starting workers would cost more than it saves. */
-const MIN_OBJECTS_FOR_WORKERS = 2048;
 /** Entry batches queued for the stream worker before parsing waits for it. */
 const MAX_BATCHES_IN_FLIGHT = 4;
 
@@ -87,7 +88,6 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
   const { read, onProgress, signal } = options;
   const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
   const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
-  const streamShares = budgetShares(budget, 1);
   signal?.throwIfAborted();
 
   const table = new ObjectTable(4096);
@@ -100,52 +100,58 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
     resolvedWhileReceiving++;
   };
 
-  // Deltas whose base is still cached are resolved as they arrive: here (one thread, small packs)
-  // or in a worker fed with batches of entries, which later joins the others to resolve the rest.
-  let here: StreamResolver | undefined;
+  // Deltas whose base is still cached are resolved as they arrive: here at first, then, once the
+  // pack outgrows a quarter of the budget, in a worker fed with batches of entries, which later
+  // joins the others to resolve the rest. Small packs are done before a worker would be started.
+  const shares = budgetShares(budget, threads);
+  const store = new DeltaStore(Math.floor(budget / 16));
+  let here: StreamResolver | undefined = new StreamResolver(new BaseCache(shares.cacheBytes), store, shares.maxObjectSize, onStreamResolved);
+  let receivingPeak = 0;
   let pool: ResolverPool | undefined;
   let batch: EntryBatchWriter | undefined;
-  const startResolving = (objectCount: number) => {
-    if (threads > 1 && objectCount >= MIN_OBJECTS_FOR_WORKERS) {
-      const shares = budgetShares(budget, threads);
-      const streamPool = new ResolverPool(shares.cacheBytes, shares.maxObjectSize, (indices, types, ids, data) => {
-        for (let k = 0; k < indices.length; k++) onStreamResolved(indices[k]!, types[k]!, ids.subarray(k * 20, k * 20 + 20));
-        batch!.recycle(data);
-      });
-      batch = new EntryBatchWriter((entries) => streamPool.stream(entries));
-      pool = streamPool;
-    } else {
-      const shares = budgetShares(budget, 1);
-      here = new StreamResolver(new BaseCache(shares.cacheBytes), shares.maxObjectSize, onStreamResolved);
+  const moveToWorker = () => {
+    receivingPeak = here!.cache.peakBytes;
+    const streamPool = new ResolverPool(here!.detach(), shares.maxObjectSize, store, (indices, types, ids, data) => {
+      for (let k = 0; k < indices.length; k++) onStreamResolved(indices[k]!, types[k]!, ids.subarray(k * 20, k * 20 + 20));
+      batch!.recycle(data);
+    });
+    batch = new EntryBatchWriter((entries) => streamPool.stream(entries));
+    pool = streamPool;
+    here = undefined;
+  };
+
+  const onEntry = (entry: PackEntry) => {
+    const i = table.add(entry.offset, entry.headerLength, entry.size, entry.crc32);
+    if (entry.id !== undefined) {
+      table.resolve(i, entry.type, entry.id);
+      if (entry.data === undefined) return;
+      if (batch) batch.add(i, entry.type, -1, entry.offset, entry.data);
+      else here!.object(i, entry.type, entry.data);
+      return;
     }
+    totalDeltas++;
+    table.types[i] = 0;
+    if (entry.type === ObjectType.refDelta) {
+      refs.add(i, entry.baseId!);
+      store.add(i, entry.data!);
+      return;
+    }
+    const base = table.indexOfOffset(entry.baseOffset!);
+    if (base < 0) throw new PackError('BAD_OFS_BASE', `OFS delta base offset ${entry.baseOffset} is not the start of an entry`, entry.offset);
+    table.bases[i] = base;
+    if (batch) batch.add(i, 0, base, entry.offset, entry.data!);
+    else here!.delta(i, base, entry.data!, entry.offset);
   };
 
   const parser = new PackParser(
     (entry) => {
-      const i = table.add(entry.offset, entry.headerLength, entry.size, entry.crc32);
-      if (here === undefined && batch === undefined) startResolving(parser.objectCount!);
-      if (entry.id !== undefined) {
-        table.resolve(i, entry.type, entry.id);
-        if (entry.data === undefined) return;
-        if (batch) batch.add(i, entry.type, -1, entry.offset, entry.data);
-        else here!.object(i, entry.type, entry.data);
-        return;
-      }
-      totalDeltas++;
-      table.types[i] = 0;
-      if (entry.type === ObjectType.refDelta) {
-        refs.add(i, entry.baseId!);
-        return;
-      }
-      const base = table.indexOfOffset(entry.baseOffset!);
-      if (base < 0) throw new PackError('BAD_OFS_BASE', `OFS delta base offset ${entry.baseOffset} is not the start of an entry`, entry.offset);
-      table.bases[i] = base;
-      if (batch) batch.add(i, 0, base, entry.offset, entry.data!);
-      else here!.delta(i, base, entry.data!, entry.offset);
+      onEntry(entry);
+      // Between entries, when no view of the cache is in use any more.
+      if (here !== undefined && threads > 1 && parser.received > budget / 4) moveToWorker();
     },
     {
-      maxInflatedObjectSize: budgetShares(budget, threads).cacheBytes / 4,
-      maxDeltaSize: streamShares.maxObjectSize,
+      maxInflatedObjectSize: shares.cacheBytes / 4,
+      maxDeltaSize: shares.maxObjectSize,
       allocate: (size, delta) => (delta || !here ? scratch.get(size) : (here.cache.allocate(size) ?? Buffer.allocUnsafe(size))),
     },
   );
@@ -179,19 +185,20 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
       return read(offset, length);
     });
     const onResolved = (resolved: number) => progress('resolving', resolvedWhileReceiving + resolved);
-    let outcome = { peakCacheBytes: here?.cache.peakBytes ?? pool?.streamPeakCacheBytes ?? 0, reads: 0 };
+    let outcome = { peakCacheBytes: Math.max(here?.cache.peakBytes ?? receivingPeak, pool?.streamPeakCacheBytes ?? 0), reads: 0 };
     if (forest.pending > 0 && pool !== undefined) {
       pool.grow(threads);
       outcome = await pool.resolve({ columns, forest, readRanges, budget, onResolved, signal });
       outcome.peakCacheBytes = Math.max(outcome.peakCacheBytes, pool.streamPeakCacheBytes);
     } else if (forest.pending > 0) {
-      outcome = await resolveHere(columns, forest, here?.cache ?? new BaseCache(streamShares.cacheBytes), readRanges, streamShares, onResolved);
+      outcome = await resolveHere(columns, forest, here!.cache, store, readRanges, shares, onResolved);
     }
     checkResolved(columns, forest);
     return finish(columns, summary, options.largeOffsetThreshold, {
       peakCacheBytes: outcome.peakCacheBytes,
       deltasResolvedWhileReceiving: resolvedWhileReceiving,
       reads: outcome.reads,
+      workers: pool?.workers ?? 0,
     });
   } finally {
     await pool?.close();
@@ -209,12 +216,13 @@ async function resolveHere(
   columns: ObjectColumns,
   forest: DeltaForest,
   cache: BaseCache,
+  store: DeltaStore,
   readRanges: ReadRanges,
   shares: BudgetShares,
   onResolved: (resolved: number) => void,
 ): Promise<{ peakCacheBytes: number; reads: number }> {
   const reader = new EntryReader(readRanges, columns, { batchBytes: shares.batchBytes });
-  const resolver = new ForestResolver(columns, forest, cache, reader, shares.maxObjectSize);
+  const resolver = new ForestResolver(columns, forest, cache, store, reader, shares.maxObjectSize);
   try {
     await resolver.resolve(forest.roots, onResolved);
   } finally {

@@ -2,6 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { BaseCache } from './base-cache.js';
 import { ForestResolver } from './delta-resolver.js';
 import { forEachEntry, type EntryBatch } from './entry-batch.js';
+import { DeltaStore } from './delta-store.js';
 import { EntryReader } from './entry-reader.js';
 import { PackError } from './errors.js';
 import { StreamResolver } from './stream-resolver.js';
@@ -51,12 +52,18 @@ function sendError(error: Error): void {
 port.on('message', (message: ToWorker) => {
   switch (message.kind) {
     case 'stream-setup':
-      cache = new BaseCache(message.cacheBytes);
-      streamResolver = new StreamResolver(cache, message.maxObjectSize, (index, type, id) => {
-        resolvedIndices.push(index);
-        resolvedTypes.push(type);
-        resolvedIds.push(id);
-      });
+      cache = new BaseCache(message.handover.cache);
+      streamResolver = new StreamResolver(
+        cache,
+        new DeltaStore(message.store),
+        message.maxObjectSize,
+        (index, type, id) => {
+          resolvedIndices.push(index);
+          resolvedTypes.push(type);
+          resolvedIds.push(id);
+        },
+        message.handover.types,
+      );
       break;
     case 'stream':
       try {
@@ -66,10 +73,10 @@ port.on('message', (message: ToWorker) => {
       }
       break;
     case 'setup': {
-      const { columns, forest, cacheBytes, batchBytes, maxObjectSize } = message.setup;
+      const { columns, forest, store, cacheBytes, batchBytes, maxObjectSize } = message.setup;
       cache ??= new BaseCache(cacheBytes);
       reader = new EntryReader(readRanges, columns, { batchBytes });
-      resolver = new ForestResolver(columns, forest, cache, reader, maxObjectSize);
+      resolver = new ForestResolver(columns, forest, cache, new DeltaStore(store), reader, maxObjectSize);
       break;
     }
     case 'read': {

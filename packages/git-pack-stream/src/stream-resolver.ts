@@ -1,5 +1,6 @@
-import type { BaseCache } from './base-cache.js';
+import type { BaseCache, BaseCacheState } from './base-cache.js';
 import { undelta } from './delta-resolver.js';
+import type { DeltaStore } from './delta-store.js';
 import { hashFramedObject } from './object-id.js';
 
 /** Told the type and id of each delta resolved. */
@@ -16,10 +17,15 @@ export class StreamResolver {
   readonly #maxObjectSize: number;
   readonly #onResolved: OnDeltaResolved;
   /** Object type of each cached entry. */
-  #types = new Uint8Array(1024);
+  #types: Uint8Array = new Uint8Array(1024);
 
-  constructor(cache: BaseCache, maxObjectSize: number, onResolved: OnDeltaResolved) {
+  readonly #store: DeltaStore;
+
+  /** Deltas whose base is not cached go to `store`, for later. `types` carries on from a {@link StreamResolver.detach}. */
+  constructor(cache: BaseCache, store: DeltaStore, maxObjectSize: number, onResolved: OnDeltaResolved, types?: Uint8Array) {
     this.cache = cache;
+    this.#store = store;
+    if (types) this.#types = types;
     this.#maxObjectSize = maxObjectSize;
     this.#onResolved = onResolved;
   }
@@ -30,10 +36,16 @@ export class StreamResolver {
     if (!this.cache.set(index, data)) this.cache.setCopy(index, data);
   }
 
-  /** Resolves delta `index` (at pack offset `offset`) on entry `base` if that is cached; returns whether it did. */
+  /**
+   * Resolves delta `index` (at pack offset `offset`) on entry `base` if that is cached, else keeps
+   * it in the store if there is room; returns whether it resolved it.
+   */
   delta(index: number, base: number, delta: Uint8Array, offset: number): boolean {
     const content = this.cache.get(base);
-    if (content === undefined) return false;
+    if (content === undefined) {
+      this.#store.add(index, delta);
+      return false;
+    }
     const type = this.#types[base]!;
     const result = undelta(type, content, delta, offset, this.#maxObjectSize, this.cache);
     this.#setType(index, type);
@@ -41,6 +53,11 @@ export class StreamResolver {
     this.resolved++;
     this.#onResolved(index, type, hashFramedObject(type, result));
     return true;
+  }
+
+  /** Hands the cache and the types of what it holds over, for a resolver in another thread to carry on with. */
+  detach(): { cache: BaseCacheState; types: Uint8Array } {
+    return { cache: this.cache.detach(), types: this.#types };
   }
 
   #setType(index: number, type: number): void {

@@ -1,9 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import { BaseCache } from './base-cache.js';
+import { BaseCache, type BaseCacheState } from './base-cache.js';
 import { budgetShares } from './budget.js';
 import { ForestResolver } from './delta-resolver.js';
 import { EntryReader } from './entry-reader.js';
 import type { DeltaForest } from './delta-forest.js';
+import { DeltaStore, type DeltaStoreMemory } from './delta-store.js';
 import type { EntryBatch } from './entry-batch.js';
 import { PackError, type PackErrorCode } from './errors.js';
 import type { ObjectColumns } from './object-table.js';
@@ -13,6 +14,7 @@ import type { ReadRanges } from './range-reads.js';
 export interface WorkerSetup {
   columns: ObjectColumns;
   forest: DeltaForest;
+  store: DeltaStoreMemory;
   cacheBytes: number;
   batchBytes: number;
   maxObjectSize: number;
@@ -20,7 +22,7 @@ export interface WorkerSetup {
 
 /** Messages from the main thread to a resolver worker. */
 export type ToWorker =
-  | { kind: 'stream-setup'; cacheBytes: number; maxObjectSize: number }
+  | { kind: 'stream-setup'; handover: { cache: BaseCacheState; types: Uint8Array }; maxObjectSize: number; store: DeltaStoreMemory }
   | { kind: 'stream'; batch: EntryBatch }
   | { kind: 'setup'; setup: WorkerSetup }
   | { kind: 'resolve'; roots: Int32Array }
@@ -78,7 +80,11 @@ export class ResolverPool {
   #streamError: Error | undefined;
   #onBatchDone: (() => void) | undefined;
 
-  constructor(cacheBytes: number, maxObjectSize: number, onStreamed: OnStreamed) {
+  readonly #store: DeltaStore;
+
+  /** `handover` is the cache (and types) the stream worker carries on with, from {@link StreamResolver.detach}. */
+  constructor(handover: { cache: BaseCacheState; types: Uint8Array }, maxObjectSize: number, store: DeltaStore, onStreamed: OnStreamed) {
+    this.#store = store;
     this.#streamWorker = this.#spawn();
     this.#streamWorker.on('message', (message: FromWorker) => {
       if (message.kind === 'streamed') {
@@ -94,7 +100,8 @@ export class ResolverPool {
       this.#streamError ??= error;
       this.#onBatchDone?.();
     });
-    this.#post(this.#streamWorker, { kind: 'stream-setup', cacheBytes, maxObjectSize });
+    const setup: ToWorker = { kind: 'stream-setup', handover, maxObjectSize, store: store.memory };
+    this.#streamWorker.postMessage(setup, [handover.cache.arena, handover.types.buffer as ArrayBuffer]);
   }
 
   /** Sends a batch of parsed entries to the stream worker. */
@@ -126,7 +133,7 @@ export class ResolverPool {
     const { roots } = forest;
     const threads = this.#workers.length + 1;
     const shares = budgetShares(run.budget, threads);
-    const setup: WorkerSetup = { columns, forest, ...shares };
+    const setup: WorkerSetup = { columns, forest, store: this.#store.memory, ...shares };
     const groupSize = Math.max(1, Math.ceil(roots.length / (threads * GROUPS_PER_THREAD)));
     const resolvedBy = new Array<number>(threads).fill(0);
     const report = (slot: number, resolved: number) => {
@@ -179,7 +186,7 @@ export class ResolverPool {
     const resolveHere = async (slot: number) => {
       const cache = new BaseCache(shares.cacheBytes);
       const reader = new EntryReader(readRanges, columns, { batchBytes: shares.batchBytes });
-      const resolver = new ForestResolver(columns, forest, cache, reader, shares.maxObjectSize);
+      const resolver = new ForestResolver(columns, forest, cache, this.#store, reader, shares.maxObjectSize);
       try {
         for (let group = nextGroup(); group !== undefined; group = nextGroup()) {
           await resolver.resolve(group, (resolved) => report(slot, resolved));
@@ -196,6 +203,11 @@ export class ResolverPool {
     });
     await Promise.race([Promise.all([...this.#workers.map(drive), resolveHere(this.#workers.length)]), aborted]);
     return outcome;
+  }
+
+  /** Workers started. */
+  get workers(): number {
+    return this.#workers.length;
   }
 
   /** Stops the workers. */

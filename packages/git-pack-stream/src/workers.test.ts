@@ -20,6 +20,7 @@ describe('indexPack with resolver workers', () => {
     const result = await indexPack({ source: chunked(pack, () => 65536), read: readFrom(pack), threads: 2, memoryBudget: budget });
     expect(result.objectCount - result.stats.deltasResolvedWhileReceiving).toBeGreaterThan(2048);
     expect(result.stats.deltasResolvedWhileReceiving).toBeGreaterThan(0);
+    expect(result.stats.workers).toBe(1);
     expect(Buffer.from(result.idx)).toEqual(gitIndexPack(pack));
     expect(result.stats.peakCacheBytes).toBeLessThanOrEqual(budget / 4);
     expect(result.stats.peakCacheBytes).toBeGreaterThan(0);
@@ -27,7 +28,8 @@ describe('indexPack with resolver workers', () => {
 
   it('resolves REF deltas in workers', async () => {
     const pack = packObjects(repo, ['--no-reuse-delta', '--depth=50']);
-    const result = await indexPack({ source: [pack], read: readFrom(pack), threads: 2 });
+    const result = await indexPack({ source: chunked(pack, () => 16384), read: readFrom(pack), threads: 3, memoryBudget: 256 * 1024 });
+    expect(result.stats.workers).toBe(2);
     expect(Buffer.from(result.idx)).toEqual(gitIndexPack(pack));
   });
 
@@ -41,7 +43,7 @@ describe('indexPack with resolver workers', () => {
       entries.push({ type: 7, data: makeDelta(base.length, 16 + `delta ${d}\n`.length, ops), baseId: hashObject(3, base) });
     }
     const pack = writePack(entries);
-    const failure = indexPack({ source: [pack], read: readFrom(pack), threads: 2 });
+    const failure = indexPack({ source: chunked(pack, () => 4096), read: readFrom(pack), threads: 2, memoryBudget: 64 * 1024 });
     await expect(failure).rejects.toBeInstanceOf(PackError);
     await expect(failure).rejects.toMatchObject({ code: 'BAD_DELTA' });
   });
@@ -50,6 +52,7 @@ describe('indexPack with resolver workers', () => {
     const entries: TestEntry[] = Array.from({ length: 3000 }, (_, b) => ({ type: 3, data: Buffer.from(`blob ${b}\n`.repeat(8)) }));
     entries.push({ type: 6, data: makeDelta(entries[2999]!.data.length, 4, [['copy', 0, 4], ['raw', [0]]]), baseEntry: 2999 });
     const pack = writePack(entries);
-    await expect(indexPack({ source: [pack], read: readFrom(pack), threads: 2 })).rejects.toMatchObject({ code: 'BAD_DELTA', offset: expect.any(Number) });
+    const failure = indexPack({ source: chunked(pack, () => 4096), read: readFrom(pack), threads: 2, memoryBudget: 64 * 1024 });
+    await expect(failure).rejects.toMatchObject({ code: 'BAD_DELTA', offset: writePack(entries.slice(0, -1)).length - 20 });
   });
 });

@@ -1,0 +1,58 @@
+/** The shared memory behind a {@link DeltaStore}, to hand it to workers. */
+export interface DeltaStoreMemory {
+  /** Bytes used, then records used. */
+  counters: Int32Array;
+  data: Uint8Array;
+  /** Three numbers per record: entry index, start, length. */
+  records: Int32Array;
+}
+
+/**
+ * Keeps, in shared memory up to a byte limit, the inflated data of deltas that could not be
+ * resolved while the pack streamed in, so that resolving them later needs neither a read nor
+ * inflating them again. Append-only; any thread may append, safely at once.
+ */
+export class DeltaStore {
+  readonly memory: DeltaStoreMemory;
+  #lookup: Map<number, number> | undefined;
+
+  constructor(memory: DeltaStoreMemory);
+  constructor(capacity: number);
+  constructor(source: number | DeltaStoreMemory) {
+    if (typeof source !== 'number') {
+      this.memory = source;
+      return;
+    }
+    const maxRecords = Math.max(1, Math.floor(source / 16));
+    this.memory = {
+      counters: new Int32Array(new SharedArrayBuffer(8)),
+      data: new Uint8Array(new SharedArrayBuffer(Math.max(1, source))),
+      records: new Int32Array(new SharedArrayBuffer(maxRecords * 12)),
+    };
+  }
+
+  /** Stores `data` for entry `index` if there is room; returns whether it did. */
+  add(index: number, data: Uint8Array): boolean {
+    const { counters, data: arena, records } = this.memory;
+    if (Atomics.load(counters, 0) + data.length > arena.length) return false;
+    const start = Atomics.add(counters, 0, data.length);
+    if (start + data.length > arena.length) return false;
+    const record = Atomics.add(counters, 1, 1);
+    if (record * 3 >= records.length) return false;
+    arena.set(data, start);
+    records.set([index, start, data.length], record * 3);
+    return true;
+  }
+
+  /** The data stored for entry `index`. Only once all appends are over. */
+  get(index: number): Uint8Array | undefined {
+    const { counters, data, records } = this.memory;
+    if (this.#lookup === undefined) {
+      this.#lookup = new Map();
+      const count = Math.min(Atomics.load(counters, 1), records.length / 3);
+      for (let r = 0; r < count; r++) this.#lookup.set(records[r * 3]!, r);
+    }
+    const r = this.#lookup.get(index);
+    return r === undefined ? undefined : data.subarray(records[r * 3 + 1]!, records[r * 3 + 1]! + records[r * 3 + 2]!);
+  }
+}
