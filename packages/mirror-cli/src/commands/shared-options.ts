@@ -8,7 +8,7 @@ const OUTPUT_GROUP = 'Output:';
  * environment and the config file can fill in what the flags leave out. */
 export function withSharedOptions<T>(argv: Argv<T>): Argv<T> {
   return argv
-    .option('config', { type: 'string', describe: 'Config file (JSON or YAML) with settings and mirrors; - reads mirrors as JSON lines from stdin' })
+    .option('config', { type: 'string', requiresArg: true, describe: 'Config file (JSON or YAML) with settings and mirrors; - reads mirrors as JSON lines from stdin' })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'Print nothing on stderr', group: OUTPUT_GROUP })
     .option('json', { type: 'boolean', describe: 'Print one JSON document with the results on stdout', group: OUTPUT_GROUP })
     .option('header', { type: 'string', array: true, describe: "Extra HTTP request header 'Name: value' (credential headers only via env or config)", group: SOURCE_GROUP })

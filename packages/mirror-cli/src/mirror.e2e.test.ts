@@ -1,0 +1,174 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { startGitHttpServer, startStaticServer } from '@gitmirror/test-servers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MirrorReport } from './report/json-report.js';
+import { finished, runCli, spawnCli, waitForOutput } from './test-support/cli.js';
+import { commitFile, createSourceRepo, forEachRef, git, gitAsync, tempDir } from './test-support/git.js';
+
+/** Every file under a folder with a hash of its content, to prove nothing was written. */
+function snapshot(root: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files[relative(root, path)] = createHash('sha1').update(readFileSync(path)).digest('hex');
+    }
+  };
+  walk(root);
+  return files;
+}
+
+const refNames = (repo: string) => git(repo, 'for-each-ref', '--format=%(refname)').trim().split('\n').sort();
+
+describe('mirror-git-to-s3 mirror (built CLI, smart HTTP sources, folder targets)', () => {
+  const dir = tempDir();
+  const sources = { one: join(dir.path, 'repos', 'one'), two: join(dir.path, 'repos', 'two') };
+  let server: { url: string; close(): Promise<void> };
+  const url = (name: string) => `${server.url}/${name}`;
+  const target = (name: string) => join(dir.path, 'mirrors', name);
+
+  beforeAll(async () => {
+    createSourceRepo(sources.one);
+    createSourceRepo(sources.two);
+    commitFile(sources.two, 'two.txt', 'second repository\n');
+    server = await startGitHttpServer({ projectRoot: join(dir.path, 'repos') });
+  });
+  afterAll(async () => {
+    await server?.close();
+    dir.remove();
+  });
+
+  it('mirrors --source/--target pairs into folders that clone, and prints one JSON document of results', async () => {
+    const run = await runCli(['--json', '--source', url('one'), '--target', target('one'), '--source', url('two'), '--target', target('two')]);
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as MirrorReport;
+    expect(Object.keys(report)).toEqual(['command', 'ok', 'dryRun', 'interruptedBy', 'durationMs', 'repositories', 'invalidInput']);
+    expect(report).toMatchObject({ command: 'mirror', ok: true, dryRun: false, interruptedBy: null, invalidInput: [] });
+    expect(report.repositories.map((repo) => [repo.source, repo.target])).toEqual([
+      [url('one'), target('one')],
+      [url('two'), target('two')],
+    ]);
+    for (const [index, source] of [sources.one, sources.two].entries()) {
+      const repo = report.repositories[index];
+      const objects = new Set(git(source, 'rev-list', '--objects', '--all').split('\n').filter(Boolean).map((line) => line.slice(0, 40)));
+      expect(repo).toEqual({
+        source: expect.any(String),
+        target: expect.any(String),
+        ok: true,
+        upToDate: false,
+        created: refNames(source),
+        updated: [],
+        deleted: [],
+        pack: expect.stringMatching(/^pack-[0-9a-f]{40}\.pack$/),
+        objects: objects.size,
+        bytes: statSync(join(target(index === 0 ? 'one' : 'two'), 'objects', 'pack', repo.pack ?? '')).size,
+        protocolVersion: 2,
+        durationMs: expect.any(Number),
+        error: null,
+      });
+    }
+    expect(run.stderr).toMatch(/^2 repositories: 2 changed, 0 up to date, 0 failed in /m);
+
+    const statics = await startStaticServer({ root: target('two') });
+    try {
+      const clone = join(dir.path, 'clone-two.git');
+      await gitAsync(dir.path, 'clone', '-q', '--mirror', statics.url, clone);
+      expect(forEachRef(clone)).toBe(forEachRef(sources.two));
+      expect(readFileSync(join(clone, 'HEAD'), 'utf8')).toBe('ref: refs/heads/develop\n');
+    } finally {
+      await statics.close();
+    }
+
+    const again = await runCli(['--json', '--source', url('one'), '--target', target('one')]);
+    expect(again.code).toBe(0);
+    expect((JSON.parse(again.stdout) as MirrorReport).repositories[0]).toMatchObject({ ok: true, upToDate: true, created: [], pack: null });
+    expect(again.stderr).toMatch(/one -> .*one: up to date in /);
+  });
+
+  it('exits with 1 when a repository fails, still mirrors the others, and says what to do', async () => {
+    const run = await runCli(['--json', '--source', url('missing'), '--target', target('missing'), '--source', url('one'), '--target', target('one-again')]);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as MirrorReport;
+    expect(report.ok).toBe(false);
+    expect(report.repositories[0]).toMatchObject({ ok: false, pack: null, error: { code: 'NOT_FOUND', message: expect.stringContaining(url('missing')), hint: expect.stringMatching(/check the repository URL/) } });
+    expect(report.repositories[1]).toMatchObject({ ok: true, created: refNames(sources.one) });
+    expect(run.stderr).toContain(`error: ${url('missing')} -> ${target('missing')}: ${url('missing')}: GET answered HTTP 404`);
+    expect(run.stderr).toMatch(/^hint: check the repository URL/m);
+    expect(existsSync(target('missing'))).toBe(false);
+  });
+
+  it('prints nothing at all with --quiet, and still exits with the status', async () => {
+    expect(await runCli(['--quiet', '--source', url('one'), '--target', target('quiet')])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(await runCli(['-q', '--source', url('nope'), '--target', target('quiet-nope')])).toMatchObject({ code: 1, stdout: '', stderr: '' });
+  });
+
+  it('reads mirrors and settings from YAML and JSON config files; flags beat the environment, which beats the file', async () => {
+    const yamlConfig = join(dir.path, 'mirrors.yaml');
+    writeFileSync(
+      yamlConfig,
+      `# shared settings, then the repositories\nconcurrency: 2\ninclude-ref: ['refs/heads/*']\nmirrors:\n  - source: ${url('one')}\n    target: ${target('cfg-one')}\n  - source: ${url('two')}\n    target: ${target('cfg-two')}\n    include: ['refs/tags/*']\n`,
+    );
+    const jsonConfig = join(dir.path, 'mirrors.json');
+    writeFileSync(jsonConfig, JSON.stringify([{ source: url('one'), target: target('cfg-json'), exclude: ['refs/tags/**'] }]));
+    const created = async (args: string[], env?: Record<string, string>) => {
+      const run = await runCli(['--json', ...args], { env });
+      expect(run.code).toBe(0);
+      return (JSON.parse(run.stdout) as MirrorReport).repositories.map((repo) => repo.created);
+    };
+    const heads = refNames(sources.one).filter((name) => name.startsWith('refs/heads/'));
+    const tags = refNames(sources.two).filter((name) => name.startsWith('refs/tags/'));
+
+    expect(await created(['--config', yamlConfig, '--dry-run'])).toEqual([heads, tags]);
+    expect(await created(['--config', yamlConfig, '--dry-run'], { MIRROR_GIT_TO_S3_INCLUDE_REF: 'refs/tags/v1.0' })).toEqual([['refs/tags/v1.0'], tags]);
+    expect(await created(['--config', yamlConfig, '--dry-run', '--include-ref', 'refs/heads/main'], { MIRROR_GIT_TO_S3_INCLUDE_REF: 'refs/tags/v1.0' })).toEqual([['refs/heads/main'], tags]);
+    expect(await created(['--config', jsonConfig])).toEqual([heads]);
+    expect(refNames(join(target('cfg-json')))).toEqual(heads);
+  });
+
+  it('streams JSON lines from stdin with --config -: work starts before the input ends, a bad line fails only itself', async () => {
+    const child = spawnCli(['--config', '-', '--json']);
+    const done = finished(child);
+    child.stdin?.write(`${JSON.stringify({ source: url('one'), target: target('stdin-one') })}\n`);
+    await waitForOutput(child.stderr!, /stdin-one: \d+ created/);
+    child.stdin?.write(`{"source": "${url('two')}"\n\n${JSON.stringify({ source: url('two'), target: target('stdin-two'), include: ['refs/heads/main'] })}\n`);
+    child.stdin?.end();
+    const run = await done;
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as MirrorReport;
+    expect(report.repositories.map((repo) => [repo.ok, repo.created.length])).toEqual([
+      [true, refNames(sources.one).length],
+      [true, 1],
+    ]);
+    expect(report.invalidInput).toEqual([{ line: 2, error: { code: 'INVALID_INPUT', message: expect.stringMatching(/^not JSON/) } }]);
+    expect(run.stderr).toMatch(/^error: standard input, line 2: not JSON/m);
+  });
+
+  it('--dry-run tells what would change and writes nothing', async () => {
+    const fresh = await runCli(['--json', '--dry-run', '--source', url('two'), '--target', target('dry')]);
+    expect(fresh.code).toBe(0);
+    expect((JSON.parse(fresh.stdout) as MirrorReport).repositories[0]).toMatchObject({ ok: true, upToDate: false, created: refNames(sources.two), pack: null, objects: 0 });
+    expect(fresh.stderr).toMatch(/would change refs: \d+ created, 0 updated, 0 deleted/);
+    expect(existsSync(target('dry'))).toBe(false);
+
+    const before = snapshot(target('two'));
+    commitFile(sources.two, 'later.txt', 'a later change\n');
+    git(sources.two, 'branch', '-D', 'feature');
+    const changed = await runCli(['--json', '--dry-run', '--source', url('two'), '--target', target('two')]);
+    expect((JSON.parse(changed.stdout) as MirrorReport).repositories[0]).toMatchObject({ created: [], updated: ['refs/heads/develop'], deleted: ['refs/heads/feature'] });
+    expect(snapshot(target('two'))).toEqual(before);
+  });
+
+  it('lists refs like git ls-remote, from a source over smart HTTP and from a mirror', async () => {
+    const expected = await gitAsync(dir.path, 'ls-remote', url('one'));
+    expect(await runCli(['ls-refs', url('one')])).toMatchObject({ code: 0, stdout: expected });
+    expect(await runCli(['ls-refs', target('one')])).toMatchObject({ code: 0, stdout: expected });
+    const symref = await gitAsync(dir.path, 'ls-remote', '--symref', url('one'), 'HEAD');
+    expect((await runCli(['ls-refs', '--symref', url('one')])).stdout.startsWith(symref)).toBe(true);
+    const missing = await runCli(['ls-refs', url('missing')]);
+    expect(missing).toMatchObject({ code: 1, stdout: '' });
+    expect(missing.stderr).toMatch(/^error: ls-refs .*missing: /);
+  });
+});
