@@ -51,4 +51,40 @@ describe.each(s3TestServers())('mirrorRepo from smart HTTP to $name', ({ server,
     expect(second.pack?.objects).toBe(4);
     await expectClonesAs(dumbUrl, forEachRef(source), 'refs/heads/develop');
   });
+
+  it.skipIf(!server)('keeps the previous refs when the bucket fails at any write, and the next sync completes', { timeout: 180_000 }, async () => {
+    if (!server) throw new Error(skipReason);
+    const before = join(dir.path, 'before');
+    const after = join(dir.path, 'after');
+    createSourceRepo(before);
+    git(dir.path, 'clone', '-q', '--mirror', before, after);
+    const work = join(dir.path, 'work');
+    git(dir.path, 'clone', '-q', after, work);
+    commitFile(work, 'fault.txt', 'fault injection\n');
+    git(work, 'push', '-q', after, 'HEAD:refs/heads/fault-branch');
+    git(after, 'tag', '-d', 'v0.1');
+    const bucket = await createTestBucket(server, { publicRead: true });
+    const options = { getS3Client: () => createTestS3Client(server), s3: { unquotedIfMatch: server.name === 'radosgw' } };
+
+    for (let failAt = 1; ; failAt++) {
+      const target = `s3://${bucket}/fault-${failAt}`;
+      await mirrorRepo(before, target, options);
+      const storage = new RecordingStorage(await openStorage(target, options));
+      storage.failAt = failAt;
+      const error = await mirrorRepo(after, storage, options).then(() => undefined, (e: Error) => e);
+      if (!error) {
+        expect(failAt).toBeGreaterThan(5);
+        break;
+      }
+      expect(error.message).toContain(`injected failure at write ${failAt}`);
+      const infoRefsWritten = storage.writes.slice(0, failAt - 1).some((write) => write.key === 'info/refs');
+      await expectClonesAs(`${server.endpoint}/${bucket}/fault-${failAt}`, forEachRef(infoRefsWritten ? after : before));
+      const leftovers: string[] = [];
+      for await (const object of storage.list('objects/pack/')) if (object.key.includes('tmp_pack_')) leftovers.push(object.key);
+      expect(leftovers).toEqual([]);
+
+      await mirrorRepo(after, target, options);
+      await expectClonesAs(`${server.endpoint}/${bucket}/fault-${failAt}`, forEachRef(after), 'refs/heads/develop');
+    }
+  });
 });
