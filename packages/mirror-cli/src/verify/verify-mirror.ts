@@ -122,9 +122,8 @@ export async function verifyMirror(storage: Storage, options: VerifyOptions = {}
       error('BAD_IDX', `${idxKey}: ${(reason as Error).message}`, idxKey);
       continue;
     }
-    const packFindings = await checkPack(storage, packKey, pack.size, checksum, index, options);
-    findings.push(...packFindings);
-    if (packFindings.length > 0) continue;
+    findings.push(...(await checkPack(storage, packKey, pack.size, checksum, index, options)));
+    if (index.packChecksum !== checksum) continue;
     objects += index.objectCount;
     if (listed.has(`pack-${checksum}.pack`)) indexes.push(index);
   }
