@@ -173,6 +173,25 @@ describe('mirrorRepo of an empty repository', () => {
   });
 });
 
+describe('mirrorRepo of a source with a detached HEAD', () => {
+  it('writes the HEAD git clone --mirror writes', async () => {
+    const dir = tempDir();
+    try {
+      const source = createSourceRepo(join(dir.path, 'source'));
+      for (const [name, revision] of [['on-a-branch', 'feature-x'], ['on-no-branch', 'main~1']]) {
+        git(source, 'checkout', '-q', '--detach', revision);
+        const reference = join(dir.path, `${name}.git`);
+        git(dir.path, 'clone', '-q', '--mirror', `file://${source}`, reference);
+        const target = join(dir.path, name);
+        await mirrorRepo(source, target);
+        expect(readFileSync(join(target, 'HEAD'), 'utf8')).toBe(readFileSync(join(reference, 'HEAD'), 'utf8'));
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+});
+
 describe('mirrorRepo aborted while the pack streams', () => {
   it('leaves neither a published file nor a temporary pack behind, and the next sync completes', async () => {
     const dir = tempDir();

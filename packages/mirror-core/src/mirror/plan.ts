@@ -39,7 +39,7 @@ export function planSync(source: { refs: MirrorRef[]; head?: Head }, target: Tar
   const names = new Set(source.refs.map((ref) => ref.name));
   const deleted = target.refs.filter((ref) => !names.has(ref.name)).map((ref) => ref.name);
   const infoRefs = formatInfoRefs(source.refs);
-  const head = source.head ? formatHead(source.head) : undefined;
+  const head = source.head ? formatHead(guessHead(source.head, source.refs)) : undefined;
   return {
     refs: source.refs,
     created: created.sort(),
@@ -55,4 +55,15 @@ export function planSync(source: { refs: MirrorRef[]; head?: Head }, target: Tar
 /** Whether the plan changes nothing: no fetch and no write. */
 export function isUpToDate(plan: SyncPlan): boolean {
   return plan.infoRefs === undefined && plan.head === undefined;
+}
+
+/**
+ * The HEAD a mirror gets, as `git clone --mirror` decides it: the source's symref, else (a detached HEAD) the branch
+ * pointing at the same commit, `refs/heads/master` first, else the detached id.
+ */
+function guessHead(head: Head, refs: readonly MirrorRef[]): Head {
+  if ('symref' in head) return head;
+  const branches = refs.filter((ref) => ref.name.startsWith('refs/heads/') && ref.oid === head.oid);
+  const branch = branches.find((ref) => ref.name === 'refs/heads/master') ?? branches[0];
+  return branch ? { symref: branch.name } : head;
 }
