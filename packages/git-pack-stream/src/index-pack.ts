@@ -76,6 +76,8 @@ export interface IndexPackStats {
 }
 
 const DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024;
+/** Deltas left unresolved while receiving that make it worth starting workers for the rest. */
+const MIN_DELTAS_FOR_WORKERS = 1024;
 /** Entry batches queued for the stream worker before parsing waits for it. */
 const MAX_BATCHES_IN_FLIGHT = 4;
 
@@ -111,12 +113,12 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
   let batch: EntryBatchWriter | undefined;
   const moveToWorker = () => {
     receivingPeak = here!.cache.peakBytes;
-    const streamPool = new ResolverPool(here!.detach(), shares.maxObjectSize, store, (indices, types, ids, data) => {
+    const streamPool = (pool ??= new ResolverPool(store));
+    streamPool.startStreaming(here!.detach(), shares.maxObjectSize, (indices, types, ids, data) => {
       for (let k = 0; k < indices.length; k++) onStreamResolved(indices[k]!, types[k]!, ids.subarray(k * 20, k * 20 + 20));
       batch!.recycle(data);
     });
     batch = new EntryBatchWriter((entries) => streamPool.stream(entries));
-    pool = streamPool;
     here = undefined;
   };
 
@@ -146,8 +148,11 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
   const parser = new PackParser(
     (entry) => {
       onEntry(entry);
+      if (here === undefined || threads === 1) return;
       // Between entries, when no view of the cache is in use any more.
-      if (here !== undefined && threads > 1 && parser.received > budget / 4) moveToWorker();
+      if (parser.received > budget / 4) moveToWorker();
+      // Workers take a while to start: start those that will resolve what is left, in time.
+      else if (pool === undefined && totalDeltas - resolvedWhileReceiving >= MIN_DELTAS_FOR_WORKERS) pool = new ResolverPool(store).grow(threads);
     },
     {
       maxInflatedObjectSize: shares.cacheBytes / 4,
@@ -188,7 +193,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
     let outcome = { peakCacheBytes: Math.max(here?.cache.peakBytes ?? receivingPeak, pool?.streamPeakCacheBytes ?? 0), reads: 0 };
     if (forest.pending > 0 && pool !== undefined) {
       pool.grow(threads);
-      outcome = await pool.resolve({ columns, forest, readRanges, budget, onResolved, signal });
+      outcome = await pool.resolve({ columns, forest, cache: here?.cache, readRanges, budget, onResolved, signal });
       outcome.peakCacheBytes = Math.max(outcome.peakCacheBytes, pool.streamPeakCacheBytes);
     } else if (forest.pending > 0) {
       outcome = await resolveHere(columns, forest, here!.cache, store, readRanges, shares, onResolved);

@@ -49,6 +49,8 @@ export interface PoolOutcome {
 interface PoolRun {
   columns: ObjectColumns;
   forest: DeltaForest;
+  /** The cache this thread resolves with, if it has a warm one. */
+  cache?: BaseCache;
   readRanges: ReadRanges;
   budget: number;
   onResolved: (resolved: number) => void;
@@ -75,18 +77,26 @@ export class ResolverPool {
   /** Most bytes the stream worker's cache held while the pack streamed in. */
   streamPeakCacheBytes = 0;
   readonly #workers: Worker[] = [];
-  readonly #streamWorker: Worker;
+  #streamWorker: Worker | undefined;
   #batchesInFlight = 0;
   #streamError: Error | undefined;
   #onBatchDone: (() => void) | undefined;
 
   readonly #store: DeltaStore;
 
-  /** `handover` is the cache (and types) the stream worker carries on with, from {@link StreamResolver.detach}. */
-  constructor(handover: { cache: BaseCacheState; types: Uint8Array }, maxObjectSize: number, store: DeltaStore, onStreamed: OnStreamed) {
+  /** Deltas kept in `store` are not read back. */
+  constructor(store: DeltaStore) {
     this.#store = store;
-    this.#streamWorker = this.#spawn();
-    this.#streamWorker.on('message', (message: FromWorker) => {
+  }
+
+  /**
+   * Starts a worker to resolve deltas while the pack streams in: it carries on with `handover`,
+   * the cache (and types) of the resolver that did so far, from {@link StreamResolver.detach}.
+   */
+  startStreaming(handover: { cache: BaseCacheState; types: Uint8Array }, maxObjectSize: number, onStreamed: OnStreamed): void {
+    const worker = this.#workers[0] ?? this.#spawn();
+    this.#streamWorker = worker;
+    worker.on('message', (message: FromWorker) => {
       if (message.kind === 'streamed') {
         this.streamPeakCacheBytes = message.peakCacheBytes;
         onStreamed(message.indices, message.types, message.ids, message.data);
@@ -96,19 +106,19 @@ export class ResolverPool {
       this.#batchesInFlight--;
       this.#onBatchDone?.();
     });
-    this.#streamWorker.on('error', (error) => {
+    worker.on('error', (error) => {
       this.#streamError ??= error;
       this.#onBatchDone?.();
     });
-    const setup: ToWorker = { kind: 'stream-setup', handover, maxObjectSize, store: store.memory };
-    this.#streamWorker.postMessage(setup, [handover.cache.arena, handover.types.buffer as ArrayBuffer]);
+    const setup: ToWorker = { kind: 'stream-setup', handover, maxObjectSize, store: this.#store.memory };
+    worker.postMessage(setup, [handover.cache.arena, handover.types.buffer as ArrayBuffer]);
   }
 
   /** Sends a batch of parsed entries to the stream worker. */
   stream(batch: EntryBatch): void {
     this.#throwStreamError();
     this.#batchesInFlight++;
-    this.#streamWorker.postMessage({ kind: 'stream', batch } satisfies ToWorker, [batch.data.buffer as ArrayBuffer]);
+    this.#streamWorker!.postMessage({ kind: 'stream', batch } satisfies ToWorker, [batch.data.buffer as ArrayBuffer]);
   }
 
   /** Waits until at most `limit` batches are being processed, then throws any error they met. */
@@ -120,8 +130,9 @@ export class ResolverPool {
   }
 
   /** Adds workers up to `threads` resolver threads in all, counting this one. */
-  grow(threads: number): void {
+  grow(threads: number): this {
     while (this.#workers.length + 1 < threads) this.#spawn();
+    return this;
   }
 
   /**
@@ -184,7 +195,7 @@ export class ResolverPool {
       });
 
     const resolveHere = async (slot: number) => {
-      const cache = new BaseCache(shares.cacheBytes);
+      const cache = run.cache ?? new BaseCache(shares.cacheBytes);
       const reader = new EntryReader(readRanges, columns, { batchBytes: shares.batchBytes });
       const resolver = new ForestResolver(columns, forest, cache, this.#store, reader, shares.maxObjectSize);
       try {

@@ -28,9 +28,15 @@ describe('indexPack with resolver workers', () => {
 
   it('resolves REF deltas in workers', async () => {
     const pack = packObjects(repo, ['--no-reuse-delta', '--depth=50']);
-    const result = await indexPack({ source: chunked(pack, () => 16384), read: readFrom(pack), threads: 3, memoryBudget: 256 * 1024 });
-    expect(result.stats.workers).toBe(2);
-    expect(Buffer.from(result.idx)).toEqual(gitIndexPack(pack));
+    const expected = gitIndexPack(pack);
+    // The pack outgrows the budget: a worker resolves while receiving, another joins afterwards.
+    const streamed = await indexPack({ source: chunked(pack, () => 16384), read: readFrom(pack), threads: 3, memoryBudget: 256 * 1024 });
+    expect(streamed.stats.workers).toBe(2);
+    expect(Buffer.from(streamed.idx)).toEqual(expected);
+    // It does not: REF deltas wait for the end, then this thread and a worker resolve them.
+    const afterwards = await indexPack({ source: chunked(pack, () => 16384), read: readFrom(pack), threads: 2 });
+    expect(afterwards.stats).toMatchObject({ workers: 1, deltasResolvedWhileReceiving: 0 });
+    expect(Buffer.from(afterwards.idx)).toEqual(expected);
   });
 
   it('reports a bad delta found in a worker as a PackError', async () => {
