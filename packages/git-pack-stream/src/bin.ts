@@ -6,21 +6,29 @@ import { indexPack } from './index-pack.js';
 
 const usage = 'usage: git-pack-index <pack> [-o <idx>] [--max-memory <bytes>] [--threads N]';
 
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        'max-memory': { type: 'string' },
+        threads: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      output: { type: 'string', short: 'o' },
-      'max-memory': { type: 'string' },
-      threads: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help || positionals.length !== 1) {
-    console.error(usage);
-    process.exitCode = values.help ? 0 : 2;
+  const { values, positionals } = parseCommandLine();
+  if (values.help) {
+    console.log(usage);
     return;
   }
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'no pack given' : 'one pack at a time');
   const packPath = positionals[0]!;
   const idxPath = values.output ?? `${packPath.replace(/\.pack$/, '')}.idx`;
   const memoryBudget = values['max-memory'] === undefined ? undefined : parseCount(values['max-memory'], '--max-memory');
@@ -66,8 +74,11 @@ function parseCount(text: string, option: string): number {
 class UsageError extends Error {}
 
 main().catch((error: unknown) => {
-  if (error instanceof PackError) console.error(`fatal: ${error.message} [${error.code}]`);
-  else if (error instanceof UsageError) console.error(`${error.message}\n${usage}`);
-  else console.error(`fatal: ${(error as Error)?.message ?? error}`);
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n${usage}`);
+    process.exitCode = 2;
+    return;
+  }
+  console.error(error instanceof PackError ? `fatal: ${error.message} [${error.code}]` : `fatal: ${(error as Error)?.message ?? error}`);
   process.exitCode = 128;
 });
