@@ -13,7 +13,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestBucket, s3TestServers, startGitHttpServer } from '@gitmirror/test-servers';
+import { openStorage } from '@gitmirror/dumb-storage';
+import { createTestBucket, createTestS3Client, s3TestServers, startGitHttpServer } from '@gitmirror/test-servers';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const [bundle = join(root, '../shared/corpus/express.bundle'), runsText = '3'] = process.argv.slice(2);
@@ -53,6 +54,7 @@ try {
       if (refs !== expectedRefs) throw new Error(`run ${index + 1}: the ${name} mirror's refs differ from the source's`);
       rmSync(clone, { recursive: true, force: true });
     }
+    await emptyBucket(bucket);
     console.log(`run ${index + 1}: ours ${results.ours[index].seconds.toFixed(2)} s, naive ${results.naive[index].seconds.toFixed(2)} s`);
   }
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -65,6 +67,14 @@ try {
 } finally {
   await gitServer.close();
   rmSync(work, { recursive: true, force: true });
+}
+
+/** Deletes the run's mirrors: radosgw keeps objects in memory. */
+async function emptyBucket(bucket) {
+  const storage = await openStorage(`s3://${bucket}`, { getS3Client: () => createTestS3Client(server) });
+  const keys = [];
+  for await (const object of storage.list('')) keys.push(object.key);
+  await storage.delete(keys);
 }
 
 /** Runs a command without blocking this process (it serves the source) and returns its stdout. */
