@@ -6,7 +6,7 @@ import type { DeltaStore } from './delta-store.js';
 import { PackError } from './errors.js';
 import { inflateKnown, Inflater } from './inflater.js';
 import { allocateFramedObject, hashFramedObject } from './object-id.js';
-import { NO_BASE, type ObjectColumns } from './object-table.js';
+import type { ObjectColumns } from './object-table.js';
 import { Scratch } from './scratch.js';
 
 /**

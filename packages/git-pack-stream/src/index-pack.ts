@@ -10,7 +10,7 @@ import { PackError } from './errors.js';
 import { encodeIdxV2, sortByIds } from './idx-writer.js';
 import { idToHex } from './object-id.js';
 import { ObjectType } from './object-type.js';
-import { ObjectTable, type ObjectColumns } from './object-table.js';
+import { ObjectTable, UNKNOWN_BASE, type ObjectColumns } from './object-table.js';
 import { PackParser, type PackEntry, type PackSummary } from './pack-parser.js';
 import { StreamResolver } from './stream-resolver.js';
 import { EntryBatchWriter } from './entry-batch.js';
@@ -134,6 +134,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
     totalDeltas++;
     table.types[i] = 0;
     if (entry.type === ObjectType.refDelta) {
+      table.bases[i] = UNKNOWN_BASE;
       refs.add(i, entry.baseId!);
       store.add(i, entry.data!);
       return;

@@ -1,5 +1,3 @@
-import { compareIds } from './object-id.js';
-
 /** Marks a delta whose base is not known yet (a REF delta whose base id was not found so far). */
 export const UNKNOWN_BASE = -1;
 /** Marks a non-delta object in {@link ObjectTable.bases}. */
@@ -24,9 +22,6 @@ export interface ObjectColumns {
   /** Byte length of the pack without its trailer: where the last entry ends. */
   entriesEnd: number;
 }
-
-/** Bytes of metadata kept per object across all columns. */
-export const BYTES_PER_OBJECT = 8 + 8 + 4 + 20 + 1 + 1 + 4;
 
 /**
  * Per-object metadata of a pack in typed arrays (46 bytes an object), growing as entries arrive.
@@ -123,18 +118,4 @@ export class ObjectTable implements ObjectColumns {
 /** Pack offset where entry `i`'s bytes end. */
 export function entryEnd(columns: ObjectColumns, i: number): number {
   return i + 1 < columns.count ? columns.offsets[i + 1]! : columns.entriesEnd;
-}
-
-/** Finds `id` among the entries listed in `order` (sorted by id); returns the position in `order` or -1. */
-export function searchIds(columns: ObjectColumns, order: ArrayLike<number>, id: Uint8Array, idAt = 0): number {
-  let low = 0;
-  let high = order.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    const c = compareIds(columns.ids, order[middle]! * 20, id, idAt);
-    if (c === 0) return middle;
-    if (c < 0) low = middle + 1;
-    else high = middle;
-  }
-  return -1;
 }

@@ -8,9 +8,6 @@ export const ObjectType = {
   refDelta: 7,
 } as const;
 
-/** A pack entry type number. */
-export type ObjectTypeCode = (typeof ObjectType)[keyof typeof ObjectType];
-
 /** Git object types, the ones that can be hashed. */
 export type ObjectTypeName = 'commit' | 'tree' | 'blob' | 'tag';
 
