@@ -29,6 +29,7 @@ describe('applyDelta', () => {
       [makeDelta(base.length, 2, [['copy', 0, 1]]), 'DELTA_RESULT_SIZE_MISMATCH'],
       [makeDelta(base.length, 1, [['insert', Buffer.from('ab')]]), 'DELTA_RESULT_SIZE_MISMATCH'],
       [Buffer.from([0x80]), 'BAD_DELTA'],
+      [makeDelta(base.length, 0, []), 'BAD_DELTA'],
     ];
     for (const [delta, code] of cases) {
       expect(() => applyDelta(base, delta, 1234), code).toThrow(expect.objectContaining({ code, offset: 1234 }));

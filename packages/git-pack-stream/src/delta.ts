@@ -1,5 +1,8 @@
 import { PackError } from './errors.js';
 
+/** Git refuses shorter deltas (`DELTA_SIZE_MIN`), so this does too. */
+const MIN_DELTA_LENGTH = 4;
+
 /** The two sizes that open every delta, and where its instructions start. */
 export interface DeltaHeader {
   baseSize: number;
@@ -43,6 +46,7 @@ export function applyDelta(base: Uint8Array, delta: Uint8Array, offset?: number)
  */
 export function applyDeltaInto(base: Uint8Array, delta: Uint8Array, header: DeltaHeader, target: Uint8Array, offset?: number): Uint8Array {
   const { baseSize, resultSize, instructions } = header;
+  if (delta.length < MIN_DELTA_LENGTH) throw new PackError('BAD_DELTA', `delta of ${delta.length} bytes is too short`, offset);
   const from = asBuffer(base);
   const instructionBytes = asBuffer(delta);
   const result = asBuffer(target);

@@ -81,6 +81,19 @@ describe('indexPack against git index-pack', () => {
     }
   });
 
+  it('matches for empty objects and a delta to an empty result, in one-byte chunks', async () => {
+    const base = Buffer.from('some content\n'.repeat(2000));
+    const pack = writePack([
+      { type: 2, data: Buffer.alloc(0) },
+      { type: 3, data: base },
+      { type: 6, data: makeDelta(base.length, 0, []), baseEntry: 1 },
+    ]);
+    const result = await index(pack, { chunk: () => 1 });
+    expect(result.ids).toContain('e69de29bb2d1d6434b8b29ae775ad8c2e48c5391');
+    expect(result.ids).toContain('4b825dc642cb6eb9a060e54bf8d69288fbee4904');
+    expect(Buffer.from(result.idx)).toEqual(gitIndexPack(pack));
+  });
+
   it('resolves a REF delta whose base comes later in the pack', async () => {
     const base = Buffer.from('the base object, long enough to be worth a delta\n'.repeat(4));
     const delta = makeDelta(base.length, base.length + 6, [['copy', 0, base.length], ['insert', Buffer.from('extra\n')]]);
