@@ -19,6 +19,7 @@ const KINDS = {
   s3ForcePathStyle: 'boolean',
   s3StorageClass: 'string',
   s3UnquotedIfMatch: 'boolean',
+  s3Checksums: 'boolean',
   netrc: 'netrc',
   header: 'headers',
   timeout: 'duration',
@@ -46,6 +47,8 @@ export interface Settings {
   s3ForcePathStyle: boolean;
   s3StorageClass?: string;
   s3UnquotedIfMatch: boolean;
+  /** Send and validate CRC32 checksums whenever S3 supports them (else only where required). */
+  s3Checksums: boolean;
   /** `true` for `~/.netrc`, a path, or `false`. */
   netrc: boolean | string;
   /** Extra request headers for every source; values are secrets. */
@@ -67,6 +70,7 @@ const DEFAULTS = {
   dryRun: false,
   s3ForcePathStyle: false,
   s3UnquotedIfMatch: false,
+  s3Checksums: true,
   netrc: true,
   header: {},
   quiet: false,

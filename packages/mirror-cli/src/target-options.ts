@@ -8,10 +8,15 @@ import type { Settings } from './settings.js';
  */
 export function targetOptions(settings: Settings): TargetOptions {
   const { s3EndpointUrl: endpoint, s3ForcePathStyle: forcePathStyle } = settings;
+  const checksums = settings.s3Checksums ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED';
+  let client: S3Client | undefined;
   return {
-    getS3Client: endpoint ? () => new S3Client({ endpoint, forcePathStyle, maxAttempts: 5, retryMode: 'standard' }) : undefined,
+    getS3Client: endpoint
+      ? () => (client ??= new S3Client({ endpoint, forcePathStyle, requestChecksumCalculation: checksums, responseChecksumValidation: checksums, maxAttempts: 5, retryMode: 'standard' }))
+      : undefined,
     s3: {
       forcePathStyle,
+      requestChecksumCalculation: checksums,
       unquotedIfMatch: settings.s3UnquotedIfMatch,
       ...(settings.s3StorageClass ? { storageClass: settings.s3StorageClass as NonNullable<NonNullable<TargetOptions['s3']>['storageClass']> } : {}),
     },

@@ -18,5 +18,6 @@ export function withSharedOptions<T>(argv: Argv<T>): Argv<T> {
     .option('s3-endpoint-url', { type: 'string', describe: 'Endpoint of an S3-compatible server, e.g. http://127.0.0.1:9000', group: S3_GROUP })
     .option('s3-force-path-style', { type: 'boolean', describe: 'Address buckets as endpoint/bucket instead of bucket.endpoint', group: S3_GROUP })
     .option('s3-storage-class', { type: 'string', describe: 'Storage class of written objects (STANDARD, INTELLIGENT_TIERING, …)', group: S3_GROUP })
+    .option('s3-checksums', { type: 'boolean', describe: 'Send and check CRC32 checksums (default); --no-s3-checksums for servers that miscompute them', group: S3_GROUP })
     .option('s3-unquoted-if-match', { type: 'boolean', describe: 'Send If-Match etags without quotes (Ceph radosgw 16)', group: S3_GROUP });
 }

@@ -38,7 +38,7 @@ export function repoLabel(repo: RepoRef): string {
 
 /** Writes a failure as git does: `error: <what>: <message>` then `hint: <what to do>`. */
 export function writeError(output: TextOutput, style: Style, what: string, error: Error): void {
-  output.write(`${style.red('error:')} ${what}: ${error.message}\n`);
+  output.write(`${style.red('error:')} ${what}: ${errorMessage(error)}\n`);
   const hint = hintFor(error);
   if (hint) output.write(`${style.yellow('hint:')} ${hint}\n`);
 }
@@ -56,5 +56,14 @@ export function summaryLine(summary: MirrorSummary, formatDuration: (ms: number)
 
 /** Code and hint of a failure, for JSON output. */
 export function describeFailure(error: Error): { code: string; message: string; hint?: string } {
-  return { code: errorCode(error), message: error.message, hint: hintFor(error) };
+  return { code: errorCode(error), message: errorMessage(error), hint: hintFor(error) };
+}
+
+const STORAGE_CODES = new Set(['NotFound', 'PreconditionFailed', 'AccessDenied', 'Throttled', 'InvalidKey', 'InvalidRange', 'InvalidUrl', 'StorageFailure']);
+
+/** The message, with the S3 client's reason added to a storage error that only wraps it. */
+export function errorMessage(error: Error): string {
+  const { cause } = error;
+  if (!STORAGE_CODES.has(errorCode(error)) || !(cause instanceof Error) || error.message.includes(cause.message)) return error.message;
+  return `${error.message.replace(/: Error$/, '')}: ${cause.message}`;
 }
