@@ -3,12 +3,12 @@ import { openStorage } from '@gitmirror/dumb-storage';
 import { createTestBucket, createTestS3Client, s3TestServers, startGitHttpServer } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorRepo } from './mirror-repo.js';
-import { commitFile, createSourceRepo, forEachRef, git, tempDir } from './test-support/git.js';
+import { commitFile, createSourceRepo, forEachRef, git, suiteDir } from './test-support/git.js';
 import { RecordingStorage } from './test-support/storage-wrappers.js';
 import { expectClonesAs, lsRemote } from './test-support/verify.js';
 
 describe.each(s3TestServers())('mirrorRepo from smart HTTP to $name', ({ server, skipReason }) => {
-  const dir = tempDir();
+  const dir = suiteDir();
   const source = join(dir.path, 'source');
   let gitServer: { url: string; close(): Promise<void> };
 

@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorRepo } from './mirror-repo.js';
 import { openTransport } from './transport/open-transport.js';
 import type { Transport } from './transport/transport.js';
-import { commitFile, createSourceRepo, forEachRef, git, tempDir } from './test-support/git.js';
+import { commitFile, createSourceRepo, forEachRef, git, suiteDir, tempDir } from './test-support/git.js';
 import { startGitHttpServer, startStaticServer } from '@gitmirror/test-servers';
 import { startHttpProxy } from './test-support/http-proxy.js';
 import { RecordingStorage } from './test-support/storage-wrappers.js';
 import { expectClonesAs, lsRemote, objectsBetween, packObjectIds } from './test-support/verify.js';
 
 describe('mirrorRepo from a local repository to a folder', () => {
-  const dir = tempDir();
+  const dir = suiteDir();
   const source = join(dir.path, 'source');
   const target = join(dir.path, 'mirror');
   let server: Awaited<ReturnType<typeof startStaticServer>>;
@@ -253,7 +253,7 @@ describe('mirrorRepo given a corrupt pack', () => {
 });
 
 describe('mirrorRepo failures from a smart HTTP source', () => {
-  const dir = tempDir();
+  const dir = suiteDir();
   const source = join(dir.path, 'source');
   let gitServer: Awaited<ReturnType<typeof startGitHttpServer>>;
 

@@ -3,12 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createMemoryStorage } from '@gitmirror/dumb-storage/memory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorRepos, type MirrorMapping } from './mirror-repos.js';
-import { createSourceRepo, tempDir } from './test-support/git.js';
+import { createSourceRepo, suiteDir } from './test-support/git.js';
 import { openTransport } from './transport/open-transport.js';
 import type { Transport } from './transport/transport.js';
 
 describe('mirrorRepos', () => {
-  const dir = tempDir();
+  const dir = suiteDir();
   const sources = ['one', 'two', 'three'].map((name) => join(dir.path, name));
 
   beforeAll(() => sources.forEach(createSourceRepo));

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSourceRepo, git, showRefs, tempDir } from '../test-support/git.js';
+import { createSourceRepo, git, showRefs, suiteDir } from '../test-support/git.js';
 import { BARE_REPO_CONFIG } from './bare-repo.js';
 import { formatHead } from './head.js';
 import { formatInfoRefs, parseInfoRefs } from './info-refs.js';
@@ -9,7 +9,7 @@ import { formatPackedRefs } from './packed-refs.js';
 import { formatPacksList, parsePacksList } from './packs-list.js';
 
 describe('dumb repository files equal what git writes', () => {
-  const dir = tempDir();
+  const dir = suiteDir();
   const source = join(dir.path, 'source');
   const mirror = join(dir.path, 'mirror.git');
 

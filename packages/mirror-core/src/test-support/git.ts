@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +44,15 @@ export function gitBytes(cwd: string, ...args: string[]): Buffer {
 /** A fresh temporary directory and its cleanup. */
 export function tempDir(prefix = 'mirror-core-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/**
+ * A unique temporary directory path for a suite, created by the first repository made under it: a suite whose tests
+ * are all skipped or filtered out runs no hook, and then leaves nothing behind.
+ */
+export function suiteDir(prefix = 'mirror-core-'): { path: string; remove(): void } {
+  const path = join(tmpdir(), `${prefix}${randomBytes(6).toString('hex')}`);
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 

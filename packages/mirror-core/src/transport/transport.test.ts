@@ -3,13 +3,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGitHttpServer } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSourceRepo, git, showRefs, tempDir } from '../test-support/git.js';
+import { createSourceRepo, git, showRefs, suiteDir, tempDir } from '../test-support/git.js';
 import { startHttpProxy } from '../test-support/http-proxy.js';
 import { objectsBetween } from '../test-support/verify.js';
 import { openTransport, type TransportOptions } from './open-transport.js';
 import type { Transport } from './transport.js';
 
-const dir = tempDir();
+const dir = suiteDir();
 const source = join(dir.path, 'source');
 let server: { url: string; close(): Promise<void> };
 const repoUrl = () => `${server.url}/source`;
