@@ -34,8 +34,8 @@ export function createTtyReporter(output: TextOutput, style: Style, dryRun: bool
   const draw = () => {
     timer = undefined;
     erase();
-    const width = Math.max(40, (output.columns ?? 80) - 1);
-    for (const repo of live.values()) output.write(`${fit(liveLine(repo, style), width)}\n`);
+    const width = Math.max(40, (output.columns || 80) - 1);
+    for (const repo of live.values()) output.write(`${liveLine(repo, style, width)}\n`);
     drawn = live.size;
   };
   const schedule = () => {
@@ -64,7 +64,7 @@ export function createTtyReporter(output: TextOutput, style: Style, dryRun: bool
         draw();
         return;
       }
-      if (event.type === 'remote-progress') repo.remote = event.message.trim();
+      if (event.type === 'remote-progress') repo.remote = event.message.trim() || repo.remote;
       else {
         repo.phase = event.progress.phase;
         repo.objects = event.progress.objects;
@@ -99,13 +99,19 @@ export function createTtyReporter(output: TextOutput, style: Style, dryRun: bool
   };
 }
 
-function liveLine(repo: LiveRepo, style: Style): string {
-  const parts = [style.bold(PHASE_LABELS[repo.phase] ?? (repo.phase === 'resolving' ? 'resolving deltas' : repo.phase)), repo.label];
+/** `  <source -> target>  <phase>  <objects>  <bytes>  <rate>`, the label shortened from the left to fit `width`. */
+function liveLine(repo: LiveRepo, style: Style, width: number): string {
+  const phase = PHASE_LABELS[repo.phase] ?? (repo.phase === 'resolving' ? 'resolving deltas' : repo.phase);
+  const details: string[] = [];
   if (repo.objects !== undefined) {
-    parts.push(`${repo.objects}/${repo.totalObjects} objects`, formatBytes(repo.bytes ?? 0));
-    if (repo.fetchStarted !== undefined) parts.push(formatRate(repo.bytes ?? 0, performance.now() - repo.fetchStarted));
-  } else if (repo.remote && repo.phase === 'fetching') parts.push(style.dim(`remote: ${repo.remote}`));
-  return `  ${parts.filter(Boolean).join('  ')}`;
+    details.push(`${repo.objects}/${repo.totalObjects} objects`, formatBytes(repo.bytes ?? 0));
+    if (repo.fetchStarted !== undefined) details.push(formatRate(repo.bytes ?? 0, performance.now() - repo.fetchStarted));
+  } else if (repo.remote && repo.phase === 'fetching') details.push(`remote: ${repo.remote}`);
+  const tail = [phase, ...details].join('  ');
+  const room = Math.max(10, width - tail.length - 4);
+  const label = repo.label.length > room ? `…${repo.label.slice(repo.label.length - room + 1)}` : repo.label;
+  const line = `  ${label}  ${style.bold(phase)}${details.length > 0 ? `  ${style.dim(details.join('  '))}` : ''}`;
+  return fit(line, width);
 }
 
 /** The summary table: one row per repository with its status, ref changes, objects, pack size and time. */

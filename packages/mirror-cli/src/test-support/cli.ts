@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The built command, as npm installs it. */
@@ -65,4 +65,26 @@ export function waitForOutput(stream: NodeJS.ReadableStream, pattern: RegExp): P
     stream.on('data', onData);
     stream.once('end', () => reject(new Error(`output ended without ${pattern}:\n${text}`)));
   });
+}
+
+/** Whether util-linux `script` (a pseudo-terminal runner) is installed. */
+export function hasScript(): boolean {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `mirror-git-to-s3 args…` in a 120-column pseudo-terminal through `script`, so stdout and stderr are TTYs;
+ * resolves with everything the terminal showed and the exit status.
+ */
+export function runCliInTerminal(args: readonly string[], options: Omit<RunOptions, 'input'> = {}): Promise<{ code: number | null; output: string }> {
+  const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+  const command = `stty cols 120; exec ${[process.execPath, BIN, ...args].map(quote).join(' ')}`;
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: options.cwd, env: childEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end();
+  return finished(child).then(({ code, stdout, stderr }) => ({ code, output: stdout + stderr }));
 }
