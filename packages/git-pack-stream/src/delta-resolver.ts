@@ -42,7 +42,22 @@ export class ForestResolver {
   readonly #store: DeltaStore;
 
   /** Deltas found in `store` are not read back. */
-  constructor(columns: ObjectColumns, forest: DeltaForest, cache: BaseCache, store: DeltaStore, reader: EntryReader, maxObjectSize: number) {
+  readonly #sharesThread: boolean;
+
+  /**
+   * `sharesThread` makes {@link ForestResolver.resolve} yield to the event loop now and then, for
+   * a thread that also serves workers' reads.
+   */
+  constructor(
+    columns: ObjectColumns,
+    forest: DeltaForest,
+    cache: BaseCache,
+    store: DeltaStore,
+    reader: EntryReader,
+    maxObjectSize: number,
+    sharesThread = false,
+  ) {
+    this.#sharesThread = sharesThread;
     this.#store = store;
     this.#columns = columns;
     this.#forest = forest;
@@ -84,6 +99,7 @@ export class ForestResolver {
             columns.ids.set(hashFramedObject(type, result), child * 20);
             columns.types[child] = type;
             if (++this.resolved % 1024 === 0) onProgress?.(this.resolved);
+            if (this.#sharesThread && this.resolved % 64 === 0) await new Promise(setImmediate);
           }
           if (this.#hasChildren(child)) {
             this.#cache.set(child, result);

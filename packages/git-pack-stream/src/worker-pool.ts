@@ -197,7 +197,7 @@ export class ResolverPool {
     const resolveHere = async (slot: number) => {
       const cache = run.cache ?? new BaseCache(shares.cacheBytes);
       const reader = new EntryReader(readRanges, columns, { batchBytes: shares.batchBytes });
-      const resolver = new ForestResolver(columns, forest, cache, this.#store, reader, shares.maxObjectSize);
+      const resolver = new ForestResolver(columns, forest, cache, this.#store, reader, shares.maxObjectSize, true);
       try {
         for (let group = nextGroup(); group !== undefined; group = nextGroup()) {
           await resolver.resolve(group, (resolved) => report(slot, resolved));
