@@ -41,7 +41,6 @@ for (const slot of s3TestServers()) {
         getS3Client: () => client,
         partSize: 5 * MiB,
         queueSize: 2,
-        unquotedIfMatch: slot.name === 'radosgw',
       });
     },
     {

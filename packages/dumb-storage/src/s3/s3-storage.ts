@@ -46,8 +46,9 @@ export interface S3StorageOptions extends S3ClientOptions {
   /** Bytes per part of a multipart copy (default 512 MiB, minimum 5 MiB, maximum 5 GiB). */
   copyPartSize?: number;
   /**
-   * Send `If-Match` etags without their quotes. Ceph radosgw 16 (pacific) compares the header with the bare MD5 and
-   * fails every quoted etag, which AWS and moto expect (default false).
+   * Send `If-Match` etags without their quotes from the first write on. Ceph radosgw 16 (pacific) compares the header
+   * with the bare MD5 and fails every quoted etag, which AWS and moto expect. Without this option the sink learns it
+   * from the first 412 whose etag still matches, at the cost of one refused request.
    */
   unquotedIfMatch?: boolean;
 }
@@ -79,7 +80,7 @@ export class S3Storage implements Storage {
   readonly #storageClass: StorageClass | undefined;
   readonly #multipartCopyThreshold: number;
   readonly #copyPartSize: number;
-  readonly #unquotedIfMatch: boolean;
+  #unquotedIfMatch: boolean;
 
   constructor(location: S3Location, options: CreateS3StorageOptions = {}) {
     this.#bucket = location.bucket;
@@ -125,6 +126,7 @@ export class S3Storage implements Storage {
           ifNoneMatch: options.ifNoneMatch,
           ifMatch: this.#unquotedIfMatch ? options.ifMatch?.replaceAll('"', '') : options.ifMatch,
           beforeComplete: options.ifNoneMatch || options.ifMatch !== undefined ? () => this.#checkPrecondition(key, options) : undefined,
+          retryIfMatchUnquoted: () => this.#learnUnquotedIfMatch(key, options.ifMatch),
         },
         chunks(),
         { partSize: this.#partSize, queueSize: this.#queueSize, signal },
@@ -154,6 +156,14 @@ export class S3Storage implements Storage {
     if (options.ifMatch !== undefined && current?.etag.replaceAll('"', '') !== options.ifMatch.replaceAll('"', '')) {
       throw new PreconditionFailedError(`${key} is not at version ${options.ifMatch} in ${this.url}`, { key });
     }
+  }
+
+  /** True when `key` is still at `ifMatch`, so a 412 only means the server wants the etag without quotes. */
+  async #learnUnquotedIfMatch(key: string, ifMatch: string | undefined): Promise<boolean> {
+    const current = await this.head(key).catch(() => undefined);
+    if (ifMatch === undefined || current?.etag.replaceAll('"', '') !== ifMatch.replaceAll('"', '')) return false;
+    this.#unquotedIfMatch = true;
+    return true;
   }
 
   async get(key: string, options: ReadOptions = {}): Promise<GetResult> {

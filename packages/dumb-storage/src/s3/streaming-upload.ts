@@ -27,6 +27,11 @@ export interface StreamingUploadTarget {
    * `If-None-Match` / `If-Match` on CompleteMultipartUpload (Ceph radosgw 16).
    */
   beforeComplete?: () => Promise<void>;
+  /**
+   * Runs when a single PutObject with a quoted `ifMatch` failed with 412; answering true sends it once more with the
+   * bare etag. For servers that compare `If-Match` with the bare MD5 (Ceph radosgw 16).
+   */
+  retryIfMatchUnquoted?: () => Promise<boolean>;
 }
 
 /** Part size, parallelism and cancellation of {@link streamingUpload}. */
@@ -129,19 +134,28 @@ export async function streamingUpload(
       }
     }
     if (uploadId === undefined) {
-      const result = await client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: buffer.subarray(0, filled),
-          ContentType: target.contentType,
-          StorageClass: target.storageClass,
-          IfNoneMatch: target.ifNoneMatch,
-          IfMatch: target.ifMatch,
-        }),
-        sendOptions,
-      );
-      return result.ETag;
+      const putObject = async (ifMatch: string | undefined) =>
+        (
+          await client.send(
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              Body: buffer.subarray(0, filled),
+              ContentType: target.contentType,
+              StorageClass: target.storageClass,
+              IfNoneMatch: target.ifNoneMatch,
+              IfMatch: ifMatch,
+            }),
+            sendOptions,
+          )
+        ).ETag;
+      try {
+        return await putObject(target.ifMatch);
+      } catch (error) {
+        const quoted = target.ifMatch?.startsWith('"') === true;
+        if (!quoted || httpStatus(error) !== 412 || !(await target.retryIfMatchUnquoted?.())) throw error;
+        return await putObject(target.ifMatch!.replaceAll('"', ''));
+      }
     }
     await sendPart(buffer, filled);
     await settle();
@@ -168,4 +182,8 @@ export async function streamingUpload(
     }
     throw error;
   }
+}
+
+function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 }
