@@ -17,16 +17,21 @@ export function s3Settings(server: S3TestServer): { env: Record<string, string>;
 
 /** Keys of every object in a bucket under `prefix`. */
 export async function listKeys(server: S3TestServer, bucket: string, prefix = ''): Promise<string[]> {
+  return (await listObjects(server, bucket, prefix)).map((object) => object.key);
+}
+
+/** Every object in a bucket under `prefix`: key, etag and storage class, sorted by key. */
+export async function listObjects(server: S3TestServer, bucket: string, prefix = ''): Promise<{ key: string; etag: string; storageClass?: string }[]> {
   const client = createTestS3Client(server);
   try {
-    const keys: string[] = [];
+    const objects: { key: string; etag: string; storageClass?: string }[] = [];
     let token: string | undefined;
     do {
       const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-      keys.push(...(page.Contents ?? []).map((object) => object.Key ?? ''));
+      objects.push(...(page.Contents ?? []).map((object) => ({ key: object.Key ?? '', etag: object.ETag ?? '', storageClass: object.StorageClass })));
       token = page.NextContinuationToken;
     } while (token);
-    return keys.sort();
+    return objects.sort((a, b) => a.key.localeCompare(b.key));
   } finally {
     client.destroy();
   }
