@@ -77,6 +77,19 @@ describe('Ctrl-C during a large mirror (built CLI)', () => {
     expect(forEachRef(clone)).toBe(forEachRef(expectedSource));
   };
 
+  it('exits with 130 on SIGINT while waiting for more JSON lines on stdin, and with 143 on SIGTERM', async () => {
+    for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+      const child = spawnCli(['--config', '-', '--json']);
+      const done = finished(child);
+      child.stdin?.write(`${JSON.stringify({ source: small, target: join(dir.path, `stdin-${signal}`) })}\n`);
+      await waitForOutput(child.stderr!, /stdin-\w+: \d+ created/);
+      child.kill(signal);
+      const run = await done;
+      expect(run.code).toBe(status);
+      expect(JSON.parse(run.stdout)).toMatchObject({ ok: false, interruptedBy: signal, repositories: [{ ok: true }] });
+    }
+  });
+
   const slots = [{ name: 'folder', server: undefined, skipReason: undefined }, ...s3TestServers()];
   for (const { name, server: s3, skipReason } of slots) {
     const skipped = skipReason === undefined ? '' : ` (skipped: ${skipReason})`;

@@ -3,6 +3,7 @@ import { rejectSecretsOnCommandLine } from './command-line-secrets.js';
 import { UsageError } from './errors.js';
 import type { Io } from './io.js';
 import { createStyle } from './report/style.js';
+import { envName } from './settings.js';
 import { trapSignals } from './signals.js';
 
 /**
@@ -21,7 +22,7 @@ export async function main(args: readonly string[]): Promise<number> {
       })
       .parseAsync();
   } catch (error) {
-    code = report(error instanceof Error ? error : new Error(String(error)), io, args.includes('--json'));
+    code = report(error instanceof Error ? error : new Error(String(error)), io, args.includes('--json') || /^(1|true|yes|on)$/i.test(io.env[envName('json')] ?? ''));
   } finally {
     trap.dispose();
   }

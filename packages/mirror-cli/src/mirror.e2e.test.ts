@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { startGitHttpServer, startStaticServer } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +100,24 @@ describe('mirror-git-to-s3 mirror (built CLI, smart HTTP sources, folder targets
     expect(run.stderr).toContain(`error: ${url('missing')} -> ${target('missing')}: ${url('missing')}: GET answered HTTP 404`);
     expect(run.stderr).toMatch(/^hint: check the repository URL/m);
     expect(existsSync(target('missing'))).toBe(false);
+  });
+
+  it('gives up on a server that does not answer after --timeout, with a hint', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const source = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/repo.git`;
+      const started = performance.now();
+      const run = await runCli(['--json', '--timeout', '1s', '--retries', '0', '--source', source, '--target', target('silent')]);
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(run.code).toBe(1);
+      expect((JSON.parse(run.stdout) as MirrorReport).repositories[0].error).toMatchObject({ code: 'TIMEOUT', hint: expect.stringContaining('--timeout') });
+      const fromEnv = await runCli(['--source', source, '--target', target('silent')], { env: { MIRROR_GIT_TO_S3_TIMEOUT: '500ms', MIRROR_GIT_TO_S3_RETRIES: '0' } });
+      expect(fromEnv.stderr).toMatch(/^hint: the server stopped answering; run again, or allow longer with --timeout/m);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('prints nothing at all with --quiet, and still exits with the status', async () => {

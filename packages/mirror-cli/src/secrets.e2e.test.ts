@@ -91,4 +91,21 @@ describe('credentials (built CLI)', () => {
     expect(JSON.parse(denied.stdout)).toMatchObject({ ok: false, error: { code: 'AUTH_FAILED' } });
     expect([fromEnv, lsRefs, denied].map((result) => result.stdout + result.stderr).join('')).not.toMatch(/SECRET/);
   });
+
+  it('reads the password from a .netrc file given with --netrc or the environment; --no-netrc wins over both', async () => {
+    const netrc = join(dir.path, 'netrc');
+    writeFileSync(netrc, `machine 127.0.0.1\n  login ada\n  password ${PASSWORD}\n`);
+    const home = { HOME: join(dir.path, 'home') };
+    const mirror = (name: string, flags: string[], env: Record<string, string> = {}) =>
+      runCli(['--json', '--retries', '0', ...flags, '--source', `${proxy.url}/one`, '--target', join(dir.path, name)], { env: { ...home, ...env } });
+    const results = [
+      await mirror('netrc-none', []),
+      await mirror('netrc-flag', ['--netrc', netrc]),
+      await mirror('netrc-env', [], { MIRROR_GIT_TO_S3_NETRC: netrc }),
+      await mirror('netrc-off', ['--no-netrc'], { MIRROR_GIT_TO_S3_NETRC: netrc }),
+    ];
+    expect(results.map((result) => result.code)).toEqual([1, 0, 0, 1]);
+    expect(JSON.parse(results[0].stdout)).toMatchObject({ repositories: [{ error: { code: 'AUTH_FAILED' } }] });
+    expect(results.map((result) => result.stdout + result.stderr).join('')).not.toMatch(/SECRET/);
+  });
 });
