@@ -5,7 +5,7 @@ import { mirrorCommand } from './commands/mirror.js';
 import { verifyCommand } from './commands/verify.js';
 import type { CommandContext } from './commands/context.js';
 import { withSharedOptions } from './commands/shared-options.js';
-import { ENV_PREFIX } from './settings.js';
+import { ENV_PREFIX } from './env-names.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 

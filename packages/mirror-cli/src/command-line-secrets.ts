@@ -1,5 +1,5 @@
 import { UsageError } from './errors.js';
-import { envName } from './settings.js';
+import { envName } from './env-names.js';
 
 const SECRET_HEADER = /^(authorization|proxy-authorization|cookie)$|token|secret|password|api-?key|auth/i;
 

@@ -3,7 +3,7 @@ import { rejectSecretsOnCommandLine } from './command-line-secrets.js';
 import { UsageError } from './errors.js';
 import type { Io } from './io.js';
 import { createStyle } from './report/style.js';
-import { envName } from './settings.js';
+import { envName } from './env-names.js';
 import { trapSignals } from './signals.js';
 
 /**

@@ -1,9 +1,7 @@
 import { DEFAULT_MEMORY_BUDGET } from '@gitmirror/mirror-core';
+import { envName, kebabCase } from './env-names.js';
 import { UsageError } from './errors.js';
 import { parseBoolean, parseCount, parseDuration, parseHeader, parseSize } from './parse-values.js';
-
-/** Prefix of the environment variable of every option: `--max-memory` is `MIRROR_GIT_TO_S3_MAX_MEMORY`. */
-export const ENV_PREFIX = 'MIRROR_GIT_TO_S3_';
 
 type Kind = 'string' | 'strings' | 'boolean' | 'count' | 'retries' | 'size' | 'duration' | 'netrc' | 'headers';
 
@@ -79,14 +77,9 @@ const DEFAULTS = {
   symref: false,
 } satisfies Partial<Settings>;
 
-/** The environment variable of a setting, e.g. `MIRROR_GIT_TO_S3_S3_ENDPOINT_URL`. */
-export function envName(name: SettingName): string {
-  return ENV_PREFIX + kebab(name).replace(/-/g, '_').toUpperCase();
-}
-
 /** The long option of a setting, e.g. `--s3-endpoint-url`. */
 export function flagName(name: SettingName): string {
-  return `--${kebab(name)}`;
+  return `--${kebabCase(name)}`;
 }
 
 /** Config file keys that read like the per-mirror ones. */
@@ -113,7 +106,7 @@ export function resolveSettings(flags: Record<string, unknown>, env: NodeJS.Proc
     const fromEnv = env[envName(name)];
     if (flag !== undefined) settings[name] = convert(kind, flag, flagName(name));
     else if (fromEnv !== undefined && fromEnv !== '') settings[name] = convert(kind, fromEnv, envName(name), true);
-    else if (file?.values[name] !== undefined) settings[name] = convert(kind, file.values[name], `${kebab(name)} in ${file.path}`);
+    else if (file?.values[name] !== undefined) settings[name] = convert(kind, file.values[name], `${kebabCase(name)} in ${file.path}`);
   }
   return settings as unknown as Settings;
 }
@@ -172,8 +165,4 @@ export function toHeaders(value: unknown, what: string, fromEnv = false): Record
     headers[name] = text;
   }
   return headers;
-}
-
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (char) => `-${char.toLowerCase()}`);
 }

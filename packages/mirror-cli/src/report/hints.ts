@@ -1,4 +1,4 @@
-import { ENV_PREFIX } from '../settings.js';
+import { ENV_PREFIX } from '../env-names.js';
 
 /** The machine-readable code of an error: the library's `code` when it has one. */
 export function errorCode(error: Error): string {
