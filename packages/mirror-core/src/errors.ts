@@ -10,6 +10,9 @@ export type MirrorErrorCode =
   | 'TIMEOUT'
   | 'CONNECTION_LOST'
   | 'UPLOAD_PACK_FAILED'
+  | 'HOST_KEY_REJECTED'
+  | 'PUSH_REJECTED'
+  | 'PUSH_FAILED'
   | 'CONFLICT'
   | 'INVALID_MIRROR'
   | 'ABORTED';
@@ -35,6 +38,30 @@ export class TransportError extends MirrorError {
   constructor(code: MirrorErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
     super(code, message, options);
     this.status = options?.status;
+  }
+}
+
+/** How the target answered one ref of a push. */
+export interface RefUpdateResult {
+  name: string;
+  /** The id the target held (the all-zero id for a created ref) and the id pushed (all-zero for a deletion). */
+  oldOid: string;
+  newOid: string;
+  ok: boolean;
+  /** The target's reason for refusing the ref, e.g. `deny deleting current branch`. */
+  reason?: string;
+}
+
+/**
+ * The target refused some refs of a push (`ng` in its report); `results` holds every ref's outcome, refused ones with
+ * the target's reason. With an atomic push no ref was updated.
+ */
+export class PushRejectedError extends MirrorError {
+  override name = 'PushRejectedError';
+  readonly results: RefUpdateResult[];
+  constructor(message: string, results: RefUpdateResult[]) {
+    super('PUSH_REJECTED', message);
+    this.results = results;
   }
 }
 

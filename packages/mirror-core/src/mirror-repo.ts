@@ -5,8 +5,10 @@ import { isUpToDate, planSync } from './mirror/plan.js';
 import { publish } from './mirror/publish.js';
 import { storePack, type StoredPack } from './mirror/store-pack.js';
 import { readTargetState } from './mirror/target-state.js';
+import { pushMirror } from './push/push-mirror.js';
 import { createRefFilter, type RefFilterOptions } from './ref-filter.js';
-import { openTransport, type TransportOptions } from './transport/open-transport.js';
+import { openPushTarget, targetKind, type PushTargetOptions } from './target-kind.js';
+import { openTransport } from './transport/open-transport.js';
 import type { Transport } from './transport/transport.js';
 
 /** Options of `openStorage` from `@gitmirror/dumb-storage` (S3 client override, S3 settings). */
@@ -24,13 +26,15 @@ export type MirrorEvent =
   | { type: 'pack-progress'; progress: Parameters<NonNullable<IndexPackOptions['onProgress']>>[0] };
 
 /** Options of {@link mirrorRepo}. */
-export interface MirrorOptions extends TransportOptions, RefFilterOptions {
+export interface MirrorOptions extends PushTargetOptions, RefFilterOptions {
   /** Creates the S3 client of `s3://` targets (replaces the default client). */
   getS3Client?: TargetOptions['getS3Client'];
   /** Settings of `s3://` targets (endpoint, path style, …). */
   s3?: TargetOptions['s3'];
   /** Bytes of memory the pack may use for caches and buffers. Default 128 MiB. */
   memoryBudget?: number;
+  /** For git server targets: update all refs or none when the target offers `atomic`. Default true. */
+  atomic?: boolean;
   /** Compute what would change without fetching or writing anything. */
   dryRun?: boolean;
   signal?: AbortSignal;
@@ -59,9 +63,10 @@ export interface MirrorResult {
 export const DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024;
 
 /**
- * Mirrors one repository: makes the dumb repository at `target` (`s3://bucket/prefix`, `file://…` or a path, or a
- * {@link Storage}) hold the refs and objects of `source` (`http(s)://`, `file://` or a path, or a {@link Transport}),
- * fetching only what the mirror lacks.
+ * Mirrors one repository: makes `target` hold the refs and objects of `source` (`http(s)://`, ssh, `file://` or a
+ * path, or a {@link Transport}), fetching only what the target lacks. The target's URL picks its kind: a dumb
+ * repository for `s3://bucket/prefix`, `file://…` or a path (or a {@link Storage}); a push to a git server for
+ * `http(s)://`, `ssh://…` and `[user@]host:path`, with the pack streamed from the source into the push.
  */
 export async function mirrorRepo(source: string | Transport, target: string | Storage, options: MirrorOptions = {}): Promise<MirrorResult> {
   try {
@@ -74,10 +79,26 @@ export async function mirrorRepo(source: string | Transport, target: string | St
 
 async function sync(source: string | Transport, target: string | Storage, options: MirrorOptions): Promise<MirrorResult> {
   const started = performance.now();
+  options.signal?.throwIfAborted();
+  const transport = typeof source === 'string' ? await openTransport(source, options) : source;
+  try {
+    if (typeof target === 'string' && targetKind(target) === 'git') {
+      const receivePack = await openPushTarget(target, options);
+      try {
+        return await pushMirror(transport, receivePack, options);
+      } finally {
+        await receivePack.close();
+      }
+    }
+    return await syncDumb(transport, target, options, started);
+  } finally {
+    if (typeof source === 'string') await transport.close?.();
+  }
+}
+
+async function syncDumb(transport: Transport, target: string | Storage, options: MirrorOptions, started: number): Promise<MirrorResult> {
   const { signal } = options;
   const emit = options.onProgress ?? (() => {});
-  signal?.throwIfAborted();
-  const transport = typeof source === 'string' ? await openTransport(source, options) : source;
   const storage = typeof target === 'string' ? await openStorage(target, { getS3Client: options.getS3Client, s3: options.s3 }) : target;
 
   emit({ type: 'phase', phase: 'listing-refs' });

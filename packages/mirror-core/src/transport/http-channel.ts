@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { request, type Dispatcher } from 'undici';
 import { TransportError, type MirrorErrorCode } from '../errors.js';
 import { redactSecrets, redactUrl } from '../redact.js';
-import type { GitService, ServiceChannel } from './channel.js';
+import type { GitService, RequestBody, ServiceChannel } from './channel.js';
 import { readNetrcCredentials } from './netrc.js';
 import { AGENT } from './upload-pack-client.js';
 
@@ -80,7 +81,7 @@ class HttpChannel implements ServiceChannel {
     return this.#body(response, options.signal);
   }
 
-  async request(body: Uint8Array, options: { protocolV2: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Uint8Array>> {
+  async request(body: RequestBody, options: { protocolV2: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Uint8Array>> {
     const { response } = await this.#send('POST', `${this.#base}/${this.#service}`, body, options);
     this.#expectContentType(response, `application/x-${this.#service}-result`);
     return this.#body(response, options.signal);
@@ -89,11 +90,12 @@ class HttpChannel implements ServiceChannel {
   async #send(
     method: 'GET' | 'POST',
     url: string,
-    body: Uint8Array | undefined,
+    body: RequestBody | undefined,
     options: { protocolV2: boolean; signal?: AbortSignal },
   ): Promise<{ response: Dispatcher.ResponseData; finalUrl: string }> {
     const timeout = this.#options.timeout ?? 120_000;
-    const retries = this.#options.retries ?? 3;
+    const replayable = body === undefined || body instanceof Uint8Array;
+    const retries = replayable ? (this.#options.retries ?? 3) : 0;
     const retryDelay = this.#options.retryDelay ?? 500;
     const protocolHeaders: Record<string, string> = options.protocolV2 ? { 'git-protocol': 'version=2' } : {};
     if (body) Object.assign(protocolHeaders, { 'content-type': `application/x-${this.#service}-request`, accept: `application/x-${this.#service}-result` });
@@ -105,7 +107,7 @@ class HttpChannel implements ServiceChannel {
         response = await request(target, {
           method,
           headers: { ...this.#headersFor(target), ...protocolHeaders },
-          body,
+          body: replayable ? body : Readable.from(body, { objectMode: false }),
           headersTimeout: timeout,
           bodyTimeout: timeout,
           signal: options.signal,
@@ -125,7 +127,7 @@ class HttpChannel implements ServiceChannel {
       if (status >= 300 && status < 400 && typeof location === 'string') {
         await response.body.dump();
         if (++redirects > MAX_REDIRECTS) throw new TransportError('HTTP_ERROR', `${this.url}: too many redirects`, { status });
-        if (method === 'POST' && status !== 307 && status !== 308) {
+        if (method === 'POST' && ((status !== 307 && status !== 308) || !replayable)) {
           throw new TransportError('HTTP_ERROR', `${this.url}: the server redirected a POST with status ${status}`, { status });
         }
         target = new URL(location, target).href;

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { TransportError } from '../errors.js';
-import type { GitService, ServiceChannel } from './channel.js';
+import type { GitService, RequestBody, ServiceChannel } from './channel.js';
 
 /** Options of local sources. */
 export interface LocalOptions {
@@ -29,7 +31,7 @@ export function createLocalChannel(url: string, options: LocalOptions = {}, serv
   const path = localPath(url);
   const git = options.gitPath ?? 'git';
   const command = service.slice('git-'.length);
-  const run = (args: string[], input: Uint8Array | undefined, protocolV2: boolean, signal?: AbortSignal) =>
+  const run = (args: string[], input: RequestBody | undefined, protocolV2: boolean, signal?: AbortSignal) =>
     runService(git, command, [command, '--stateless-rpc', ...args, path], input, protocolV2, url, signal);
   return {
     url,
@@ -43,7 +45,7 @@ async function* runService(
   git: string,
   command: string,
   args: string[],
-  input: Uint8Array | undefined,
+  input: RequestBody | undefined,
   protocolV2: boolean,
   url: string,
   signal: AbortSignal | undefined,
@@ -58,7 +60,13 @@ async function* runService(
     child.on('close', (code) => resolveExit(code));
   });
   exit.catch(() => {});
-  child.stdin.end(input);
+  if (input === undefined || input instanceof Uint8Array) child.stdin.end(input);
+  else {
+    pipeline(Readable.from(input), child.stdin).catch((error: unknown) => {
+      child.stdout.destroy(error as Error);
+      child.kill();
+    });
+  }
   try {
     for await (const chunk of child.stdout) yield chunk as Uint8Array;
     signal?.throwIfAborted();

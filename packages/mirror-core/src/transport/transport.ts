@@ -17,12 +17,14 @@ export type TransportProgress = (message: string) => void;
 export interface FetchRequest {
   wants: readonly string[];
   haves: readonly string[];
+  /** Accept a thin pack (deltas against objects reachable from `haves`, left out of the pack), for a push. */
+  thin?: boolean;
   onProgress?: TransportProgress;
   signal?: AbortSignal;
 }
 
 /**
- * A connection to a git server's upload-pack (and, later, receive-pack) service. One instance per source URL;
+ * A connection to a git server's upload-pack service. One instance per source URL;
  * calls are independent requests, as in git's stateless (HTTP) protocol.
  */
 export interface Transport {
@@ -31,8 +33,10 @@ export interface Transport {
   /** Lists the source's refs with peeled tags and HEAD's target. */
   listRefs(options?: { signal?: AbortSignal }): Promise<SourceRefs>;
   /**
-   * Asks for a pack holding `wants` minus what `haves` reach (never thin). Resolves once the server has started
+   * Asks for a pack holding `wants` minus what `haves` reach (thin only when asked). Resolves once the server has started
    * sending the pack; the returned stream yields the raw pack bytes and fails if the connection drops.
    */
   fetch(request: FetchRequest): Promise<AsyncIterable<Uint8Array>>;
+  /** Releases a connection kept between calls (ssh); transports without one do not define it. */
+  close?(): Promise<void>;
 }

@@ -63,6 +63,10 @@ export class UploadPackClient implements Transport {
     return this.#version === 2 ? this.#fetchV2(request) : this.#fetchV0(request);
   }
 
+  async close(): Promise<void> {
+    await this.#channel.close?.();
+  }
+
   async #lsRefs(signal: AbortSignal | undefined): Promise<SourceRefs> {
     const lsRefs = this.#capabilities?.get('ls-refs');
     const args = ['symrefs', 'peel'];
@@ -80,7 +84,7 @@ export class UploadPackClient implements Transport {
   }
 
   async #fetchV2(request: FetchRequest): Promise<AsyncIterable<Uint8Array>> {
-    const args = ['ofs-delta', ...request.wants.map((oid) => `want ${oid}`), ...request.haves.map((oid) => `have ${oid}`), 'done'];
+    const args = ['ofs-delta', ...(request.thin ? ['thin-pack'] : []), ...request.wants.map((oid) => `want ${oid}`), ...request.haves.map((oid) => `have ${oid}`), 'done'];
     const body = encodeCommandRequest({ command: 'fetch', capabilities: this.#commandCapabilities(), args });
     const reader = new PktLineReader(await this.#channel.request(body, { protocolV2: true, signal: request.signal }));
     for (;;) {
@@ -96,7 +100,7 @@ export class UploadPackClient implements Transport {
   async #fetchV0(request: FetchRequest): Promise<AsyncIterable<Uint8Array>> {
     const capabilities = this.#capabilities ?? new Map();
     const sideBand = capabilities.has('side-band-64k') ? 'side-band-64k' : capabilities.has('side-band') ? 'side-band' : undefined;
-    const wanted = ['multi_ack_detailed', sideBand, 'ofs-delta', 'no-done'].filter(
+    const wanted = ['multi_ack_detailed', sideBand, 'ofs-delta', request.thin ? 'thin-pack' : undefined, 'no-done'].filter(
       (name): name is string => name !== undefined && capabilities.has(name),
     );
     if (capabilities.has('agent')) wanted.push(`agent=${AGENT}`);

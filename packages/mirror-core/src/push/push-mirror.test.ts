@@ -1,0 +1,195 @@
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startGitHttpServer, sshTestServer, type GitHttpRequest } from '@gitmirror/test-servers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PushRejectedError } from '../errors.js';
+import { mirrorRepo, type MirrorOptions } from '../mirror-repo.js';
+import { commitFile, createSourceRepo, forEachRef, git, suiteDir } from '../test-support/git.js';
+import { objectsBetween } from '../test-support/verify.js';
+
+const ssh = sshTestServer();
+
+/** A git server to push to: `url(name)` is the URL of the bare repository `<root>/<name>`. */
+interface PushServer {
+  url(name: string): string;
+  options: MirrorOptions;
+  /** POSTs to `git-receive-pack` since the server started (HTTP only). */
+  receivePackPosts?: () => number;
+  close(): Promise<void>;
+}
+
+const servers: [string, string | undefined, (root: string) => Promise<PushServer>][] = [
+  [
+    'git http-backend',
+    undefined,
+    async (root) => {
+      const requests: GitHttpRequest[] = [];
+      const server = await startGitHttpServer({ projectRoot: root, receivePack: true, onRequest: (request) => requests.push(request) });
+      return {
+        url: (name) => `${server.url}/${name}`,
+        options: { netrc: false },
+        receivePackPosts: () => requests.filter((request) => request.method === 'POST' && request.path.endsWith('/git-receive-pack')).length,
+        close: () => server.close(),
+      };
+    },
+  ],
+  [
+    'OpenSSH sshd',
+    ssh.skipReason,
+    async () => {
+      const { host, port, user, keyFile, knownHostsFile } = ssh.server!;
+      return {
+        url: (name) => `ssh://${user}@${host}:${port}${join(root, name)}`,
+        options: { ssh: { identityFile: keyFile, knownHostsFile, agent: false } },
+        close: async () => {},
+      };
+    },
+  ],
+];
+let root = '';
+
+for (const [serverName, skipReason, start] of servers) {
+  describe.skipIf(skipReason !== undefined)(`mirrorRepo pushing to ${serverName}${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+    const dir = suiteDir('mirror-push-');
+    const source = join(dir.path, 'source');
+    let server: PushServer;
+
+    beforeAll(async () => {
+      root = dir.path;
+      createSourceRepo(source);
+      server = await start(dir.path);
+    });
+    afterAll(async () => {
+      await server?.close();
+      dir.remove();
+    });
+
+    const bareTarget = (name: string) => {
+      git(dir.path, 'init', '-q', '--bare', name);
+      return join(dir.path, name);
+    };
+    const expectMirrored = (target: string, filtered = (refs: string) => refs) => {
+      expect(forEachRef(target)).toBe(filtered(forEachRef(source)));
+      git(target, 'fsck', '--full', '--strict', '--no-progress');
+    };
+
+    it('pushes every ref into an empty repository, then pushes nothing when nothing changed', async () => {
+      const target = bareTarget('empty.git');
+      const result = await mirrorRepo(source, server.url('empty.git'), server.options);
+      expect(result.upToDate).toBe(false);
+      expect(result.created).toEqual(forEachRef(source).split('\n').filter(Boolean).map((line) => line.slice(41)).sort());
+      expect(result.pack?.objects).toBe(objectsBetween(source, ['--all'], []).length);
+      expectMirrored(target);
+
+      const posts = server.receivePackPosts?.();
+      const again = await mirrorRepo(source, server.url('empty.git'), server.options);
+      expect(again).toMatchObject({ upToDate: true, created: [], updated: [], deleted: [] });
+      expect(again.pack).toBeUndefined();
+      if (posts !== undefined) expect(server.receivePackPosts?.()).toBe(posts);
+      expectMirrored(target);
+    });
+
+    it('creates, updates, force-updates and deletes branches and tags, fetching only what the target lacks', async () => {
+      const target = bareTarget('sync.git');
+      await mirrorRepo(source, server.url('sync.git'), server.options);
+      const before = git(source, 'for-each-ref', '--format=%(objectname)').split('\n').filter(Boolean);
+
+      commitFile(source, 'develop.txt', 'more\n');
+      git(source, 'branch', 'new-branch');
+      git(source, 'branch', '-D', 'Zeta');
+      git(source, 'tag', '-a', '-m', 'two', 'v2.0');
+      git(source, 'checkout', '-q', 'feature-x');
+      git(source, 'reset', '-q', '--hard', 'HEAD~1');
+      commitFile(source, 'rewritten.txt', 'force pushed\n');
+      git(source, 'checkout', '-q', 'develop');
+      const result = await mirrorRepo(source, server.url('sync.git'), server.options);
+      expect(result.created).toEqual(['refs/heads/new-branch', 'refs/tags/v2.0']);
+      expect(result.updated).toEqual(['refs/heads/develop', 'refs/heads/feature-x']);
+      expect(result.deleted).toEqual(['refs/heads/Zeta']);
+      expect(result.pack?.objects).toBeLessThanOrEqual(objectsBetween(source, ['--all'], before).length);
+      expectMirrored(target);
+
+      git(source, 'branch', 'same-commit', 'main');
+      const refsOnly = await mirrorRepo(source, server.url('sync.git'), server.options);
+      expect(refsOnly).toMatchObject({ created: ['refs/heads/same-commit'], pack: undefined });
+      expectMirrored(target);
+
+      git(source, 'branch', '-D', 'same-commit', 'new-branch');
+      const deleteOnly = await mirrorRepo(source, server.url('sync.git'), server.options);
+      expect(deleteOnly).toMatchObject({ deleted: ['refs/heads/new-branch', 'refs/heads/same-commit'], created: [], updated: [] });
+      expectMirrored(target);
+    });
+
+    it('leaves refs outside the filters alone', async () => {
+      const target = bareTarget('filtered.git');
+      const filters = { include: ['refs/heads/**'], exclude: ['refs/heads/feature**'] };
+      await mirrorRepo(source, server.url('filtered.git'), { ...server.options, ...filters });
+      git(target, 'update-ref', 'refs/notes/own', git(source, 'rev-parse', 'main').trim());
+      commitFile(source, 'filtered.txt', 'filtered\n');
+      await mirrorRepo(source, server.url('filtered.git'), { ...server.options, ...filters });
+      const kept = (refs: string) =>
+        refs
+          .split('\n')
+          .filter((line) => /refs\/heads\//.test(line) && !/refs\/heads\/feature/.test(line))
+          .join('\n');
+      expect(forEachRef(target).replace(/^.* refs\/notes\/own\n/m, '')).toBe(`${kept(forEachRef(source))}\n`);
+      expect(forEachRef(target)).toContain('refs/notes/own');
+      git(target, 'fsck', '--full', '--strict', '--no-progress');
+    });
+
+    it('reports the refs an update hook refuses: atomic pushes update nothing, others the rest', async () => {
+      for (const atomic of [true, false]) {
+        const name = `hooked-${atomic}.git`;
+        const target = bareTarget(name);
+        writeFileSync(join(target, 'hooks/update'), '#!/bin/sh\ncase "$1" in refs/heads/Zeta) echo "no Zeta here" >&2; exit 1;; esac\n');
+        chmodSync(join(target, 'hooks/update'), 0o755);
+        git(source, 'branch', '-f', 'Zeta', 'main');
+        const error = (await mirrorRepo(source, server.url(name), { ...server.options, atomic }).catch((e: unknown) => e)) as PushRejectedError;
+        expect(error).toBeInstanceOf(PushRejectedError);
+        expect(error.code).toBe('PUSH_REJECTED');
+        const refused = error.results.filter((ref) => !ref.ok);
+        expect(error.results.find((ref) => ref.name === 'refs/heads/Zeta')).toMatchObject({ ok: false, reason: 'hook declined' });
+        expect(error.message).toContain('refs/heads/Zeta (hook declined');
+        if (atomic) {
+          expect(refused).toHaveLength(error.results.length);
+          expect(forEachRef(target)).toBe('');
+        } else {
+          expect(refused).toHaveLength(1);
+          expect(forEachRef(target)).toBe(forEachRef(source).replace(/^.* refs\/heads\/Zeta\n/m, ''));
+          git(target, 'fsck', '--full', '--strict', '--no-progress');
+        }
+      }
+    });
+
+    it('reports a pre-receive hook refusing the push, a deleted current branch and a refused force push', async () => {
+      const hooked = bareTarget('pre-receive.git');
+      writeFileSync(join(hooked, 'hooks/pre-receive'), '#!/bin/sh\necho "pushes are closed" >&2\nexit 1\n');
+      chmodSync(join(hooked, 'hooks/pre-receive'), 0o755);
+      const messages: string[] = [];
+      const error = (await mirrorRepo(source, server.url('pre-receive.git'), {
+        ...server.options,
+        onProgress: (event) => event.type === 'remote-progress' && messages.push(event.message),
+      }).catch((e: unknown) => e)) as PushRejectedError;
+      expect(error.results.every((ref) => ref.reason === 'pre-receive hook declined')).toBe(true);
+      expect(messages).toContain('pushes are closed');
+      expect(forEachRef(hooked)).toBe('');
+
+      const target = bareTarget('guarded.git');
+      await mirrorRepo(source, server.url('guarded.git'), server.options);
+      git(target, 'symbolic-ref', 'HEAD', 'refs/heads/feature-x');
+      git(target, 'config', 'receive.denyNonFastForwards', 'true');
+      git(source, 'branch', '-m', 'feature-x', 'feature-y');
+      git(source, 'checkout', '-q', 'main');
+      git(source, 'reset', '-q', '--hard', 'HEAD~1');
+      git(source, 'checkout', '-q', 'develop');
+      const refused = (await mirrorRepo(source, server.url('guarded.git'), { ...server.options, atomic: false }).catch((e: unknown) => e)) as PushRejectedError;
+      expect(refused.results.filter((ref) => !ref.ok).map((ref) => [ref.name, ref.reason])).toEqual([
+        ['refs/heads/feature-x', 'deletion of the current branch prohibited'],
+        ['refs/heads/main', 'non-fast-forward'],
+      ]);
+      expect(refused.message).toContain("receive.denyDeleteCurrent");
+      expect(refused.message).toContain("receive.denyNonFastForwards");
+      expect(forEachRef(target)).toContain('refs/heads/feature-y');
+    });
+  });
+}
