@@ -158,7 +158,7 @@ class HttpChannel implements ServiceChannel {
   #expectContentType(response: Dispatcher.ResponseData, expected: string): void {
     const contentType = String(response.headers['content-type'] ?? '').split(';')[0].trim();
     if (contentType !== expected) {
-      response.body.destroy();
+      response.body.on('error', () => {}).destroy(); // undici reports destroying an unread body as an abort
       throw new TransportError(
         'NOT_SMART_SERVER',
         `${this.url}: expected ${expected} but the server sent ${contentType || 'no content type'}; is this a smart git HTTP server?`,

@@ -196,6 +196,24 @@ describe('smart HTTP behaviour', () => {
   });
 });
 
+describe('dumb HTTP servers', () => {
+  it('reports a server answering plain files as not smart, leaving no stray error behind', async () => {
+    const dumb = await startHttpProxy('http://127.0.0.1:1', {
+      intercept: (_request, response) => {
+        response.writeHead(200, { 'content-type': 'text/plain' }).end('0123456789abcdef0123456789abcdef01234567\trefs/heads/main\n');
+        return true;
+      },
+    });
+    try {
+      const transport = await openTransport(`${dumb.url}/mirror`, { netrc: false, retries: 0 });
+      await expect(transport.listRefs()).rejects.toMatchObject({ code: 'NOT_SMART_SERVER' });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      await dumb.close();
+    }
+  });
+});
+
 describe('local git upload-pack', () => {
   it('reports a path that is not a repository', async () => {
     const error = await (await openTransport(join(dir.path, 'nothing-here'))).listRefs().catch((e: unknown) => e);
