@@ -181,12 +181,18 @@ describe('mirror-git-to-s3 mirror (built CLI, smart HTTP sources, folder targets
     expect(snapshot(target('two'))).toEqual(before);
   });
 
-  it('lists refs like git ls-remote, from a source over smart HTTP and from a mirror', async () => {
+  it('lists refs like git ls-remote, from a source over smart HTTP and from a mirror on disk or over dumb HTTP', async () => {
     const expected = await gitAsync(dir.path, 'ls-remote', url('one'));
     expect(await runCli(['ls-refs', url('one')])).toMatchObject({ code: 0, stdout: expected });
     expect(await runCli(['ls-refs', target('one')])).toMatchObject({ code: 0, stdout: expected });
     const symref = await gitAsync(dir.path, 'ls-remote', '--symref', url('one'), 'HEAD');
     expect((await runCli(['ls-refs', '--symref', url('one')])).stdout.startsWith(symref)).toBe(true);
+    const statics = await startStaticServer({ root: target('one') });
+    try {
+      expect(await runCli(['ls-refs', statics.url])).toMatchObject({ code: 0, stdout: await gitAsync(dir.path, 'ls-remote', statics.url) });
+    } finally {
+      await statics.close();
+    }
     const missing = await runCli(['ls-refs', url('missing')]);
     expect(missing).toMatchObject({ code: 1, stdout: '' });
     expect(missing.stderr).toMatch(/^error: ls-refs .*missing: /);

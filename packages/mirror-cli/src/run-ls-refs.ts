@@ -15,8 +15,8 @@ export interface RefListing {
 }
 
 /**
- * Lists the refs of a source (through upload-pack) or of an `s3://` mirror (its `info/refs` and `HEAD`) and prints
- * them as `git ls-remote` does: `<oid>\tHEAD` first, then each ref, annotated tags followed by their `^{}` line.
+ * Lists the refs of a source (through upload-pack), of an `s3://` mirror, or of a mirror served over plain HTTP
+ * (their `info/refs` and `HEAD`) and prints them as `git ls-remote` does: `<oid>\tHEAD` first, then each ref, annotated tags followed by their `^{}` line.
  */
 export async function runLsRefs(flags: Record<string, unknown>, io: Io): Promise<number> {
   const url = String(flags.url);
@@ -53,16 +53,37 @@ export function formatLsRemote(listing: RefListing, symref: boolean): string {
 
 async function listSource(url: string, settings: ReturnType<typeof resolveSettings>, signal: AbortSignal): Promise<RefListing> {
   const transport = await openTransport(url, { headers: settings.header, netrc: settings.netrc, timeout: settings.timeout, retries: settings.retries });
-  const { refs, head } = await transport.listRefs({ signal });
-  return { head, refs };
+  try {
+    const { refs, head } = await transport.listRefs({ signal });
+    return { head, refs };
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'NOT_SMART_SERVER') throw error;
+    return listDumbHttp(url, settings, signal).catch(() => Promise.reject(error));
+  }
+}
+
+/** A mirror served over plain HTTP (e.g. a public bucket): its `info/refs` and `HEAD`, as a dumb-HTTP client reads them. */
+async function listDumbHttp(url: string, settings: ReturnType<typeof resolveSettings>, signal: AbortSignal): Promise<RefListing> {
+  const base = url.replace(/\/+$/, '');
+  const timeout = AbortSignal.timeout(settings.timeout ?? 120_000);
+  const read = async (key: string) => {
+    const response = await fetch(`${base}/${key}`, { headers: settings.header, signal: AbortSignal.any([signal, timeout]) });
+    if (!response.ok) throw new Error(`GET ${key} answered HTTP ${response.status}`);
+    return response.text();
+  };
+  const [infoRefs, head] = await Promise.all([read('info/refs'), read('HEAD').catch(() => undefined)]);
+  return { head: parseHead(head), refs: parseInfoRefs(infoRefs) };
 }
 
 async function listMirror(url: string, settings: ReturnType<typeof resolveSettings>, signal: AbortSignal): Promise<RefListing> {
   const storage = await openStorage(url, targetOptions(settings));
   const [infoRefs, head] = await Promise.all([readOptional(storage, 'info/refs', signal), readOptional(storage, 'HEAD', signal)]);
-  const refs = infoRefs === undefined ? [] : parseInfoRefs(infoRefs);
+  return { head: parseHead(head), refs: infoRefs === undefined ? [] : parseInfoRefs(infoRefs) };
+}
+
+function parseHead(head: string | undefined): RefListing['head'] {
   const symref = head && /^ref: (\S+)/.exec(head)?.[1];
-  return { head: symref ? { symref } : head?.trim() ? { oid: head.trim() } : undefined, refs };
+  return symref ? { symref } : head?.trim() ? { oid: head.trim() } : undefined;
 }
 
 function redacted(url: string): string {
