@@ -20,11 +20,17 @@ export class BaseCache {
   /** Most bytes held at any time. */
   peakBytes = 0;
   readonly #arena: Buffer;
-  /** Cached entries in allocation order: index, start, length. */
-  readonly #entries = new Map<number, { start: number; length: number }>();
+  /** By entry index: where it starts in the arena (-1 if not cached), and its length. */
+  #starts = new Int32Array(1024).fill(-1);
+  #lengths = new Int32Array(1024);
+  /** Cached entries in allocation order: a ring of (index, start) pairs; stale pairs are skipped. */
+  #order = new Int32Array(2048);
+  #orderFirst = 0;
+  #orderCount = 0;
   #head = 0;
   #bytes = 0;
-  #lastAllocation: { start: number; length: number } | undefined;
+  #lastStart = -1;
+  #lastEnd = -1;
 
   /** An empty cache of `capacity` bytes, or one carrying on from a {@link BaseCache.detach}ed state. */
   constructor(capacity: number | BaseCacheState) {
@@ -34,23 +40,23 @@ export class BaseCache {
     }
     const { arena, records, head, peakBytes } = capacity;
     this.#arena = Buffer.from(arena);
-    for (let r = 0; r < records.length; r += 3) {
-      this.#entries.set(records[r]!, { start: records[r + 1]!, length: records[r + 2]! });
-      this.#bytes += records[r + 2]!;
-    }
+    for (let r = 0; r < records.length; r += 3) this.#record(records[r]!, records[r + 1]!, records[r + 2]!);
     this.#head = head;
     this.peakBytes = peakBytes;
   }
 
   /** Hands the arena and what it holds over, for another thread to carry on with; this cache is left empty. */
   detach(): BaseCacheState {
-    const records = new Float64Array(this.#entries.size * 3);
-    let r = 0;
-    for (const [index, { start, length }] of this.#entries) records.set([index, start, length], 3 * r++);
-    const state = { arena: this.#arena.buffer as ArrayBuffer, records, head: this.#head, peakBytes: this.peakBytes };
-    this.#entries.clear();
+    const records: number[] = [];
+    for (let k = 0; k < this.#orderCount; k++) {
+      const at = ((this.#orderFirst + k) % (this.#order.length / 2)) * 2;
+      const index = this.#order[at]!;
+      if (this.#starts[index] === this.#order[at + 1]) records.push(index, this.#starts[index]!, this.#lengths[index]!);
+    }
+    this.#starts.fill(-1);
+    this.#orderCount = 0;
     this.#bytes = 0;
-    return state;
+    return { arena: this.#arena.buffer as ArrayBuffer, records: Float64Array.from(records), head: this.#head, peakBytes: this.peakBytes };
   }
 
   /** Bytes held now. */
@@ -59,8 +65,8 @@ export class BaseCache {
   }
 
   get(index: number): Uint8Array | undefined {
-    const entry = this.#entries.get(index);
-    return entry && this.#arena.subarray(entry.start, entry.start + entry.length);
+    const start = index < this.#starts.length ? this.#starts[index]! : -1;
+    return start < 0 ? undefined : this.#arena.subarray(start, start + this.#lengths[index]!);
   }
 
   /**
@@ -77,23 +83,21 @@ export class BaseCache {
       const keepStart = keep.byteOffset - arena.byteOffset;
       if (keepStart < end && keepStart + keep.length > start) return undefined;
     }
-    if (start === 0 && this.#head !== 0) this.#evict((entry) => entry.start >= this.#head);
-    this.#evict((entry) => entry.start < end && entry.start + entry.length > start);
+    // The oldest entries lie from the head on: those past it when wrapping round, then those overlapped.
+    if (start === 0 && this.#head !== 0) this.#evictOldest(this.#head, arena.length);
+    this.#evictOldest(start, end);
     this.#head = end;
-    this.#lastAllocation = { start, length: size };
+    this.#lastStart = start;
+    this.#lastEnd = end;
     return arena.subarray(start, end);
   }
 
   /** Caches `data` for entry `index` if it lies in the latest allocation; returns whether it did. */
   set(index: number, data: Uint8Array): boolean {
-    const last = this.#lastAllocation;
     const start = data.byteOffset - this.#arena.byteOffset;
-    if (last === undefined || data.buffer !== this.#arena.buffer || start < last.start || start + data.length > last.start + last.length) return false;
-    this.#lastAllocation = undefined;
-    this.#entries.delete(index);
-    this.#entries.set(index, { start, length: data.length });
-    this.#bytes += data.length;
-    if (this.#bytes > this.peakBytes) this.peakBytes = this.#bytes;
+    if (data.buffer !== this.#arena.buffer || start < this.#lastStart || start + data.length > this.#lastEnd) return false;
+    this.#lastStart = this.#lastEnd = -1;
+    this.#record(index, start, data.length);
     return true;
   }
 
@@ -105,12 +109,48 @@ export class BaseCache {
     this.set(index, copy);
   }
 
-  /** Evicts entries from the oldest on, while they match. */
-  #evict(matches: (entry: { start: number; length: number }) => boolean): void {
-    for (const [index, entry] of this.#entries) {
-      if (!matches(entry)) return;
-      this.#entries.delete(index);
-      this.#bytes -= entry.length;
+  #record(index: number, start: number, length: number): void {
+    if (index >= this.#starts.length) {
+      const size = Math.max(index + 1, this.#starts.length * 2);
+      const starts = new Int32Array(size).fill(-1);
+      starts.set(this.#starts);
+      const lengths = new Int32Array(size);
+      lengths.set(this.#lengths);
+      this.#starts = starts;
+      this.#lengths = lengths;
+    }
+    if (this.#starts[index]! >= 0) this.#bytes -= this.#lengths[index]!;
+    this.#starts[index] = start;
+    this.#lengths[index] = length;
+    this.#bytes += length;
+    if (this.#bytes > this.peakBytes) this.peakBytes = this.#bytes;
+    const slots = this.#order.length / 2;
+    if (this.#orderCount === slots) {
+      const order = new Int32Array(this.#order.length * 2);
+      for (let k = 0; k < this.#orderCount; k++) order.set(this.#order.subarray(((this.#orderFirst + k) % slots) * 2, ((this.#orderFirst + k) % slots) * 2 + 2), k * 2);
+      this.#order = order;
+      this.#orderFirst = 0;
+    }
+    const at = ((this.#orderFirst + this.#orderCount) % (this.#order.length / 2)) * 2;
+    this.#order[at] = index;
+    this.#order[at + 1] = start;
+    this.#orderCount++;
+  }
+
+  /** Evicts entries from the oldest on, while they start within `[from, to)`. */
+  #evictOldest(from: number, to: number): void {
+    const slots = this.#order.length / 2;
+    while (this.#orderCount > 0) {
+      const at = this.#orderFirst * 2;
+      const index = this.#order[at]!;
+      const start = this.#order[at + 1]!;
+      if (this.#starts[index] === start) {
+        if (start < from || start >= to) return;
+        this.#starts[index] = -1;
+        this.#bytes -= this.#lengths[index]!;
+      }
+      this.#orderFirst = (this.#orderFirst + 1) % slots;
+      this.#orderCount--;
     }
   }
 }
