@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PushRejectedError } from '../errors.js';
 import { mirrorRepo, type MirrorOptions } from '../mirror-repo.js';
 import { commitFile, createSourceRepo, forEachRef, git, suiteDir } from '../test-support/git.js';
+import { startHttpProxy } from '../test-support/http-proxy.js';
 import { objectsBetween } from '../test-support/verify.js';
 
 const ssh = sshTestServer();
@@ -193,3 +194,34 @@ for (const [serverName, skipReason, start] of servers) {
     });
   });
 }
+
+describe('mirrorRepo pushing from a source that fails midway', () => {
+  const dir = suiteDir('mirror-push-drop-');
+  let server: Awaited<ReturnType<typeof startGitHttpServer>>;
+
+  beforeAll(async () => {
+    createSourceRepo(join(dir.path, 'source'));
+    git(dir.path, 'init', '-q', '--bare', 'target.git');
+    server = await startGitHttpServer({ projectRoot: dir.path, receivePack: true });
+  });
+  afterAll(async () => {
+    await server?.close();
+    dir.remove();
+  });
+
+  it("fails with the source's error and leaves the target as it was", async () => {
+    const dropping = await startHttpProxy(server.url, { dropPostResponseAfter: 2000 });
+    try {
+      const error = await mirrorRepo(`${dropping.url}/source`, `${server.url}/target.git`, { netrc: false }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'CONNECTION_LOST', message: expect.stringContaining(dropping.url) });
+    } finally {
+      await dropping.close();
+    }
+    const target = join(dir.path, 'target.git');
+    expect(forEachRef(target)).toBe('');
+    git(target, 'fsck', '--full', '--strict', '--no-progress');
+    const result = await mirrorRepo(`${server.url}/source`, `${server.url}/target.git`, { netrc: false });
+    expect(result.created.length).toBeGreaterThan(0);
+    expect(forEachRef(target)).toBe(forEachRef(join(dir.path, 'source')));
+  });
+});

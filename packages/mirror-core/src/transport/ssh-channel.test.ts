@@ -1,0 +1,91 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sshTestServer } from '@gitmirror/test-servers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mirrorRepo } from '../mirror-repo.js';
+import { createSourceRepo, forEachRef, git, showRefs, suiteDir } from '../test-support/git.js';
+import { openTransport, type TransportOptions } from './open-transport.js';
+
+const ssh = sshTestServer();
+
+describe.skipIf(ssh.server === undefined)(`ssh sources${ssh.skipReason ? ` (skipped: ${ssh.skipReason})` : ''}`, () => {
+  const dir = suiteDir('mirror-ssh-');
+  const source = join(dir.path, 'source');
+  const server = ssh.server!;
+  const url = () => `ssh://${server.user}@${server.host}:${server.port}${source}`;
+  const options = (overrides: TransportOptions['ssh'] = {}): TransportOptions => ({
+    ssh: { identityFile: server.keyFile, knownHostsFile: server.knownHostsFile, agent: false, ...overrides },
+  });
+
+  /** Lists the refs of `repo` over a connection of its own, closed afterwards. */
+  const listRefs = async (repo: string, transportOptions: TransportOptions) => {
+    const transport = await openTransport(repo, transportOptions);
+    try {
+      return await transport.listRefs();
+    } finally {
+      await transport.close?.();
+    }
+  };
+
+  beforeAll(() => createSourceRepo(source));
+  afterAll(() => dir.remove());
+
+  it('mirrors from sshd with protocol v2 (GIT_PROTOCOL) and with v0, into a folder', async () => {
+    for (const protocolVersion of [2, 0] as const) {
+      const target = join(dir.path, `mirror-v${protocolVersion}`);
+      expect((await listRefs(url(), { ...options(), protocolVersion })).refs).toEqual(showRefs(source));
+      const result = await mirrorRepo(url(), target, { ...options(), protocolVersion });
+      expect(result.protocolVersion).toBe(protocolVersion);
+      git(target, 'fsck', '--full', '--strict', '--no-progress');
+      expect(forEachRef(target)).toBe(forEachRef(source));
+    }
+  });
+
+  it('mirrors from sshd to sshd, the pack flowing from one session into the other', async () => {
+    git(dir.path, 'init', '-q', '--bare', 'pushed.git');
+    const target = join(dir.path, 'pushed.git');
+    const result = await mirrorRepo(url(), `ssh://${server.user}@${server.host}:${server.port}${target}`, options());
+    expect(result.protocolVersion).toBe(2);
+    expect(forEachRef(target)).toBe(forEachRef(source));
+    git(target, 'fsck', '--full', '--strict', '--no-progress');
+  });
+
+  it('accepts hashed known_hosts entries and refuses unknown, changed and revoked host keys', async () => {
+    const hashed = join(dir.path, 'known_hosts_hashed');
+    copyFileSync(server.knownHostsFile, hashed);
+    execFileSync('ssh-keygen', ['-q', '-H', '-f', hashed]);
+    expect(readFileSync(hashed, 'utf8')).toMatch(/^\|1\|/);
+    expect((await listRefs(url(), options({ knownHostsFile: hashed }))).refs).toEqual(showRefs(source));
+
+    const empty = join(dir.path, 'known_hosts_empty');
+    writeFileSync(empty, '');
+    const unknown = await listRefs(url(), options({ knownHostsFile: empty })).catch((e: unknown) => e);
+    expect(unknown).toMatchObject({ code: 'HOST_KEY_REJECTED', message: expect.stringContaining('is not in the known_hosts files') });
+    expect((await listRefs(url(), options({ knownHostsFile: empty, strictHostKeyChecking: false }))).refs).toHaveLength(showRefs(source).length);
+
+    const other = join(dir.path, 'other_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
+    const changed = join(dir.path, 'known_hosts_changed');
+    const [name] = readFileSync(server.knownHostsFile, 'utf8').split(' ');
+    writeFileSync(changed, `${name} ${readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+    const mismatch = await listRefs(url(), options({ knownHostsFile: changed, strictHostKeyChecking: false })).catch((e: unknown) => e);
+    expect(mismatch).toMatchObject({ code: 'HOST_KEY_REJECTED', message: expect.stringContaining('does not match') });
+
+    const revoked = join(dir.path, 'known_hosts_revoked');
+    writeFileSync(revoked, `@revoked * ${readFileSync(server.knownHostsFile, 'utf8').split(' ').slice(1).join(' ')}${readFileSync(server.knownHostsFile, 'utf8')}`);
+    const refused = await listRefs(url(), options({ knownHostsFile: revoked })).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'HOST_KEY_REJECTED', message: expect.stringContaining('@revoked') });
+  });
+
+  it('reports a key the server refuses and a repository that does not exist', async () => {
+    const stranger = join(dir.path, 'stranger_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
+    const denied = await listRefs(url(), options({ identityFile: stranger })).catch((e: unknown) => e);
+    expect(denied).toMatchObject({ code: 'AUTH_FAILED' });
+
+    const missing = `ssh://${server.user}@${server.host}:${server.port}${join(dir.path, 'nothing-here.git')}`;
+    const error = await listRefs(missing, options()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('does not appear to be a git repository') });
+  });
+});
