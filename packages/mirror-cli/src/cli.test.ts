@@ -34,6 +34,7 @@ describe('mirror-git-to-s3 command line', () => {
     { label: 'nothing to mirror', args: [], message: /nothing to mirror/ },
     { label: 'a bad --max-memory', args: ['--source', 'a', '--target', 'b', '--max-memory', 'lots'], message: /--max-memory: 'lots' is not a size/ },
     { label: 'a bad --concurrency', args: ['--source', 'a', '--target', 'b', '--concurrency', '0'], message: /--concurrency: '0' is not a whole number of at least 1/ },
+    { label: 'a --retries that is no number', args: ['--source', 'a', '--target', 'b', '--retries', 'often'], message: /--retries: expected a number/ },
     { label: 'verify without a target', args: ['verify'], message: /Not enough non-option arguments/ },
   ])('exits with 2 and a usage message for $label', async ({ args, message }) => {
     const { code, stdout, stderr } = await runCli(args);

@@ -123,7 +123,7 @@ function convert(kind: Kind, value: unknown, what: string, fromEnv = false): unk
       return parseBoolean(value, what);
     case 'count':
     case 'retries':
-      if (typeof value !== 'number' && typeof value !== 'string') throw new UsageError(`${what}: expected a number`);
+      if ((typeof value !== 'number' && typeof value !== 'string') || Number.isNaN(value)) throw new UsageError(`${what}: expected a number`);
       return parseCount(value, what, kind === 'count' ? 1 : 0);
     case 'size':
     case 'duration':

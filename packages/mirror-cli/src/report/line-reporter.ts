@@ -23,7 +23,7 @@ export function createLineReporter(output: TextOutput, style: Style, dryRun: boo
       writeError(output, style, `standard input, line ${problem.line}`, new UsageError(problem.message, 'INVALID_INPUT'));
     },
     interrupted(reason) {
-      output.write(`${reason}: stopping; nothing half-done is published (press Ctrl-C again to quit at once)\n`);
+      output.write(`${reason}: stopping; nothing half-done is published${reason.endsWith('SIGINT') ? ' (press Ctrl-C again to quit at once)' : ''}\n`);
     },
     finish(summary) {
       output.write(`${summaryLine(summary, formatDuration)}\n`);

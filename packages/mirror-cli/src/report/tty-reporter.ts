@@ -87,7 +87,8 @@ export function createTtyReporter(output: TextOutput, style: Style, dryRun: bool
       above(() => writeError(output, style, `standard input, line ${problem.line}`, new UsageError(problem.message, 'INVALID_INPUT')));
     },
     interrupted(reason) {
-      above(() => output.write(`${style.yellow(reason)}: stopping; nothing half-done is published (press Ctrl-C again to quit at once)\n`));
+      const again = reason.endsWith('SIGINT') ? ' (press Ctrl-C again to quit at once)' : '';
+      above(() => output.write(`${style.yellow(reason)}: stopping; nothing half-done is published${again}\n`));
     },
     finish(summary: MirrorSummary) {
       stop();
