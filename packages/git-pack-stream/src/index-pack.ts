@@ -103,8 +103,9 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
   };
 
   // Deltas whose base is still cached are resolved as they arrive: here at first, then, once the
-  // pack outgrows a quarter of the budget, in a worker fed with batches of entries, which later
-  // joins the others to resolve the rest. Small packs are done before a worker would be started.
+  // pack outgrows a quarter of the budget, in a worker fed with batches of entries, carrying on with
+  // this thread's cache. Workers also start early when deltas pile up for the end, where this
+  // thread joins them. Small packs never start one.
   const shares = budgetShares(budget, threads);
   const store = new DeltaStore(Math.floor(budget / 16));
   let here: StreamResolver | undefined = new StreamResolver(new BaseCache(shares.cacheBytes), store, shares.maxObjectSize, onStreamResolved);
