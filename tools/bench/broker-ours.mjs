@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Our side of the broker benchmark: one `mirrorRepo` from a smart source into a git server (push), nothing kept.
+// Prints the result as JSON.
+//
+// usage: node tools/bench/broker-ours.mjs <source-url> <target-url> [ssh-options-json]
+import { mirrorRepo } from '@gitmirror/mirror-core';
+
+const [source, target, sshJson] = process.argv.slice(2);
+const result = await mirrorRepo(source, target, { netrc: false, ssh: sshJson ? JSON.parse(sshJson) : undefined });
+if (!result.pack) throw new Error('the push sent no pack');
+console.log(JSON.stringify({ objects: result.pack.objects, bytes: result.pack.bytes, refs: result.created.length }));
