@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { sshTestServer } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +9,13 @@ import { createSourceRepo, forEachRef, git, showRefs, suiteDir } from '../test-s
 import { openTransport, type TransportOptions } from './open-transport.js';
 
 const ssh = sshTestServer();
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let attempt = 0; !condition(); attempt++) {
+    if (attempt === 100) throw new Error('timed out waiting for the ssh agent');
+    await sleep(20);
+  }
+}
 
 describe.skipIf(ssh.server === undefined)(`ssh sources${ssh.skipReason ? ` (skipped: ${ssh.skipReason})` : ''}`, () => {
   const dir = suiteDir('mirror-ssh-');
@@ -76,6 +84,20 @@ describe.skipIf(ssh.server === undefined)(`ssh sources${ssh.skipReason ? ` (skip
     writeFileSync(revoked, `@revoked * ${readFileSync(server.knownHostsFile, 'utf8').split(' ').slice(1).join(' ')}${readFileSync(server.knownHostsFile, 'utf8')}`);
     const refused = await listRefs(url(), options({ knownHostsFile: revoked })).catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'HOST_KEY_REJECTED', message: expect.stringContaining('@revoked') });
+  });
+
+  it('logs in with a key held by an ssh agent', async () => {
+    const socket = join(dir.path, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      await waitFor(() => existsSync(socket));
+      execFileSync('ssh-add', ['-q', server.keyFile], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+      expect((await listRefs(url(), options({ identityFile: [], agent: socket }))).refs).toEqual(showRefs(source));
+      const noKey = await listRefs(url(), options({ identityFile: [], agent: false })).catch((e: unknown) => e);
+      expect(noKey).toMatchObject({ code: 'AUTH_FAILED', message: expect.stringContaining('no ssh key') });
+    } finally {
+      agent.kill();
+    }
   });
 
   it('reports a key the server refuses and a repository that does not exist', async () => {

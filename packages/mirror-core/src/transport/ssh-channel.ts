@@ -125,7 +125,8 @@ class SshChannel implements ServiceChannel {
       if (session.failure) throw session.failure.error;
       signal?.throwIfAborted();
       const code = await exited;
-      if (code !== undefined && code !== 0) {
+      if (code === undefined) throw new TransportError('CONNECTION_LOST', `${this.url}: the ssh session closed before ${this.#service} exited`);
+      if (code !== 0) {
         const message = Buffer.concat(stderr).toString('utf8').trim() || `exit code ${code}`;
         const notFound = /does not appear to be a git repository|not found|No such file/i.test(message);
         throw new TransportError(notFound ? 'NOT_FOUND' : 'REMOTE_ERROR', `${this.url}: ${this.#service} failed on the server: ${message}`);
