@@ -101,7 +101,7 @@ describe('Ctrl-C during a large mirror (built CLI)', () => {
       const done = finished(child);
       child.stdin?.end();
       await waitForOutput(child.stderr!, /: fetching\n/);
-      while (!(await target.uploading())) await sleep(20);
+      while (child.exitCode === null && !(await target.uploading())) await sleep(20);
       child.kill('SIGINT');
       const run = await done;
       expect(run.code).toBe(130);
