@@ -59,10 +59,10 @@ export class ReceivePackClient {
 
   /** Reads the target's refs and capabilities (receive-pack speaks protocol v0/v1 only). */
   async listRefs(options: { signal?: AbortSignal } = {}): Promise<TargetRefs> {
-    const advertisement = await parseRefAdvertisement(
-      new PktLineReader(await this.#channel.advertise({ protocolV2: false, signal: options.signal })),
-      { smartHttp: this.#channel.smartHttp },
-    ).catch((error: unknown) => rethrow(error, this.url, 'reading the ref advertisement'));
+    const reader = new PktLineReader(await this.#channel.advertise({ protocolV2: false, signal: options.signal }));
+    const advertisement = await parseRefAdvertisement(reader, { smartHttp: this.#channel.smartHttp })
+      .catch((error: unknown) => rethrow(error, this.url, 'reading the ref advertisement'))
+      .finally(() => reader.cancel());
     this.#capabilities = advertisement.capabilities;
     const refs: MirrorRef[] = [];
     const extraHaves: string[] = [];

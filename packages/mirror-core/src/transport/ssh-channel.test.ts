@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { sshTestServer } from '@gitmirror/test-servers';
@@ -109,5 +110,12 @@ describe.skipIf(ssh.server === undefined)(`ssh sources${ssh.skipReason ? ` (skip
     const missing = `ssh://${server.user}@${server.host}:${server.port}${join(dir.path, 'nothing-here.git')}`;
     const error = await listRefs(missing, options()).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('does not appear to be a git repository') });
+
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const refused = await listRefs(`ssh://${server.user}@127.0.0.1:${port}${source}`, options()).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'CONNECTION_LOST', message: expect.stringContaining('ECONNREFUSED') });
   });
 });

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseRefAdvertisement, PktLineReader, FLUSH_PKT } from '@gitmirror/git-pktline';
@@ -41,7 +42,8 @@ const MAX_STDERR_BYTES = 16 * 1024;
 /**
  * Opens git's protocol over ssh (`ssh://[user@]host[:port]/path` or `[user@]host:path`) through one ssh connection
  * per channel, made on first use: each call runs `git-upload-pack` / `git-receive-pack` in a session of its own, the
- * way smart HTTP makes one request per call. Protocol v2 is asked for with `GIT_PROTOCOL=version=2`.
+ * way smart HTTP makes one request per call. Protocol v2 is asked for with `GIT_PROTOCOL=version=2`. An idle
+ * connection does not keep the process alive; `close()` ends it.
  */
 export function createSshChannel(url: string, options: SshOptions = {}, service: GitService = 'git-upload-pack'): ServiceChannel {
   return new SshChannel(url, parseSshUrl(url), service, options);
@@ -53,7 +55,8 @@ class SshChannel implements ServiceChannel {
   readonly #location: SshLocation;
   readonly #service: GitService;
   readonly #options: SshOptions;
-  #client?: Promise<ssh2.Client>;
+  #connection?: Promise<Connection>;
+  #sessions = 0;
 
   constructor(url: string, location: SshLocation, service: GitService, options: SshOptions) {
     this.url = redactUrl(url);
@@ -63,48 +66,59 @@ class SshChannel implements ServiceChannel {
   }
 
   async advertise(options: { protocolV2: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Uint8Array>> {
-    const channel = await this.#exec(options.protocolV2, options.signal);
-    channel.end(FLUSH_PKT);
-    return this.#output({ channel }, options.signal);
+    const session = await this.#exec(options.protocolV2, options.signal);
+    session.channel.end(FLUSH_PKT);
+    return this.#output(session, options.signal);
   }
 
   async request(body: RequestBody, options: { protocolV2: boolean; signal?: AbortSignal }): Promise<AsyncIterable<Uint8Array>> {
-    const channel = await this.#exec(options.protocolV2, options.signal);
-    const session: Session = { channel };
+    const session = await this.#exec(options.protocolV2, options.signal);
     const reader = new PktLineReader(this.#output(session, options.signal));
-    await parseRefAdvertisement(reader).catch((error: unknown) => {
-      channel.destroy();
+    await parseRefAdvertisement(reader).catch(async (error: unknown) => {
+      await reader.cancel();
       throw error instanceof TransportError ? error : new TransportError('PROTOCOL_ERROR', `${this.url}: unexpected advertisement: ${(error as Error).message}`, { cause: error });
     });
-    writeBody(channel, body).catch((error: unknown) => {
+    writeBody(session.channel, body).catch((error: unknown) => {
       session.failure ??= { error };
-      channel.destroy();
+      session.channel.destroy();
     });
     return reader.rest();
   }
 
   async close(): Promise<void> {
-    const client = this.#client;
-    this.#client = undefined;
-    (await client?.catch(() => undefined))?.end();
+    const connection = this.#connection;
+    this.#connection = undefined;
+    (await connection?.catch(() => undefined))?.client.end();
   }
 
-  async #exec(protocolV2: boolean, signal: AbortSignal | undefined): Promise<ClientChannel> {
+  async #exec(protocolV2: boolean, signal: AbortSignal | undefined): Promise<Session> {
     signal?.throwIfAborted();
-    this.#client ??= this.#connect();
-    this.#client.catch(() => (this.#client = undefined));
-    const client = await this.#client;
+    this.#connection ??= this.#connect();
+    this.#connection.catch(() => (this.#connection = undefined));
+    const { client, socket } = await this.#connection;
     const command = remoteCommand(this.#service, this.#location.path);
     const env = protocolV2 ? { GIT_PROTOCOL: 'version=2' } : {};
+    this.#sessions++;
+    socket.ref();
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      if (--this.#sessions === 0) socket.unref();
+    };
     const channel = await new Promise<ClientChannel>((resolve, reject) =>
       client.exec(command, { env }, (error, opened) => (error ? reject(this.#connectionError(error)) : resolve(opened))),
-    );
+    ).catch((error: unknown) => {
+      release();
+      throw error;
+    });
+    channel.once('close', release);
     if (signal) {
       const abort = () => channel.destroy();
       signal.addEventListener('abort', abort, { once: true });
       channel.once('close', () => signal.removeEventListener('abort', abort));
     }
-    return channel;
+    return { channel, release };
   }
 
   /** The session's stdout; fails with the remote's stderr when the command exits non-zero. */
@@ -138,10 +152,13 @@ class SshChannel implements ServiceChannel {
       throw new TransportError('CONNECTION_LOST', `${this.url}: the ssh session ended unexpectedly (${(error as Error).message})`, { cause: error });
     } finally {
       channel.destroy();
+      channel.resume();
+      session.release();
     }
   }
 
-  async #connect(): Promise<ssh2.Client> {
+  /** Connects and logs in; the socket keeps the process alive only while a session is open. */
+  async #connect(): Promise<Connection> {
     const { host, port } = this.#location;
     const username = this.#location.user ?? userInfo().username;
     const name = knownHostName(host, port);
@@ -161,11 +178,15 @@ class SshChannel implements ServiceChannel {
       },
       algorithms: preferred.length > 0 ? { serverHostKey: { remove: preferred, prepend: preferred, append: [] } } : undefined,
     };
+    const socket = connect({ host, port });
     const client = new ssh2.Client();
     return new Promise((resolve, reject) => {
       client.on('error', (error) => reject(this.#connectionError(error, verdict, name)));
-      client.once('ready', () => resolve(client));
-      client.connect(config);
+      client.once('ready', () => {
+        if (this.#sessions === 0) socket.unref();
+        resolve({ client, socket });
+      });
+      client.connect({ ...config, sock: socket });
     });
   }
 
@@ -215,9 +236,16 @@ class SshChannel implements ServiceChannel {
   }
 }
 
-/** One command's ssh session, and why sending its request failed, if it did. */
+/** A logged-in ssh connection and its socket. */
+interface Connection {
+  client: ssh2.Client;
+  socket: Socket;
+}
+
+/** One command's ssh session: its channel, how to stop counting it as open, why sending its request failed. */
 interface Session {
   channel: ClientChannel;
+  release(): void;
   failure?: { error: unknown };
 }
 

@@ -47,10 +47,10 @@ export class UploadPackClient implements Transport {
   }
 
   async listRefs(options: { signal?: AbortSignal } = {}): Promise<SourceRefs> {
-    const advertisement = await parseRefAdvertisement(
-      new PktLineReader(await this.#channel.advertise({ protocolV2: this.#wantV2, signal: options.signal })),
-      { smartHttp: this.#channel.smartHttp },
-    ).catch((error: unknown) => rethrowProtocol(error, this.url, 'reading the ref advertisement'));
+    const reader = new PktLineReader(await this.#channel.advertise({ protocolV2: this.#wantV2, signal: options.signal }));
+    const advertisement = await parseRefAdvertisement(reader, { smartHttp: this.#channel.smartHttp })
+      .catch((error: unknown) => rethrowProtocol(error, this.url, 'reading the ref advertisement'))
+      .finally(() => reader.cancel());
     this.#capabilities = advertisement.capabilities;
     this.#version = advertisement.version;
     if (advertisement.version === 2) return this.#lsRefs(options.signal);
@@ -73,7 +73,9 @@ export class UploadPackClient implements Transport {
     if (typeof lsRefs === 'string' && lsRefs.split(' ').includes('unborn')) args.push('unborn');
     const body = encodeCommandRequest({ command: 'ls-refs', capabilities: this.#commandCapabilities(), args });
     const reader = new PktLineReader(await this.#channel.request(body, { protocolV2: true, signal }));
-    const refs = await parseLsRefs(reader).catch((error: unknown) => rethrowProtocol(error, this.url, 'listing refs'));
+    const refs = await parseLsRefs(reader)
+      .catch((error: unknown) => rethrowProtocol(error, this.url, 'listing refs'))
+      .finally(() => reader.cancel());
     return { protocolVersion: 2, ...splitHead(refs, new Map()) };
   }
 
