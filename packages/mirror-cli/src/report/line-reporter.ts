@@ -26,7 +26,7 @@ export function createLineReporter(output: TextOutput, style: Style, dryRun: boo
       output.write(`${reason}: stopping; nothing half-done is published${reason.endsWith('SIGINT') ? ' (press Ctrl-C again to quit at once)' : ''}\n`);
     },
     finish(summary) {
-      output.write(`${summaryLine(summary, formatDuration)}\n`);
+      output.write(`${summaryLine(summary)}\n`);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { MirrorEvent, MirrorOutcome, RepoRef } from '@gitmirror/mirror-core';
 import type { TextOutput } from '../io.js';
+import { formatDuration } from './format.js';
 import { errorCode, hintFor } from './hints.js';
 import type { Style } from './style.js';
 
@@ -44,7 +45,7 @@ export function writeError(output: TextOutput, style: Style, what: string, error
 }
 
 /** A closing line: `3 repositories: 1 changed, 1 up to date, 1 failed in 2.1 s`. */
-export function summaryLine(summary: MirrorSummary, formatDuration: (ms: number) => string): string {
+export function summaryLine(summary: MirrorSummary): string {
   const total = summary.outcomes.length + summary.invalidInput.length;
   const failed = summary.outcomes.filter((outcome) => !outcome.ok).length + summary.invalidInput.length;
   const upToDate = summary.outcomes.filter((outcome) => outcome.ok && outcome.result.upToDate).length;

@@ -95,7 +95,7 @@ export function createTtyReporter(output: TextOutput, style: Style, dryRun: bool
       erase();
       live.clear();
       output.write(summaryTable(summary, style));
-      output.write(`${style.bold(summaryLine(summary, formatDuration))}\n`);
+      output.write(`${style.bold(summaryLine(summary))}\n`);
     },
   };
 }
