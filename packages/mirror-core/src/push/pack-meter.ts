@@ -6,6 +6,7 @@ const TRAILER_SIZE = 20;
  * (the pack's checksum), without copying more than those few bytes; remembers the error the stream failed with.
  */
 export class PackMeter {
+  /** Bytes passed so far. */
   bytes = 0;
   /** The error the pack stream failed with, if it did. */
   failure?: { error: unknown };

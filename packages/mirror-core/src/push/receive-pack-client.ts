@@ -96,6 +96,7 @@ export class ReceivePackClient {
     });
   }
 
+  /** Ends the connection kept between calls (ssh). */
   async close(): Promise<void> {
     await this.#channel.close?.();
   }

@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseRefAdvertisement, PktLineReader, FLUSH_PKT } from '@gitmirror/git-pktline';
-import ssh2, { type AuthMethod, type ClientChannel, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
+import type { AuthMethod, Client, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import { TransportError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import type { GitService, RequestBody, ServiceChannel } from './channel.js';
@@ -142,7 +142,7 @@ class SshChannel implements ServiceChannel {
       if (code === undefined) throw new TransportError('CONNECTION_LOST', `${this.url}: the ssh session closed before ${this.#service} exited`);
       if (code !== 0) {
         const message = Buffer.concat(stderr).toString('utf8').trim() || `exit code ${code}`;
-        const notFound = /does not appear to be a git repository|not found|No such file/i.test(message);
+        const notFound = message.includes('does not appear to be a git repository');
         throw new TransportError(notFound ? 'NOT_FOUND' : 'REMOTE_ERROR', `${this.url}: ${this.#service} failed on the server: ${message}`);
       }
     } catch (error) {
@@ -162,6 +162,7 @@ class SshChannel implements ServiceChannel {
     const { host, port } = this.#location;
     const username = this.#location.user ?? userInfo().username;
     const name = knownHostName(host, port);
+    const ssh2 = (await import('ssh2')).default;
     const knownHosts = await readKnownHosts(this.#options.knownHostsFile);
     const strict = this.#options.strictHostKeyChecking ?? true;
     const preferred = knownKeyTypes(knownHosts, name).flatMap((type) => HOST_KEY_ALGORITHMS[type] ?? []);
@@ -171,7 +172,7 @@ class SshChannel implements ServiceChannel {
       port,
       username,
       readyTimeout: this.#options.connectTimeout ?? 20_000,
-      authHandler: await this.#authMethods(username),
+      authHandler: await this.#authMethods(username, ssh2.utils.parseKey),
       hostVerifier: (key: Buffer) => {
         verdict = verifyHostKey(knownHosts, name, key);
         return verdict === 'trusted' || (verdict === 'unknown' && !strict);
@@ -190,7 +191,7 @@ class SshChannel implements ServiceChannel {
     });
   }
 
-  async #authMethods(username: string): Promise<AuthMethod[]> {
+  async #authMethods(username: string, parseKey: typeof import('ssh2').utils.parseKey): Promise<AuthMethod[]> {
     const configured = this.#options.identityFile;
     const files = configured === undefined ? DEFAULT_IDENTITIES.map((file) => join(homedir(), '.ssh', file)) : [configured].flat();
     const methods: AuthMethod[] = [];
@@ -202,7 +203,7 @@ class SshChannel implements ServiceChannel {
         if (configured === undefined) continue;
         throw new TransportError('AUTH_FAILED', `${this.url}: cannot read the ssh key file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
       }
-      const parsed = ssh2.utils.parseKey(key, this.#options.passphrase);
+      const parsed = parseKey(key, this.#options.passphrase);
       if (parsed instanceof Error) {
         if (configured === undefined) continue;
         throw new TransportError('AUTH_FAILED', `${this.url}: cannot use the ssh key file ${file}: ${parsed.message}`);
@@ -238,7 +239,7 @@ class SshChannel implements ServiceChannel {
 
 /** A logged-in ssh connection and its socket. */
 interface Connection {
-  client: ssh2.Client;
+  client: Client;
   socket: Socket;
 }
 
