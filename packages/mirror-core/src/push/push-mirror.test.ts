@@ -195,7 +195,7 @@ for (const [serverName, skipReason, start] of servers) {
   });
 }
 
-describe('mirrorRepo pushing from a source that fails midway', () => {
+describe('mirrorRepo pushing over HTTP: credentials and failures', () => {
   const dir = suiteDir('mirror-push-drop-');
   let server: Awaited<ReturnType<typeof startGitHttpServer>>;
 
@@ -207,6 +207,34 @@ describe('mirrorRepo pushing from a source that fails midway', () => {
   afterAll(async () => {
     await server?.close();
     dir.remove();
+  });
+
+  it('sends the target its own credentials, never the source headers, and hides the password', async () => {
+    const expected = `Basic ${Buffer.from('ada:push-pw').toString('base64')}`;
+    const guarded = await startHttpProxy(server.url, {
+      intercept: (request, response) => {
+        if (request.headers.authorization === expected) return false;
+        response.writeHead(401, { 'www-authenticate': 'Basic realm="git"' }).end();
+        return true;
+      },
+    });
+    git(dir.path, 'init', '-q', '--bare', 'guarded.git');
+    try {
+      const port = new URL(guarded.url).port;
+      const denied = (await mirrorRepo(`${server.url}/source`, `http://ada:wrong-pw@127.0.0.1:${port}/guarded.git`, { netrc: false }).catch((e: unknown) => e)) as Error;
+      expect(denied).toMatchObject({ code: 'AUTH_FAILED' });
+      expect(`${denied.message} ${String(denied.stack)}`).not.toContain('wrong-pw');
+      const before = guarded.requests.length;
+      const options = { netrc: false, headers: { 'X-Source-Token': 'source-only' }, targetHeaders: { 'X-Target-Token': 'target-only' } };
+      const result = await mirrorRepo(`${server.url}/source`, `http://ada:push-pw@127.0.0.1:${port}/guarded.git`, options);
+      expect(result.target).not.toContain('push-pw');
+      expect(forEachRef(join(dir.path, 'guarded.git'))).toBe(forEachRef(join(dir.path, 'source')));
+      const requests = guarded.requests.slice(before);
+      expect(requests.filter((request) => request.method === 'POST').map((request) => request.url)).toEqual(['/guarded.git/git-receive-pack']);
+      expect(requests.every((request) => request.headers['x-target-token'] === 'target-only' && !('x-source-token' in request.headers))).toBe(true);
+    } finally {
+      await guarded.close();
+    }
   });
 
   it("fails with the source's error and leaves the target as it was", async () => {
