@@ -6,6 +6,10 @@ import { PushRejectedError } from '../errors.js';
 import { mirrorRepo, type MirrorOptions } from '../mirror-repo.js';
 import { commitFile, createSourceRepo, forEachRef, git, suiteDir } from '../test-support/git.js';
 import { startHttpProxy } from '../test-support/http-proxy.js';
+import { createLocalChannel } from '../transport/local-channel.js';
+import { openTransport } from '../transport/open-transport.js';
+import { pushMirror } from './push-mirror.js';
+import { ReceivePackClient } from './receive-pack-client.js';
 import { objectsBetween } from '../test-support/verify.js';
 
 const ssh = sshTestServer();
@@ -251,5 +255,61 @@ describe('mirrorRepo pushing over HTTP: credentials and failures', () => {
     const result = await mirrorRepo(`${server.url}/source`, `${server.url}/target.git`, { netrc: false });
     expect(result.created.length).toBeGreaterThan(0);
     expect(forEachRef(target)).toBe(forEachRef(join(dir.path, 'source')));
+  });
+});
+
+/**
+ * `git receive-pack` that refuses thin packs (`--reject-thin-pack-for-testing`) and says so: git 2.39 does not
+ * advertise `no-thin` itself, so the first advertisement line gets it appended.
+ */
+const NO_THIN_RECEIVE_PACK = `#!/usr/bin/env node
+const { spawnSync } = require('node:child_process');
+const [command, ...args] = process.argv.slice(2);
+const run = spawnSync('git', [command, '--reject-thin-pack-for-testing', ...args], { stdio: ['inherit', 'pipe', 'inherit'], maxBuffer: 1 << 30 });
+let out = run.stdout;
+if (args.includes('--http-backend-info-refs')) {
+  const length = parseInt(out.subarray(0, 4).toString(), 16);
+  const first = Buffer.concat([out.subarray(4, length).toString().endsWith('\\n') ? out.subarray(4, length - 1) : out.subarray(4, length), Buffer.from(' no-thin\\n')]);
+  out = Buffer.concat([Buffer.from((first.length + 4).toString(16).padStart(4, '0')), first, out.subarray(length)]);
+}
+process.stdout.write(out);
+process.exitCode = run.status;
+`;
+
+describe('pushMirror to a target that refuses thin packs (no-thin)', () => {
+  const dir = suiteDir('mirror-push-no-thin-');
+  const source = join(dir.path, 'source');
+  const target = join(dir.path, 'target.git');
+  const wrapper = join(dir.path, 'git-no-thin');
+  const openTarget = () => new ReceivePackClient(createLocalChannel(target, { gitPath: wrapper }, 'git-receive-pack'));
+
+  beforeAll(() => {
+    createSourceRepo(source);
+    commitFile(source, 'big.txt', Array.from({ length: 2000 }, (_, index) => `line ${index}\n`).join(''));
+    git(dir.path, 'init', '-q', '--bare', 'target.git');
+    git(target, 'config', 'receive.unpackLimit', '1');
+    writeFileSync(wrapper, NO_THIN_RECEIVE_PACK);
+    chmodSync(wrapper, 0o755);
+  });
+  afterAll(() => dir.remove());
+
+  it('asks the source for a self-contained pack', async () => {
+    const transport = await openTransport(source);
+    await pushMirror(transport, openTarget(), {});
+    const base = git(source, 'rev-parse', 'develop').trim();
+    commitFile(source, 'big.txt', `${Array.from({ length: 2000 }, (_, index) => `line ${index}\n`).join('')}one more\n`);
+    const tip = git(source, 'rev-parse', 'develop').trim();
+
+    const client = openTarget();
+    const { capabilities } = await client.listRefs();
+    expect(capabilities.get('no-thin')).toBe(true);
+    const thin = await transport.fetch({ wants: [tip], haves: [base], thin: true });
+    const error = await client.push({ commands: [{ name: 'refs/heads/develop', oldOid: base, newOid: tip }], pack: thin }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PUSH_FAILED' });
+
+    const result = await pushMirror(transport, openTarget(), {});
+    expect(result.updated).toEqual(['refs/heads/develop']);
+    expect(forEachRef(target)).toBe(forEachRef(source));
+    git(target, 'fsck', '--full', '--strict', '--no-progress');
   });
 });
