@@ -241,6 +241,18 @@ describe('mirrorRepo pushing over HTTP: credentials and failures', () => {
     }
   });
 
+  it('stops when aborted while the pack flows, leaving the target as it was', async () => {
+    git(dir.path, 'init', '-q', '--bare', 'aborted.git');
+    const controller = new AbortController();
+    const error = await mirrorRepo(`${server.url}/source`, `${server.url}/aborted.git`, {
+      netrc: false,
+      signal: controller.signal,
+      onProgress: (event) => event.type === 'phase' && event.phase === 'fetching' && controller.abort(),
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ABORTED' });
+    expect(forEachRef(join(dir.path, 'aborted.git'))).toBe('');
+  });
+
   it("fails with the source's error and leaves the target as it was", async () => {
     const dropping = await startHttpProxy(server.url, { dropPostResponseAfter: 2000 });
     try {
