@@ -118,12 +118,6 @@ class SshChannel implements ServiceChannel {
       signal.addEventListener('abort', abort, { once: true });
       channel.once('close', () => signal.removeEventListener('abort', abort));
     }
-    return { channel, release };
-  }
-
-  /** The session's stdout; fails with the remote's stderr when the command exits non-zero. */
-  async *#output(session: Session, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
-    const { channel } = session;
     const stderr: Buffer[] = [];
     let stderrBytes = 0;
     channel.stderr.on('data', (chunk: Buffer) => {
@@ -134,14 +128,20 @@ class SshChannel implements ServiceChannel {
       channel.once('exit', (code: number | null) => resolve(code ?? undefined));
       channel.once('close', () => resolve(undefined));
     });
+    return { channel, release, exited, stderr: () => Buffer.concat(stderr).toString('utf8').trim() };
+  }
+
+  /** The session's stdout; fails with the remote's stderr when the command exits non-zero. */
+  async *#output(session: Session, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+    const { channel } = session;
     try {
       for await (const chunk of channel) yield chunk as Uint8Array;
       if (session.failure) throw session.failure.error;
       signal?.throwIfAborted();
-      const code = await exited;
+      const code = await session.exited;
       if (code === undefined) throw new TransportError('CONNECTION_LOST', `${this.url}: the ssh session closed before ${this.#service} exited`);
       if (code !== 0) {
-        const message = Buffer.concat(stderr).toString('utf8').trim() || `exit code ${code}`;
+        const message = session.stderr() || `exit code ${code}`;
         const notFound = message.includes('does not appear to be a git repository');
         throw new TransportError(notFound ? 'NOT_FOUND' : 'REMOTE_ERROR', `${this.url}: ${this.#service} failed on the server: ${message}`);
       }
@@ -243,10 +243,14 @@ interface Connection {
   socket: Socket;
 }
 
-/** One command's ssh session: its channel, how to stop counting it as open, why sending its request failed. */
+/** One command's ssh session: its channel, its exit status and error output, why sending its request failed. */
 interface Session {
   channel: ClientChannel;
+  /** Stops counting the session as open (idempotent). */
   release(): void;
+  /** The command's exit code, `undefined` when the session closed without one. */
+  exited: Promise<number | undefined>;
+  stderr(): string;
   failure?: { error: unknown };
 }
 
