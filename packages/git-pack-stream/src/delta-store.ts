@@ -14,7 +14,8 @@ export interface DeltaStoreMemory {
  */
 export class DeltaStore {
   readonly memory: DeltaStoreMemory;
-  #lookup: Map<number, number> | undefined;
+  /** By entry index: its record number, or -1. */
+  #lookup: Int32Array | undefined;
 
   constructor(memory: DeltaStoreMemory);
   constructor(capacity: number);
@@ -40,7 +41,9 @@ export class DeltaStore {
     const record = Atomics.add(counters, 1, 1);
     if (record * 3 >= records.length) return false;
     arena.set(data, start);
-    records.set([index, start, data.length], record * 3);
+    records[record * 3] = index;
+    records[record * 3 + 1] = start;
+    records[record * 3 + 2] = data.length;
     return true;
   }
 
@@ -48,11 +51,13 @@ export class DeltaStore {
   get(index: number): Uint8Array | undefined {
     const { counters, data, records } = this.memory;
     if (this.#lookup === undefined) {
-      this.#lookup = new Map();
       const count = Math.min(Atomics.load(counters, 1), records.length / 3);
-      for (let r = 0; r < count; r++) this.#lookup.set(records[r * 3]!, r);
+      let size = 0;
+      for (let r = 0; r < count; r++) size = Math.max(size, records[r * 3]! + 1);
+      this.#lookup = new Int32Array(size).fill(-1);
+      for (let r = 0; r < count; r++) this.#lookup[records[r * 3]!] = r;
     }
-    const r = this.#lookup.get(index);
-    return r === undefined ? undefined : data.subarray(records[r * 3 + 1]!, records[r * 3 + 1]! + records[r * 3 + 2]!);
+    const r = index < this.#lookup.length ? this.#lookup[index]! : -1;
+    return r < 0 ? undefined : data.subarray(records[r * 3 + 1]!, records[r * 3 + 1]! + records[r * 3 + 2]!);
   }
 }

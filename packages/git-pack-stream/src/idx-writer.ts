@@ -88,7 +88,7 @@ export function encodeIdxV2(columns: IdxColumns, order: Uint32Array, packChecksu
       throw new PackError('DUPLICATE_OBJECT', `object ${idToHex(ids, i * 20)} appears twice in the pack`, offsets[i]);
     }
     previous = i;
-    idx.set(ids.subarray(i * 20, i * 20 + 20), idsAt + k * 20);
+    for (let b = 0; b < 20; b++) idx[idsAt + k * 20 + b] = ids[i * 20 + b]!;
     idx.writeUInt32BE(crc32s[i]!, crcAt + k * 4);
     const offset = offsets[i]!;
     if (offset > threshold) {

@@ -78,6 +78,8 @@ export interface IndexPackStats {
 const DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024;
 /** Deltas left unresolved while receiving that make it worth starting workers for the rest. */
 const MIN_DELTAS_FOR_WORKERS = 1024;
+/** Entries the table makes room for at once, however many the pack header declares. */
+const MAX_RESERVED_ENTRIES = 1 << 20;
 /** Entry batches queued for the stream worker before parsing waits for it. */
 const MAX_BATCHES_IN_FLIGHT = 4;
 
@@ -124,6 +126,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
   };
 
   const onEntry = (entry: PackEntry) => {
+    if (entry.index === 0) table.reserve(Math.min(parser.objectCount!, MAX_RESERVED_ENTRIES));
     const i = table.add(entry.offset, entry.headerLength, entry.size, entry.crc32);
     if (entry.id !== undefined) {
       table.resolve(i, entry.type, entry.id);
@@ -215,7 +218,8 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
 function finish(columns: ObjectColumns, summary: PackSummary, largeOffsetThreshold: number | undefined, stats: IndexPackStats): IndexPackResult {
   const order = sortByIds(columns.ids, columns.count);
   const idx = encodeIdxV2(columns, order, summary.checksum, { largeOffsetThreshold });
-  const ids = Array.from(order, (i) => idToHex(columns.ids, i * 20));
+  const hex = Buffer.from(idx.buffer, idx.byteOffset + 8 + 256 * 4, columns.count * 20).toString('hex');
+  const ids = Array.from(order, (_, k) => hex.slice(k * 40, k * 40 + 40));
   return { idx, packChecksum: idToHex(summary.checksum), objectCount: summary.objectCount, ids, packSize: summary.size, stats };
 }
 

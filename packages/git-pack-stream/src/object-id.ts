@@ -29,8 +29,17 @@ export function allocateFramedObject(type: number, size: number, allocate: (leng
 
 /** The id of an object whose content was allocated by {@link allocateFramedObject} (header in front of it). */
 export function hashFramedObject(type: number, content: Uint8Array): Buffer {
-  const headerLength = objectHeader(type, content.length).length;
+  const headerLength = objectTypeName(type)!.length + decimalDigits(content.length) + 2;
   return hash('sha1', new Uint8Array(content.buffer, content.byteOffset - headerLength, headerLength + content.length), 'buffer');
+}
+
+function decimalDigits(n: number): number {
+  let digits = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    digits++;
+  }
+  return digits;
 }
 
 /** 40-char lowercase hex of 20 id bytes starting at `offset`. */

@@ -49,6 +49,11 @@ export class ObjectTable implements ObjectColumns {
     this.bases = new Int32Array(new SharedArrayBuffer(capacity * 4));
   }
 
+  /** Makes room for `capacity` entries in all, so that a pack of known size is added without regrowing. */
+  reserve(capacity: number): void {
+    if (capacity > this.offsets.length) this.#grow(capacity);
+  }
+
   /** Appends an entry and returns its index. */
   add(offset: number, headerLength: number, size: number, crc32: number): number {
     if (this.count === this.offsets.length) this.#grow();
@@ -97,8 +102,7 @@ export class ObjectTable implements ObjectColumns {
     };
   }
 
-  #grow(): void {
-    const capacity = this.offsets.length * 2;
+  #grow(capacity = this.offsets.length * 2): void {
     const grown = <T extends Float64Array | Uint32Array | Uint8Array | Int32Array>(column: T, width: number): T => {
       const Type = column.constructor as new (buffer: SharedArrayBuffer) => T;
       const next = new Type(new SharedArrayBuffer(capacity * width * column.BYTES_PER_ELEMENT));
