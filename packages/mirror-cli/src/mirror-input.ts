@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { MirrorMapping, MirrorMappingOptions } from '@gitmirror/mirror-core';
 import { parseMirrorEntry, type MirrorEntry } from './config-file.js';
 import type { InputProblem } from './report/reporter.js';
+import { isS3Url, loadS3Sdk } from './target-options.js';
 
 /** Where the repositories of a `mirror` run come from, in this order. */
 export interface MirrorInput {
@@ -21,11 +22,12 @@ export interface MirrorInput {
 /**
  * The repositories to mirror as the async iterable `mirrorRepos` consumes: pairs, then config file entries, then each
  * line of the standard input as soon as it is read, so work starts before the input ends. A line that is not a
- * mirror entry is reported and skipped; an abort ends the input.
+ * mirror entry is reported and skipped; an abort ends the input. The AWS SDK is loaded when an `s3://` target first
+ * appears.
  */
 export async function* mirrorMappings(input: MirrorInput): AsyncGenerator<MirrorMapping> {
-  for (const [source, target] of input.pairs) yield [source, target];
-  for (const entry of input.entries) yield toMapping(entry, input.headers);
+  for (const [source, target] of input.pairs) yield await withSdk([source, target]);
+  for (const entry of input.entries) yield await withSdk(toMapping(entry, input.headers));
   if (!input.stdin) return;
   let line = 0;
   for await (const text of abortableLines(input.stdin, input.signal)) {
@@ -38,8 +40,14 @@ export async function* mirrorMappings(input: MirrorInput): AsyncGenerator<Mirror
       input.onInvalidInput({ line, message: error instanceof SyntaxError ? `not JSON (${error.message})` : (error as Error).message.replace(/^line \d+: /, '') });
       continue;
     }
-    yield toMapping(entry, input.headers);
+    yield await withSdk(toMapping(entry, input.headers));
   }
+}
+
+/** Loads the AWS SDK before the first `s3://` target is handed out. */
+async function withSdk(mapping: MirrorMapping): Promise<MirrorMapping> {
+  if (typeof mapping[1] === 'string' && isS3Url(mapping[1])) await loadS3Sdk();
+  return mapping;
 }
 
 function toMapping(entry: MirrorEntry, shared: Record<string, string>): MirrorMapping {

@@ -5,7 +5,7 @@ import type { Io } from './io.js';
 import { writeError } from './report/reporter.js';
 import { createStyle } from './report/style.js';
 import { resolveSettings } from './settings.js';
-import { targetOptions } from './target-options.js';
+import { isS3Url, loadS3Sdk, targetOptions } from './target-options.js';
 import { readOptional } from './verify/read.js';
 
 /** The refs of a repository or mirror: HEAD as a symref or a detached id, and every ref with its peeled id. */
@@ -24,7 +24,7 @@ export async function runLsRefs(flags: Record<string, unknown>, io: Io): Promise
   const settings = resolveSettings(flags, io.env, config);
   let listing: RefListing;
   try {
-    listing = /^s3:\/\//i.test(url) ? await listMirror(url, settings, io.signal) : await listSource(url, settings, io.signal);
+    listing = isS3Url(url) ? await listMirror(url, settings, io.signal) : await listSource(url, settings, io.signal);
   } catch (error) {
     if (!settings.quiet) writeError(io.stderr, createStyle(io.stderr.isTTY === true, io.env), `ls-refs ${redacted(url)}`, error as Error);
     if (settings.json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: (error as { code?: string }).code ?? 'ERROR', message: (error as Error).message } }, null, 2)}\n`);
@@ -76,6 +76,7 @@ async function listDumbHttp(url: string, settings: ReturnType<typeof resolveSett
 }
 
 async function listMirror(url: string, settings: ReturnType<typeof resolveSettings>, signal: AbortSignal): Promise<RefListing> {
+  await loadS3Sdk();
   const storage = await openStorage(url, targetOptions(settings));
   const [infoRefs, head] = await Promise.all([readOptional(storage, 'info/refs', signal), readOptional(storage, 'HEAD', signal)]);
   return { head: parseHead(head), refs: infoRefs === undefined ? [] : parseInfoRefs(infoRefs) };

@@ -4,7 +4,7 @@ import type { Io } from './io.js';
 import { writeError } from './report/reporter.js';
 import { createStyle } from './report/style.js';
 import { resolveSettings } from './settings.js';
-import { targetOptions } from './target-options.js';
+import { isS3Url, loadS3Sdk, targetOptions } from './target-options.js';
 import { verifyMirror } from './verify/verify-mirror.js';
 
 /**
@@ -18,6 +18,7 @@ export async function runVerify(flags: Record<string, unknown>, io: Io): Promise
   const style = createStyle(io.stderr.isTTY === true, io.env);
   let report;
   try {
+    if (isS3Url(target)) await loadS3Sdk();
     const storage = await openStorage(target, targetOptions(settings));
     report = await verifyMirror(storage, { full: settings.full, signal: io.signal });
   } catch (error) {

@@ -1,26 +1,41 @@
-import { S3Client, type StorageClass } from '@aws-sdk/client-s3';
+import type { S3Client, StorageClass } from '@aws-sdk/client-s3';
 import type { TargetOptions } from '@gitmirror/mirror-core';
 import type { Settings } from './settings.js';
 
+let S3ClientClass: typeof S3Client | undefined;
+
+/** Whether a target URL names S3. */
+export function isS3Url(url: string): boolean {
+  return /^s3:\/\//i.test(url);
+}
+
+/** Loads the AWS SDK (about 300 ms): runs without an `s3://` target never pay for it. */
+export async function loadS3Sdk(): Promise<void> {
+  S3ClientClass ??= (await import('@aws-sdk/client-s3')).S3Client;
+}
+
 /**
  * Storage options from the settings, with one S3 client shared by every `s3://` target of the run (one connection
- * pool). Credentials and region come from the AWS SDK's standard chain (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`,
- * `AWS_PROFILE`, instance roles…), never from flags; without `--s3-endpoint-url`, `AWS_ENDPOINT_URL_S3` applies.
+ * pool); {@link loadS3Sdk} must have run before the first `s3://` target opens. Credentials and region come from the
+ * AWS SDK's standard chain (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, `AWS_PROFILE`, instance roles…), never from
+ * flags; without `--s3-endpoint-url`, `AWS_ENDPOINT_URL_S3` applies.
  */
 export function targetOptions(settings: Settings): TargetOptions {
   const { s3EndpointUrl: endpoint, s3ForcePathStyle: forcePathStyle } = settings;
   const checksums = settings.s3Checksums ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED';
   let client: S3Client | undefined;
   return {
-    getS3Client: () =>
-      (client ??= new S3Client({
+    getS3Client: () => {
+      if (!S3ClientClass) throw new Error('the AWS SDK was not loaded before opening an s3:// target');
+      return (client ??= new S3ClientClass({
         ...(endpoint ? { endpoint } : {}),
         forcePathStyle,
         requestChecksumCalculation: checksums,
         responseChecksumValidation: checksums,
         maxAttempts: 5,
         retryMode: 'standard',
-      })),
+      }));
+    },
     s3: {
       unquotedIfMatch: settings.s3UnquotedIfMatch,
       ...(settings.s3StorageClass ? { storageClass: settings.s3StorageClass as StorageClass } : {}),
