@@ -1,24 +1,32 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../test-support/git.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serversRequired } from '@gitmirror/test-servers';
+import { suiteDir } from '../test-support/git.js';
 import { hostsFieldMatches, knownHostName, knownKeyTypes, parseKnownHosts, verifyHostKey } from './known-hosts.js';
 
-const dir = tempDir('mirror-known-hosts-');
+const sshKeygen = spawnSync('ssh-keygen', ['-?']).error === undefined;
+if (!sshKeygen && serversRequired()) throw new Error('GITMIRROR_REQUIRE_SERVERS=1 but ssh-keygen (openssh-client) is not installed');
+const dir = suiteDir('mirror-known-hosts-');
 afterAll(() => dir.remove());
 
 /** A fresh ed25519 public key line (`type base64`) made by ssh-keygen. */
 function newKey(name: string): { type: string; base64: string; blob: Buffer } {
+  mkdirSync(dir.path, { recursive: true });
   const file = join(dir.path, name);
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
   const [type, base64] = readFileSync(`${file}.pub`, 'utf8').split(' ');
   return { type, base64, blob: Buffer.from(base64, 'base64') };
 }
 
-describe('known_hosts', () => {
-  const server = newKey('server');
-  const other = newKey('other');
+describe.skipIf(!sshKeygen)(`known_hosts${sshKeygen ? '' : ' (skipped: ssh-keygen is not installed)'}`, () => {
+  let server: ReturnType<typeof newKey>;
+  let other: ReturnType<typeof newKey>;
+  beforeAll(() => {
+    server = newKey('server');
+    other = newKey('other');
+  });
 
   it('matches names, [host]:port, wildcards and negations', () => {
     expect(knownHostName('example.com', 22)).toBe('example.com');
