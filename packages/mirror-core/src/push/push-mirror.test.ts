@@ -80,7 +80,10 @@ for (const [serverName, skipReason, start] of servers) {
 
     it('pushes every ref into an empty repository, then pushes nothing when nothing changed', async () => {
       const target = bareTarget('empty.git');
+      const planned = await mirrorRepo(source, server.url('empty.git'), { ...server.options, dryRun: true });
+      expect(forEachRef(target)).toBe('');
       const result = await mirrorRepo(source, server.url('empty.git'), server.options);
+      expect(result.created).toEqual(planned.created);
       expect(result.upToDate).toBe(false);
       expect(result.created).toEqual(forEachRef(source).split('\n').filter(Boolean).map((line) => line.slice(41)).sort());
       expect(result.pack?.objects).toBe(objectsBetween(source, ['--all'], []).length);
