@@ -160,6 +160,8 @@ for (const [serverName, skipReason, start] of servers) {
         expect(error.message).toContain('refs/heads/Zeta (hook declined');
         if (atomic) {
           expect(refused).toHaveLength(error.results.length);
+          expect(error.results.find((ref) => ref.name === 'refs/heads/main')?.reason).toMatch(/atomic/);
+          expect(error.message).toContain('not updated because another ref was refused and the push is atomic');
           expect(forEachRef(target)).toBe('');
         } else {
           expect(refused).toHaveLength(1);
