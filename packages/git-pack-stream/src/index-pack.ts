@@ -76,10 +76,8 @@ export interface IndexPackStats {
 }
 
 const DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024;
-/** Deltas left unresolved while receiving that make it worth starting workers for the rest. */
-const MIN_DELTAS_FOR_WORKERS = 1024;
 /** Entries the table makes room for at once, however many the pack header declares. */
-const MAX_RESERVED_ENTRIES = 1 << 20;
+const MAX_RESERVED_ENTRIES = 1 << 17;
 /** Entry batches queued for the stream worker before parsing waits for it. */
 const MAX_BATCHES_IN_FLIGHT = 4;
 
@@ -106,8 +104,9 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
 
   // Deltas whose base is still cached are resolved as they arrive: here at first, then, once the
   // pack outgrows a quarter of the budget, in a worker fed with batches of entries, carrying on with
-  // this thread's cache. Workers also start early when deltas pile up for the end, where this
-  // thread joins them. Small packs never start one.
+  // this thread's cache; more workers and this thread resolve the rest at the end. Small packs never
+  // start one: a worker costs about 20 MiB and its start-up, more than what is left of a pack that
+  // fits a quarter of the budget takes one thread.
   const shares = budgetShares(budget, threads);
   const store = new DeltaStore(Math.floor(budget / 16));
   let here: StreamResolver | undefined = new StreamResolver(new BaseCache(shares.cacheBytes), store, shares.maxObjectSize, onStreamResolved);
@@ -153,11 +152,8 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
   const parser = new PackParser(
     (entry) => {
       onEntry(entry);
-      if (here === undefined || threads === 1) return;
       // Between entries, when no view of the cache is in use any more.
-      if (parser.received > budget / 4) moveToWorker();
-      // Workers take a while to start: start those that will resolve what is left, in time.
-      else if (pool === undefined && totalDeltas - resolvedWhileReceiving >= MIN_DELTAS_FOR_WORKERS) pool = new ResolverPool(store).grow(threads);
+      if (here !== undefined && threads > 1 && parser.received > budget / 4) moveToWorker();
     },
     {
       maxInflatedObjectSize: shares.cacheBytes / 4,
