@@ -50,6 +50,11 @@ export function applyDeltaInto(base: Uint8Array, delta: Uint8Array, header: Delt
   const from = asBuffer(base);
   const instructionBytes = asBuffer(delta);
   const result = asBuffer(target);
+  // Base and result side by side in one arena (a delta base cache) are copied within it: a
+  // Buffer.copy makes a view per instruction, which adds up to a lot of garbage.
+  const arena = base.buffer === target.buffer ? new Uint8Array(target.buffer) : undefined;
+  const fromAt = base.byteOffset;
+  const resultAt = target.byteOffset;
   if (baseSize !== base.length) {
     throw new PackError('DELTA_BASE_SIZE_MISMATCH', `delta expects a base of ${baseSize} bytes, base has ${base.length}`, offset);
   }
@@ -73,7 +78,8 @@ export function applyDeltaInto(base: Uint8Array, delta: Uint8Array, header: Delt
       if (copyOffset + copySize > baseSize || out + copySize > resultSize) {
         throw new PackError('DELTA_COPY_OUT_OF_RANGE', `delta copies ${copySize} bytes from base offset ${copyOffset}, outside the ${baseSize}-byte base or ${resultSize}-byte result`, offset);
       }
-      copy(from, copyOffset, copySize, result, out);
+      if (arena !== undefined && copySize > 32) arena.copyWithin(resultAt + out, fromAt + copyOffset, fromAt + copyOffset + copySize);
+      else copy(from, copyOffset, copySize, result, out);
       out += copySize;
     } else if (opcode !== 0) {
       if (position + opcode > end) throw new PackError('BAD_DELTA', 'delta insert instruction is truncated', offset);

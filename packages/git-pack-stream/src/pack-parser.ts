@@ -140,9 +140,10 @@ export class PackParser {
             hashTo(at);
             this.#snapshot = { offset: this.#position, hash: this.#packHash.copy() };
           }
-          next = this.#take(chunk, at, (bytes, end) => {
+          next = this.#carryLength === 0 ? this.#takeEntryHeader(chunk, at) : undefined;
+          next ??= this.#take(chunk, at, (bytes, end) => {
             const header = parseEntryHeader(bytes, 0, end, this.#position);
-            if (header !== undefined) this.#startEntry(header, bytes);
+            if (header !== undefined) this.#startEntry(header, bytes, 0);
             return header?.length;
           });
           break;
@@ -237,6 +238,15 @@ export class PackParser {
     return at + length - carried;
   }
 
+  /** Starts the entry whose header lies whole in `chunk` from `at` on; returns where it ends, or undefined. */
+  #takeEntryHeader(chunk: Uint8Array, at: number): number | undefined {
+    const header = parseEntryHeader(chunk, at, chunk.length, this.#position);
+    if (header === undefined) return undefined;
+    this.#startEntry(header, chunk, at);
+    this.#position += header.length;
+    return at + header.length;
+  }
+
   #parsePackHeader(bytes: Uint8Array): void {
     const view = new DataView(bytes.buffer, bytes.byteOffset, 12);
     if (view.getUint32(0) !== PACK_SIGNATURE) throw new PackError('BAD_SIGNATURE', 'not a pack: missing "PACK" signature', 0);
@@ -246,7 +256,8 @@ export class PackParser {
     this.#phase = this.objectCount === 0 ? 'trailer' : 'entryHeader';
   }
 
-  #startEntry(header: EntryHeader, bytes: Uint8Array): void {
+  /** Starts the entry whose header is `bytes[start..]`. */
+  #startEntry(header: EntryHeader, bytes: Uint8Array, start: number): void {
     const offset = this.#position;
     const delta = isDeltaType(header.type);
     if (delta && header.size > this.#maxDeltaSize) {
@@ -259,7 +270,7 @@ export class PackParser {
       type: header.type,
       size: header.size,
       baseOffset: header.baseOffset,
-      crc32: crc32(bytes.subarray(0, header.length)),
+      crc32: crc32(bytes.subarray(start, start + header.length)),
       baseId: header.baseIdAt === undefined ? undefined : Uint8Array.prototype.slice.call(bytes, header.baseIdAt, header.baseIdAt + 20),
       output: !whole ? this.#streamPiece : delta ? this.#allocate(header.size + 1, true) : this.#framedOutput(header.type, header.size),
       produced: 0,
