@@ -55,7 +55,7 @@ export interface IndexPackResult {
   /** 40 hex: the pack trailer, which names the pack. */
   packChecksum: string;
   objectCount: number;
-  /** Object ids in ascending order, 40 hex each. */
+  /** Object ids in ascending order, 40 hex each; made on first access (from the .idx). */
   ids: string[];
   /** Bytes in the pack, trailer included. */
   packSize: number;
@@ -214,9 +214,24 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
 function finish(columns: ObjectColumns, summary: PackSummary, largeOffsetThreshold: number | undefined, stats: IndexPackStats): IndexPackResult {
   const order = sortByIds(columns.ids, columns.count);
   const idx = encodeIdxV2(columns, order, summary.checksum, { largeOffsetThreshold });
-  const hex = Buffer.from(idx.buffer, idx.byteOffset + 8 + 256 * 4, columns.count * 20).toString('hex');
-  const ids = Array.from(order, (_, k) => hex.slice(k * 40, k * 40 + 40));
-  return { idx, packChecksum: idToHex(summary.checksum), objectCount: summary.objectCount, ids, packSize: summary.size, stats };
+  const count = columns.count;
+  let ids: string[] | undefined;
+  return {
+    idx,
+    packChecksum: idToHex(summary.checksum),
+    objectCount: summary.objectCount,
+    get ids() {
+      return (ids ??= idsOf(idx, count));
+    },
+    packSize: summary.size,
+    stats,
+  };
+}
+
+/** The sorted ids listed in `idx`, 40 hex each. */
+function idsOf(idx: Uint8Array, count: number): string[] {
+  const hex = Buffer.from(idx.buffer, idx.byteOffset + 8 + 256 * 4, count * 20).toString('hex');
+  return Array.from({ length: count }, (_, k) => hex.slice(k * 40, k * 40 + 40));
 }
 
 async function resolveHere(
