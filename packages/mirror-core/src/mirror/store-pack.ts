@@ -22,7 +22,11 @@ export interface StorePackOptions {
   onProgress?: IndexPackOptions['onProgress'];
 }
 
-const MAX_TEE_BUFFER = 8 * 1024 * 1024;
+/**
+ * Bytes the faster of upload and indexer may run ahead. The chunks held are views that keep their network buffers
+ * alive, and the upload copies into its own part buffers anyway: a little slack is all either side needs.
+ */
+const MAX_TEE_BUFFER = 2 * 1024 * 1024;
 
 /**
  * Streams `pack` into the storage under a temporary key while `indexPack()` reads the same bytes; the indexer reads
@@ -33,7 +37,7 @@ const MAX_TEE_BUFFER = 8 * 1024 * 1024;
 export async function storePack(storage: Storage, pack: AsyncIterable<Uint8Array>, options: StorePackOptions): Promise<StoredPack | undefined> {
   const tempKey = `objects/pack/tmp_pack_${randomBytes(8).toString('hex')}`;
   const buffer = new PackBuffer(Math.floor(options.memoryBudget / 4));
-  const tee = teeBytes(buffer.record(pack), Math.min(MAX_TEE_BUFFER, Math.floor(options.memoryBudget / 16)));
+  const tee = teeBytes(buffer.record(pack), Math.min(MAX_TEE_BUFFER, Math.floor(options.memoryBudget / 64)));
   let firstError: { reason: unknown } | undefined;
   const fail = (reason: unknown) => {
     firstError ??= { reason };
