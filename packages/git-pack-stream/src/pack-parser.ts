@@ -65,7 +65,10 @@ interface CurrentEntry {
   type: number;
   size: number;
   baseOffset: number | undefined;
+  /** CRC32 of the entry's bytes up to {@link CurrentEntry.crcFrom}. */
   crc32: number;
+  /** Where the entry's bytes not in `crc32` yet start in the chunk being parsed, or -1 for its start. */
+  crcFrom: number;
   baseId?: Uint8Array;
   output: Uint8Array;
   produced: number;
@@ -143,7 +146,7 @@ export class PackParser {
           next = this.#carryLength === 0 ? this.#takeEntryHeader(chunk, at) : undefined;
           next ??= this.#take(chunk, at, (bytes, end) => {
             const header = parseEntryHeader(bytes, 0, end, this.#position);
-            if (header !== undefined) this.#startEntry(header, bytes, 0);
+            if (header !== undefined) this.#startEntry(header, bytes, 0, false);
             return header?.length;
           });
           break;
@@ -173,6 +176,7 @@ export class PackParser {
       if (this.#takenFromCarry) hashedTo = Math.max(hashedTo, next);
       at = next;
     }
+    if (this.#phase === 'entryData') this.#updateCrc(chunk, chunk.length);
     hashTo(chunk.length);
   }
 
@@ -242,7 +246,7 @@ export class PackParser {
   #takeEntryHeader(chunk: Uint8Array, at: number): number | undefined {
     const header = parseEntryHeader(chunk, at, chunk.length, this.#position);
     if (header === undefined) return undefined;
-    this.#startEntry(header, chunk, at);
+    this.#startEntry(header, chunk, at, true);
     this.#position += header.length;
     return at + header.length;
   }
@@ -256,8 +260,8 @@ export class PackParser {
     this.#phase = this.objectCount === 0 ? 'trailer' : 'entryHeader';
   }
 
-  /** Starts the entry whose header is `bytes[start..]`. */
-  #startEntry(header: EntryHeader, bytes: Uint8Array, start: number): void {
+  /** Starts the entry whose header is `bytes[start..]`, in the chunk being parsed or carried over. */
+  #startEntry(header: EntryHeader, bytes: Uint8Array, start: number, inChunk: boolean): void {
     const offset = this.#position;
     const delta = isDeltaType(header.type);
     if (delta && header.size > this.#maxDeltaSize) {
@@ -270,7 +274,8 @@ export class PackParser {
       type: header.type,
       size: header.size,
       baseOffset: header.baseOffset,
-      crc32: crc32(bytes.subarray(start, start + header.length)),
+      crc32: inChunk ? 0 : crc32(bytes.subarray(start, start + header.length)),
+      crcFrom: inChunk ? start : -1,
       baseId: header.baseIdAt === undefined ? undefined : Uint8Array.prototype.slice.call(bytes, header.baseIdAt, header.baseIdAt + 20),
       output: !whole ? this.#streamPiece : delta ? this.#allocate(header.size + 1, true) : this.#framedOutput(header.type, header.size),
       produced: 0,
@@ -291,6 +296,7 @@ export class PackParser {
     const entry = this.#entry!;
     const inflater = this.#inflater;
     const streaming = entry.objectHash !== undefined;
+    if (entry.crcFrom < 0) entry.crcFrom = at;
     for (;;) {
       const outputStart = streaming ? 0 : entry.produced;
       try {
@@ -299,7 +305,6 @@ export class PackParser {
         throw new PackError('CORRUPT_ZLIB', `corrupt zlib stream: ${(error as Error).message}`, entry.offset);
       }
       const { consumed, produced } = inflater;
-      if (consumed > 0) entry.crc32 = crc32(chunk.subarray(at, at + consumed), entry.crc32);
       at += consumed;
       this.#position += consumed;
       entry.produced += produced;
@@ -309,12 +314,21 @@ export class PackParser {
       const outputFull = outputStart + produced === entry.output.length;
       if (streaming && produced > 0) entry.objectHash!.update(entry.output.subarray(0, produced));
       if (outputFull) continue;
+      this.#updateCrc(chunk, at);
       if (at < chunk.length) {
         this.#finishEntry(entry);
         return at;
       }
       return at;
     }
+  }
+
+  /** Adds the current entry's bytes of `chunk` up to `end` to its CRC32. */
+  #updateCrc(chunk: Uint8Array, end: number): void {
+    const entry = this.#entry!;
+    if (entry.crcFrom < 0) return;
+    if (end > entry.crcFrom) entry.crc32 = crc32(chunk.subarray(entry.crcFrom, end), entry.crc32);
+    entry.crcFrom = -1;
   }
 
   #finishEntry(entry: CurrentEntry): void {
