@@ -5,14 +5,14 @@ import type { EntryReader } from './entry-reader.js';
 import type { DeltaStore } from './delta-store.js';
 import { PackError } from './errors.js';
 import { inflateKnown, Inflater } from './inflater.js';
-import { allocateFramedObject, hashFramedObject } from './object-id.js';
+import { allocateFramedObject, writeFramedObjectId } from './object-id.js';
 import type { ObjectColumns } from './object-table.js';
 import { Scratch } from './scratch.js';
 
 /**
  * Applies `delta` (of entry at pack `offset`) to `base`, an object of entry type `type`, refusing
  * results over `maxObjectSize` before allocating them. The result is framed for
- * {@link hashFramedObject}, in space from `cache` when it fits, ready for `cache.set`.
+ * {@link writeFramedObjectId}, in space from `cache` when it fits, ready for `cache.set`.
  */
 export function undelta(type: number, base: Uint8Array, delta: Uint8Array, offset: number, maxObjectSize: number, cache: BaseCache): Uint8Array {
   const header = readDeltaHeader(delta, offset);
@@ -43,6 +43,8 @@ export class ForestResolver {
 
   /** Deltas found in `store` are not read back. */
   readonly #sharesThread: boolean;
+  /** The ids column, as a buffer to write ids into. */
+  readonly #ids: Buffer;
 
   /**
    * `sharesThread` makes {@link ForestResolver.resolve} yield to the event loop now and then, for
@@ -60,6 +62,7 @@ export class ForestResolver {
     this.#sharesThread = sharesThread;
     this.#store = store;
     this.#columns = columns;
+    this.#ids = Buffer.from(columns.ids.buffer, columns.ids.byteOffset, columns.ids.byteLength);
     this.#forest = forest;
     this.#cache = cache;
     this.#reader = reader;
@@ -96,7 +99,7 @@ export class ForestResolver {
           const result = undelta(type, base, delta, columns.offsets[child]!, this.#maxObjectSize, this.#cache);
           if (pending) {
             columns.bases[child] = node;
-            columns.ids.set(hashFramedObject(type, result), child * 20);
+            writeFramedObjectId(type, result, this.#ids, child * 20);
             columns.types[child] = type;
             if (++this.resolved % 1024 === 0) onProgress?.(this.resolved);
             if (this.#sharesThread && this.resolved % 64 === 0) await new Promise(setImmediate);

@@ -60,7 +60,7 @@ port.on('message', (message: ToWorker) => {
         (index, type, id) => {
           resolvedIndices.push(index);
           resolvedTypes.push(type);
-          resolvedIds.push(id);
+          resolvedIds.push(Uint8Array.prototype.slice.call(id));
         },
         message.handover.types,
       );

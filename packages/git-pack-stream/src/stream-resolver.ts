@@ -1,9 +1,9 @@
 import type { BaseCache, BaseCacheState } from './base-cache.js';
 import { undelta } from './delta-resolver.js';
 import type { DeltaStore } from './delta-store.js';
-import { hashFramedObject } from './object-id.js';
+import { writeFramedObjectId } from './object-id.js';
 
-/** Told the type and id of each delta resolved. */
+/** Told the type and id of each delta resolved; `id` is reused, valid during the call only. */
 export type OnDeltaResolved = (index: number, type: number, id: Uint8Array) => void;
 
 /**
@@ -20,6 +20,7 @@ export class StreamResolver {
   #types: Uint8Array = new Uint8Array(1024);
 
   readonly #store: DeltaStore;
+  readonly #id = Buffer.alloc(20);
 
   /** Deltas whose base is not cached go to `store`, for later. `types` carries on from a {@link StreamResolver.detach}. */
   constructor(cache: BaseCache, store: DeltaStore, maxObjectSize: number, onResolved: OnDeltaResolved, types?: Uint8Array) {
@@ -51,7 +52,8 @@ export class StreamResolver {
     this.#setType(index, type);
     this.cache.set(index, result);
     this.resolved++;
-    this.#onResolved(index, type, hashFramedObject(type, result));
+    writeFramedObjectId(type, result, this.#id, 0);
+    this.#onResolved(index, type, this.#id);
     return true;
   }
 
