@@ -27,25 +27,33 @@ interface ZlibBinding {
  * Every call leaves `consumed` and `produced` set. Callers detect the end of a stream by giving
  * the inflater room to spare: with output space left, zlib stops short of the input's end only
  * when the stream has ended.
+ *
+ * Failure modes: if a Node release drops these internals, the constructor throws at once (naming
+ * the Node version) rather than inflating wrongly. A corrupt stream is not an exception:
+ * {@link Inflater.inflate} returns false and leaves zlib's message in {@link Inflater.error}, so
+ * anything it does throw is a real fault, never mistaken for bad input.
  */
 export class Inflater {
   /** Input bytes taken by the last {@link Inflater.inflate} call. */
   consumed = 0;
   /** Output bytes written by the last {@link Inflater.inflate} call. */
   produced = 0;
+  /** zlib's message when the last {@link Inflater.inflate} call found the stream corrupt. */
+  error: string | undefined;
   readonly #binding: ZlibBinding;
   readonly #state: Uint32Array;
-  #error: string | undefined;
 
   constructor() {
     const engine = zlib.createInflate() as unknown as { _handle?: ZlibBinding; _writeState?: Uint32Array };
     const binding = engine._handle;
     const state = engine._writeState;
-    if (typeof binding?.writeSync !== 'function' || !(state instanceof Uint32Array)) {
-      throw new Error('node:zlib internals changed: Inflate has no synchronous native binding');
+    if (typeof binding?.writeSync !== 'function' || typeof binding.reset !== 'function' || !(state instanceof Uint32Array) || state.length < 2) {
+      throw new Error(
+        `Inflater needs node:zlib's internal Inflate _handle.writeSync and _writeState, which Node ${process.version} does not have`,
+      );
     }
     binding.onerror = (message) => {
-      this.#error = message;
+      this.error = message;
     };
     this.#binding = binding;
     this.#state = state;
@@ -53,25 +61,23 @@ export class Inflater {
 
   /** Starts a new zlib stream. */
   reset(): void {
-    this.#error = undefined;
+    this.error = undefined;
     this.#binding.reset();
   }
 
   /**
    * Inflates `input[inputOffset, inputEnd)` into `output[outputOffset, outputEnd)`.
-   * Throws an `Error` carrying zlib's message if the stream is corrupt.
+   * Returns false if the stream is corrupt ({@link Inflater.error} says how); call
+   * {@link Inflater.reset} before the next stream.
    */
-  inflate(input: Uint8Array, inputOffset: number, inputEnd: number, output: Uint8Array, outputOffset: number, outputEnd: number): void {
+  inflate(input: Uint8Array, inputOffset: number, inputEnd: number, output: Uint8Array, outputOffset: number, outputEnd: number): boolean {
     const inputLength = inputEnd - inputOffset;
     const outputLength = outputEnd - outputOffset;
     this.#binding.writeSync(zlib.constants.Z_SYNC_FLUSH, input, inputOffset, inputLength, output, outputOffset, outputLength);
-    if (this.#error !== undefined) {
-      const message = this.#error;
-      this.reset();
-      throw new Error(message);
-    }
+    if (this.error !== undefined) return false;
     this.produced = outputLength - this.#state[0]!;
     this.consumed = inputLength - this.#state[1]!;
+    return true;
   }
 
   /** Releases the native zlib state. */
@@ -87,10 +93,6 @@ export class Inflater {
  */
 export function inflateKnown(inflater: Inflater, input: Uint8Array, size: number, output: Uint8Array): Uint8Array | undefined {
   inflater.reset();
-  try {
-    inflater.inflate(input, 0, input.length, output, 0, output.length);
-  } catch {
-    return undefined;
-  }
-  return inflater.produced === size ? output.subarray(0, size) : undefined;
+  const intact = inflater.inflate(input, 0, input.length, output, 0, output.length);
+  return intact && inflater.produced === size ? output.subarray(0, size) : undefined;
 }

@@ -299,10 +299,8 @@ export class PackParser {
     if (entry.crcFrom < 0) entry.crcFrom = at;
     for (;;) {
       const outputStart = streaming ? 0 : entry.produced;
-      try {
-        inflater.inflate(chunk, at, chunk.length, entry.output, outputStart, entry.output.length);
-      } catch (error) {
-        throw new PackError('CORRUPT_ZLIB', `corrupt zlib stream: ${(error as Error).message}`, entry.offset);
+      if (!inflater.inflate(chunk, at, chunk.length, entry.output, outputStart, entry.output.length)) {
+        throw new PackError('CORRUPT_ZLIB', `corrupt zlib stream: ${inflater.error}`, entry.offset);
       }
       const { consumed, produced } = inflater;
       at += consumed;
