@@ -1,3 +1,4 @@
+import { concat } from './concat.js';
 import { DELIM_PKT, FLUSH_PKT } from './constants.js';
 import { encodePacket } from './encode.js';
 import { PktLineError } from './errors.js';
@@ -18,20 +19,13 @@ export interface CommandRequest {
  * @throws PktLineError `INVALID_LINE` if a line contains `\n`, `PACKET_TOO_LONG` if one is too long.
  */
 export function encodeCommandRequest(request: CommandRequest): Uint8Array {
-  const packets = [
+  return concat([
     encodeLine(`command=${request.command}`),
     ...(request.capabilities ?? []).map(encodeLine),
     DELIM_PKT,
     ...(request.args ?? []).map(encodeLine),
     FLUSH_PKT,
-  ];
-  const bytes = new Uint8Array(packets.reduce((total, packet) => total + packet.length, 0));
-  let offset = 0;
-  for (const packet of packets) {
-    bytes.set(packet, offset);
-    offset += packet.length;
-  }
-  return bytes;
+  ]);
 }
 
 function encodeLine(line: string): Uint8Array {

@@ -1,21 +1,12 @@
 /** Test helpers for building byte streams. */
 
+export { concat } from '../concat.js';
+
 const encoder = new TextEncoder();
 
 /** UTF-8 bytes of a string. */
 export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
-}
-
-/** Concatenates byte arrays into one fresh buffer. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** An async iterable yielding the given chunks as plain Uint8Arrays, each copied into its own ArrayBuffer. */
