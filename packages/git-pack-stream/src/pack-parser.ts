@@ -313,10 +313,7 @@ export class PackParser {
       if (streaming && produced > 0) entry.objectHash!.update(entry.output.subarray(0, produced));
       if (outputFull) continue;
       this.#updateCrc(chunk, at);
-      if (at < chunk.length) {
-        this.#finishEntry(entry);
-        return at;
-      }
+      if (at < chunk.length) this.#finishEntry(entry);
       return at;
     }
   }
