@@ -135,7 +135,6 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
       return;
     }
     totalDeltas++;
-    table.types[i] = 0;
     if (entry.type === ObjectType.refDelta) {
       table.bases[i] = UNKNOWN_BASE;
       refs.add(i, entry.baseId!);
