@@ -130,9 +130,8 @@ export class ResolverPool {
   }
 
   /** Adds workers up to `threads` resolver threads in all, counting this one. */
-  grow(threads: number): this {
+  grow(threads: number): void {
     while (this.#workers.length + 1 < threads) this.#spawn();
-    return this;
   }
 
   /**
