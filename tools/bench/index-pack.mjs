@@ -6,7 +6,7 @@
 // usage: node tools/bench/index-pack.mjs <pack-or-bundle> [runs=5] [git-pack-index options...]
 // needs: a built @gitmirror/git-pack-stream (npm run build -w @gitmirror/git-pack-stream), GNU time at /usr/bin/time
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +38,7 @@ try {
   const summary = Object.fromEntries(
     Object.entries(results).map(([name, list]) => [name, { seconds: median(list.map((r) => r.seconds)), rssMiB: Math.max(...list.map((r) => r.rssKiB)) / 1024 }]),
   );
-  console.log(`pack: ${pack} (${(readFileSync(pack).length / 2 ** 20).toFixed(1)} MiB), ${runs} runs, identical .idx every run`);
+  console.log(`pack: ${pack} (${(statSync(pack).size / 2 ** 20).toFixed(1)} MiB), ${runs} runs, identical .idx every run`);
   console.log(`median wall time: git ${summary.git.seconds.toFixed(3)} s, ours ${summary.ours.seconds.toFixed(3)} s, ratio ours/git ${(summary.ours.seconds / summary.git.seconds).toFixed(2)}`);
   console.log(`peak RSS: git ${summary.git.rssMiB.toFixed(1)} MiB, ours ${summary.ours.rssMiB.toFixed(1)} MiB`);
 } finally {
@@ -62,7 +62,7 @@ function packPath(input) {
   const length = readSync(fd, head, 0, head.length, 0);
   closeSync(fd);
   if (head.subarray(0, 4).toString('latin1') === 'PACK') return input;
-  if (!head.subarray(0, length).toString('latin1').startsWith('# v2 git bundle') && !head.toString('latin1').startsWith('# v3 git bundle')) {
+  if (!/^# v[23] git bundle/.test(head.subarray(0, length).toString('latin1'))) {
     throw new Error(`${input} is neither a pack nor a git bundle`);
   }
   const bundle = readFileSync(input);
