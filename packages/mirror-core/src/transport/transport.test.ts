@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encodePacket } from '@gitmirror/git-pktline';
 import { startGitHttpServer } from '@gitmirror/test-servers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSourceRepo, git, showRefs, suiteDir, tempDir } from '../test-support/git.js';
 import { startHttpProxy } from '../test-support/http-proxy.js';
 import { objectsBetween } from '../test-support/verify.js';
@@ -177,6 +178,26 @@ describe('smart HTTP behaviour', () => {
       expect(error).toMatchObject({ code: 'CONNECTION_LOST' });
     } finally {
       await dropping.close();
+    }
+  });
+
+  it('releases the response when the server answers the fetch with an error line', async () => {
+    let released = false;
+    const refusing = await startHttpProxy(server.url, {
+      intercept: (_request, response, count) => {
+        if (count < 3) return false; // the advertisement and ls-refs go through; the fetch is refused and left open
+        response.writeHead(200, { 'content-type': 'application/x-git-upload-pack-result' }).write(encodePacket('ERR no pack today\n'));
+        response.on('close', () => (released = true));
+        return true;
+      },
+    });
+    try {
+      const transport = await openTransport(`${refusing.url}/source`, { netrc: false });
+      await expect(fetchAll(transport)).rejects.toMatchObject({ code: 'REMOTE_ERROR', message: expect.stringContaining('no pack today') });
+      expect(refusing.requests.map((request) => request.method)).toEqual(['GET', 'POST', 'POST']);
+      await vi.waitFor(() => expect(released).toBe(true));
+    } finally {
+      await refusing.close();
     }
   });
 

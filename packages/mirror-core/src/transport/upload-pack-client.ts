@@ -89,13 +89,7 @@ export class UploadPackClient implements Transport {
     const args = ['ofs-delta', ...(request.thin ? ['thin-pack'] : []), ...request.wants.map((oid) => `want ${oid}`), ...request.haves.map((oid) => `have ${oid}`), 'done'];
     const body = encodeCommandRequest({ command: 'fetch', capabilities: this.#commandCapabilities(), args });
     const reader = new PktLineReader(await this.#channel.request(body, { protocolV2: true, signal: request.signal }));
-    for (;;) {
-      const packet = await this.#readPacket(reader);
-      if (packet.kind !== 'data') continue;
-      const line = textOf(packet.data);
-      if (line === 'packfile') break;
-      if (line.startsWith('ERR ')) throw remoteError(this.url, line.slice(4));
-    }
+    await this.#readUntilPack(reader, (line) => line === 'packfile');
     return this.#packStream(reader, true, request);
   }
 
@@ -111,21 +105,32 @@ export class UploadPackClient implements Transport {
     );
     parts.push(FLUSH_PKT, ...request.haves.map((oid) => encodePacket(`have ${oid}\n`)), encodePacket('done\n'));
     const reader = new PktLineReader(await this.#channel.request(Buffer.concat(parts), { protocolV2: false, signal: request.signal }));
-    for (;;) {
-      const packet = await this.#readPacket(reader);
-      if (packet.kind !== 'data') continue;
-      const line = textOf(packet.data);
-      if (line === 'NAK' || /^ACK [0-9a-f]{40}$/.test(line)) break;
-      if (line.startsWith('ERR ')) throw remoteError(this.url, line.slice(4));
+    await this.#readUntilPack(reader, (line) => {
+      if (line === 'NAK' || /^ACK [0-9a-f]{40}$/.test(line)) return true;
       if (!line.startsWith('ACK ')) throw new TransportError('PROTOCOL_ERROR', `${this.url}: unexpected negotiation line ${JSON.stringify(line)}`);
-    }
+      return false;
+    });
     return this.#packStream(reader, sideBand !== undefined, request);
   }
 
-  async #readPacket(reader: PktLineReader): Promise<Packet> {
-    const packet = await reader.read().catch((error: unknown) => rethrowProtocol(error, this.url, 'reading the fetch response'));
-    if (!packet) throw new TransportError('CONNECTION_LOST', `${this.url}: the server closed the connection before sending a pack`);
-    return packet;
+  /**
+   * Reads the fetch response's lines up to the one `isLast` accepts, after which the pack follows; an `ERR` line
+   * fails the fetch. On any failure the response is released (an ssh session or `upload-pack` process ends with it).
+   */
+  async #readUntilPack(reader: PktLineReader, isLast: (line: string) => boolean): Promise<void> {
+    try {
+      for (;;) {
+        const packet = await reader.read().catch((error: unknown) => rethrowProtocol(error, this.url, 'reading the fetch response'));
+        if (!packet) throw new TransportError('CONNECTION_LOST', `${this.url}: the server closed the connection before sending a pack`);
+        if (packet.kind !== 'data') continue;
+        const line = textOf(packet.data);
+        if (line.startsWith('ERR ')) throw remoteError(this.url, line.slice(4));
+        if (isLast(line)) return;
+      }
+    } catch (error) {
+      await reader.cancel().catch(() => {});
+      throw error;
+    }
   }
 
   #packStream(reader: PktLineReader, sideBand: boolean, request: FetchRequest): AsyncIterable<Uint8Array> {
