@@ -17,7 +17,7 @@ describe('mirror-git-to-s3 command line', () => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^mirror-git-to-s3\b/);
-    for (const word of ['--source', '--target', '--config', 'verify <target>', 'ls-refs <url>', '--dry-run', '--s3-storage-class', 'MIRROR_GIT_TO_S3_']) {
+    for (const word of ['--source', '--target', '--config', 'verify <target>', 'ls-refs <url>', '--dry-run', '--s3-storage-class', 'ssh://', 'MIRROR_GIT_TO_S3_']) {
       expect(stdout).toContain(word);
     }
     expect((await runCli(['verify', '--help'])).stdout).toContain('--full');

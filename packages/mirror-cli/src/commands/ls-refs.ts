@@ -5,10 +5,10 @@ import type { CommandContext } from './context.js';
 export function lsRefsCommand(context: CommandContext): CommandModule {
   return {
     command: 'ls-refs <url>',
-    describe: 'List the refs of a source (http(s)://, a path) or a mirror (s3://) like git ls-remote',
+    describe: 'List the refs of a repository (http(s)://, ssh://, a path) or a mirror (s3://) like git ls-remote',
     builder: (argv: Argv) =>
       argv
-        .positional('url', { type: 'string', describe: 'A repository (http(s)://, file://, a path) or a mirror (s3://bucket/prefix)' })
+        .positional('url', { type: 'string', describe: 'A repository (http(s)://, ssh://, user@host:path, file://, a path) or a mirror (s3://bucket/prefix)' })
         .option('symref', { type: 'boolean', describe: "Also show what HEAD points to, as 'ref: <target>\\tHEAD'" }),
     handler: async (parsed) => {
       const { runLsRefs } = await import('../run-ls-refs.js');

@@ -7,15 +7,15 @@ const MIRROR_GROUP = 'Mirror:';
 export function mirrorCommand(context: CommandContext): CommandModule {
   return {
     command: ['mirror', '$0'],
-    describe: 'Mirror git repositories to S3 or a folder (the default command)',
+    describe: 'Mirror git repositories to S3, a folder or a git server (the default command)',
     builder: (argv: Argv) =>
       argv
         .usage('$0 [mirror] --source URL --target URL [--source URL --target URL ...]\n$0 [mirror] --config mirrors.yaml\n$0 [mirror] --config - < mirrors.jsonl')
-        .option('source', { type: 'string', array: true, describe: 'Repository to mirror from (http(s)://, file:// or a path)', group: MIRROR_GROUP })
+        .option('source', { type: 'string', array: true, describe: 'Repository to mirror from (http(s)://, ssh://, user@host:path, file:// or a path)', group: MIRROR_GROUP })
         .option('target', {
           type: 'string',
           array: true,
-          describe: 'Where to mirror it to (s3://bucket/prefix, file:// or a path); one per --source, in order',
+          describe: 'Where to mirror it to: a dumb mirror (s3://bucket/prefix, file:// or a path) or a git server to push to (http(s)://, ssh://, user@host:path); one per --source, in order',
           group: MIRROR_GROUP,
         })
         .option('concurrency', { alias: 'j', type: 'number', describe: 'Repositories mirrored at the same time (default 4)', group: MIRROR_GROUP })

@@ -6,6 +6,9 @@ export function errorCode(error: Error): string {
   return typeof code === 'string' ? code : 'ERROR';
 }
 
+const URL_HINT =
+  'sources are http(s)://, ssh://, user@host:path, file:// or paths; targets are s3://bucket/prefix, file://, paths, or git servers to push to (http(s)://, ssh://, user@host:path)';
+
 const HINTS: Record<string, string> = {
   AUTH_FAILED: `the server refused the credentials: check the user and password (in ~/.netrc or --netrc FILE) or the Authorization header (${ENV_PREFIX}HEADER or headers in the --config file)`,
   NOT_FOUND: 'check the repository URL; a private repository may also answer "not found" to a request without credentials',
@@ -18,8 +21,8 @@ const HINTS: Record<string, string> = {
   UPLOAD_PACK_FAILED: 'check that the path is a git repository and that git is installed',
   CONFLICT: 'another sync changed this mirror at the same time; run again',
   INVALID_MIRROR: "the target holds files that are not a dumb git repository; check the target, or run 'mirror-git-to-s3 verify TARGET'",
-  INVALID_URL: 'sources are http(s)://, file:// or paths; targets are s3://bucket/prefix, file:// or paths',
-  InvalidUrl: 'sources are http(s)://, file:// or paths; targets are s3://bucket/prefix, file:// or paths',
+  INVALID_URL: URL_HINT,
+  InvalidUrl: URL_HINT,
   ABORTED: 'interrupted: nothing of this repository was published; run again to finish',
   AccessDenied: 'the storage refused access: check the AWS credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE) and the bucket policy',
   NotFound: 'check that the bucket exists (and --s3-endpoint-url, --s3-force-path-style for S3-compatible servers)',
