@@ -25,6 +25,24 @@ async function expectCode(pack: Uint8Array, code: PackErrorCode, options?: { mem
   return error;
 }
 
+describe('a ReadableStream source read through getReader()', () => {
+  it('is cancelled and unlocked when the pack turns out to be bad before the stream ends', async () => {
+    const bad = Buffer.from('PACX\0\0\0\x02\0\0\0\x01');
+    let cancelled = false;
+    const stream = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.enqueue(bad),
+      cancel: () => {
+        cancelled = true;
+      },
+    });
+    // Only getReader(), as streams without async iteration have.
+    const source = { getReader: () => stream.getReader() } as unknown as ReadableStream<Uint8Array>;
+    await expect(indexPack({ source, read: readFrom(bad), threads: 1 })).rejects.toMatchObject({ code: 'BAD_SIGNATURE' });
+    expect(cancelled).toBe(true);
+    expect(stream.locked).toBe(false);
+  });
+});
+
 const base = Buffer.from('line one\nline two\nline three\nline four\n'.repeat(3));
 const baseId = hashObject(3, base);
 /** A pack of a blob and a delta on it, OFS or REF, with the given delta instructions. */
