@@ -81,10 +81,11 @@ export class ReceivePackClient {
   async push(request: PushRequest): Promise<RefUpdateResult[]> {
     const capabilities = this.#capabilities ?? (await this.listRefs({ signal: request.signal })).capabilities;
     const canDelete = capabilities.has('delete-refs');
-    const sent = request.commands.filter((command) => command.newOid !== ZERO_OID || canDelete);
+    const sent: RefCommand[] = [];
     const results = new Map<string, string | undefined>();
     for (const command of request.commands) {
-      if (!sent.includes(command)) results.set(command.name, 'the target does not accept deletions (no delete-refs capability)');
+      if (command.newOid !== ZERO_OID || canDelete) sent.push(command);
+      else results.set(command.name, 'the target does not accept deletions (no delete-refs capability)');
     }
     if (sent.length > 0) {
       const report = await this.#send(sent, capabilities, request);
