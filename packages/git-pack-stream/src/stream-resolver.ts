@@ -11,8 +11,6 @@ export type OnDeltaResolved = (index: number, type: number, id: Uint8Array) => v
  * caches. Runs on the main thread, or in a worker fed with entry batches.
  */
 export class StreamResolver {
-  /** Deltas resolved so far. */
-  resolved = 0;
   readonly cache: BaseCache;
   readonly #maxObjectSize: number;
   readonly #onResolved: OnDeltaResolved;
@@ -39,22 +37,20 @@ export class StreamResolver {
 
   /**
    * Resolves delta `index` (at pack offset `offset`) on entry `base` if that is cached, else keeps
-   * it in the store if there is room; returns whether it resolved it.
+   * it in the store if there is room.
    */
-  delta(index: number, base: number, delta: Uint8Array, offset: number): boolean {
+  delta(index: number, base: number, delta: Uint8Array, offset: number): void {
     const content = this.cache.get(base);
     if (content === undefined) {
       this.#store.add(index, delta);
-      return false;
+      return;
     }
     const type = this.#types[base]!;
     const result = undelta(type, content, delta, offset, this.#maxObjectSize, this.cache);
     this.#setType(index, type);
     this.cache.set(index, result);
-    this.resolved++;
     writeFramedObjectId(type, result, this.#id, 0);
     this.#onResolved(index, type, this.#id);
-    return true;
   }
 
   /** Hands the cache and the types of what it holds over, for a resolver in another thread to carry on with. */
