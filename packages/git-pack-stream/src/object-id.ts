@@ -3,7 +3,7 @@ import { objectTypeName } from './object-type.js';
 
 /** Starts the SHA-1 of a git object: `"<type> <size>\0"`, to be followed by the content. */
 export function startObjectHash(type: number, size: number): Hash {
-  return createHash('sha1').update(`${objectTypeName(type)} ${size}\0`, 'latin1');
+  return createHash('sha1').update(objectHeader(type, size), 'latin1');
 }
 
 /** The 20-byte id of a git object of entry type `type` (1-4) with the given content. */
@@ -12,7 +12,7 @@ export function hashObject(type: number, content: Uint8Array): Buffer {
 }
 
 /** `"<type> <size>\0"`, the header git hashes in front of an object's content. */
-export function objectHeader(type: number, size: number): string {
+function objectHeader(type: number, size: number): string {
   return `${objectTypeName(type)} ${size}\0`;
 }
 
