@@ -19,5 +19,5 @@ export function withSharedOptions<T>(argv: Argv<T>): Argv<T> {
     .option('s3-force-path-style', { type: 'boolean', describe: 'Address buckets as endpoint/bucket instead of bucket.endpoint', group: S3_GROUP })
     .option('s3-storage-class', { type: 'string', describe: 'Storage class of written objects (STANDARD, INTELLIGENT_TIERING, …)', group: S3_GROUP })
     .option('s3-checksums', { type: 'boolean', describe: 'Send and check CRC32 checksums (default); --no-s3-checksums for servers that miscompute them', group: S3_GROUP })
-    .option('s3-unquoted-if-match', { type: 'boolean', describe: 'Send If-Match etags without quotes (Ceph radosgw 16)', group: S3_GROUP });
+    .option('s3-unquoted-if-match', { type: 'boolean', describe: 'Send If-Match etags without quotes from the first write (Ceph radosgw 16); without it the first refused write teaches that, one request more', group: S3_GROUP });
 }

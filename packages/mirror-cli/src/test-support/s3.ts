@@ -10,7 +10,8 @@ export function s3Settings(server: S3TestServer): { env: Record<string, string>;
       AWS_REGION: server.region,
       AWS_EC2_METADATA_DISABLED: 'true',
     },
-    // radosgw 16 compares If-Match without quotes; moto answers GETs of multipart objects with a wrong full-object CRC32.
+    // radosgw 16 compares If-Match without quotes (the flag keeps the CLI's option exercised: the storage would learn it
+    // from the first refused write); moto answers GETs of multipart objects with a wrong full-object CRC32.
     args: ['--s3-endpoint-url', server.endpoint, '--s3-force-path-style', server.name === 'radosgw' ? '--s3-unquoted-if-match' : '--no-s3-checksums'],
   };
 }
