@@ -93,9 +93,7 @@ class SshChannel implements ServiceChannel {
 
   async #exec(protocolV2: boolean, signal: AbortSignal | undefined): Promise<Session> {
     signal?.throwIfAborted();
-    this.#connection ??= this.#connect();
-    this.#connection.catch(() => (this.#connection = undefined));
-    const { client, socket } = await this.#connection;
+    const { client, socket } = await this.#connected();
     const command = remoteCommand(this.#service, this.#location.path);
     const env = protocolV2 ? { GIT_PROTOCOL: 'version=2' } : {};
     this.#sessions++;
@@ -155,6 +153,17 @@ class SshChannel implements ServiceChannel {
       channel.resume();
       session.release();
     }
+  }
+
+  /** The connection sessions share, made on first use and made again after it failed or closed. */
+  #connected(): Promise<Connection> {
+    if (this.#connection) return this.#connection;
+    const connection = this.#connect();
+    const forget = () => {
+      if (this.#connection === connection) this.#connection = undefined;
+    };
+    connection.then(({ client }) => client.once('close', forget), forget);
+    return (this.#connection = connection);
   }
 
   /** Connects and logs in; the socket keeps the process alive only while a session is open. */
