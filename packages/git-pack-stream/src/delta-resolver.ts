@@ -38,10 +38,8 @@ export class ForestResolver {
   readonly #maxObjectSize: number;
   readonly #inflater = new Inflater();
   readonly #scratch = new Scratch();
-
-  readonly #store: DeltaStore;
-
   /** Deltas found in `store` are not read back. */
+  readonly #store: DeltaStore;
   readonly #sharesThread: boolean;
   /** The ids column, as a buffer to write ids into. */
   readonly #ids: Buffer;
@@ -121,14 +119,21 @@ export class ForestResolver {
 
   /** Needed deltas based on resolved entry `node`: OFS children, then REF children by id. */
   #children(node: number): number[] {
-    const { ofsChildStart, ofsChildren, refChildren, needed } = this.#forest;
-    const children: number[] = [];
-    for (let k = ofsChildStart[node]!; k < ofsChildStart[node + 1]!; k++) {
-      if (needed[ofsChildren[k]!] === 1) children.push(ofsChildren[k]!);
-    }
+    const { refChildren } = this.#forest;
+    const children = this.#ofsChildren(node);
     if (refChildren.length > 0) {
       const [first, end] = refChildRange(this.#forest, this.#columns.ids, node * 20);
       for (let k = first; k < end; k++) children.push(refChildren[k]!);
+    }
+    return children;
+  }
+
+  /** Needed OFS deltas based on entry `node`, known whether or not `node` is resolved yet. */
+  #ofsChildren(node: number): number[] {
+    const { ofsChildStart, ofsChildren, needed } = this.#forest;
+    const children: number[] = [];
+    for (let k = ofsChildStart[node]!; k < ofsChildStart[node + 1]!; k++) {
+      if (needed[ofsChildren[k]!] === 1) children.push(ofsChildren[k]!);
     }
     return children;
   }
@@ -157,18 +162,9 @@ export class ForestResolver {
       stack.push(root);
       while (stack.length > 0) {
         const node = stack.pop()!;
-        if (node !== root && types[node] === 0) {
-          // Unresolved: its REF children are not known yet, its OFS children are.
-          const { ofsChildStart, ofsChildren, needed } = this.#forest;
-          for (let k = ofsChildStart[node]!; k < ofsChildStart[node + 1]!; k++) {
-            if (needed[ofsChildren[k]!] === 1) {
-              if (this.#store.get(ofsChildren[k]!) === undefined) plan.push(ofsChildren[k]!);
-              stack.push(ofsChildren[k]!);
-            }
-          }
-          continue;
-        }
-        for (const child of this.#children(node)) {
+        // An unresolved delta's REF children are not known yet, its OFS children are.
+        const children = node !== root && types[node] === 0 ? this.#ofsChildren(node) : this.#children(node);
+        for (const child of children) {
           if (this.#store.get(child) === undefined) plan.push(child);
           stack.push(child);
         }
