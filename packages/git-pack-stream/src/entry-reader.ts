@@ -7,13 +7,14 @@ import type { ReadRanges } from './range-reads.js';
 export interface EntryReaderOptions {
   /** Raw bytes per batch of planned entries. */
   batchBytes: number;
-  /** Batches read ahead of the one in use. */
-  batchesAhead?: number;
-  /** Neighbouring ranges closer than this are merged into one read. */
+  /** Neighbouring ranges closer than this are merged into one read. Default 16 KiB. */
   maxGap?: number;
-  /** Merged reads stay under this size. */
-  maxReadLength?: number;
 }
+
+/** Batches read ahead of the one in use. */
+const BATCHES_AHEAD = 2;
+/** Merged reads stay under this size. */
+const MAX_READ_LENGTH = 8 * 1024 * 1024;
 
 interface Batch {
   /** Plan positions [start, end). */
@@ -31,9 +32,7 @@ export class EntryReader {
   readonly #read: ReadRanges;
   readonly #columns: ObjectColumns;
   readonly #batchBytes: number;
-  readonly #batchesAhead: number;
   readonly #maxGap: number;
-  readonly #maxReadLength: number;
   #plan: ArrayLike<number> = [];
   #cursor = 0;
   #batches: Batch[] = [];
@@ -44,9 +43,7 @@ export class EntryReader {
     this.#read = read;
     this.#columns = columns;
     this.#batchBytes = options.batchBytes;
-    this.#batchesAhead = options.batchesAhead ?? 2;
     this.#maxGap = options.maxGap ?? 16 * 1024;
-    this.#maxReadLength = options.maxReadLength ?? 8 * 1024 * 1024;
   }
 
   /** Sets the order in which entries will be requested, replacing any previous plan. */
@@ -84,7 +81,7 @@ export class EntryReader {
       while (last < sorted.length) {
         const next = sorted[last]!;
         const nextEnd = entryEnd(columns, next);
-        if (columns.offsets[next]! - end > this.#maxGap || nextEnd - start > this.#maxReadLength) break;
+        if (columns.offsets[next]! - end > this.#maxGap || nextEnd - start > MAX_READ_LENGTH) break;
         end = Math.max(end, nextEnd);
         last++;
       }
@@ -116,7 +113,7 @@ export class EntryReader {
 
   #fill(position: number): void {
     let next = this.#batches.at(-1)?.end ?? position;
-    while (next < this.#plan.length && (this.#batches.length === 0 || this.#batches.length <= this.#batchesAhead)) {
+    while (next < this.#plan.length && (this.#batches.length === 0 || this.#batches.length <= BATCHES_AHEAD)) {
       const start = next;
       let bytes = 0;
       while (next < this.#plan.length && (next === start || bytes < this.#batchBytes)) {
