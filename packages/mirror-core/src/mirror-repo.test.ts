@@ -208,7 +208,7 @@ describe('mirrorRepo aborted while the pack streams', () => {
         },
       }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'ABORTED' });
-      expect(readdirSync(target, { recursive: true }).filter((name) => !['objects', 'objects/pack'].includes(String(name)))).toEqual([]);
+      expectNothingPublished(target);
 
       await mirrorRepo(source, target);
       git(target, 'fsck', '--full', '--no-progress');
@@ -245,7 +245,7 @@ describe('mirrorRepo given a corrupt pack', () => {
       const target = join(dir.path, 'mirror');
       const error = await mirrorRepo(corrupting, target).catch((e: unknown) => e);
       expect(error).toMatchObject({ name: 'PackError' });
-      expect(readdirSync(target, { recursive: true }).filter((name) => !['objects', 'objects/pack'].includes(String(name)))).toEqual([]);
+      expectNothingPublished(target);
     } finally {
       dir.remove();
     }
@@ -275,7 +275,7 @@ describe('mirrorRepo failures from a smart HTTP source', () => {
       expect(error).toMatchObject({ code: 'CONNECTION_LOST' });
       expect((error as Error).message).toContain('the connection ended');
       expect(storage.writes.map((write) => write.operation)).toEqual(['put', 'delete']);
-      expect(readdirSync(target, { recursive: true }).filter((name) => !String(name).endsWith('pack'))).toEqual(['objects']);
+      expectNothingPublished(target);
     } finally {
       await proxy.close();
     }
@@ -298,6 +298,11 @@ describe('mirrorRepo failures from a smart HTTP source', () => {
     expect(readFileSync(join(target, 'objects/info/packs'), 'utf8').split('\n').filter(Boolean)).toHaveLength(2);
   });
 });
+
+/** Checks that a first sync which failed left no file in its folder target: not a ref, not a pack, not a temporary one. */
+function expectNothingPublished(target: string): void {
+  expect(readdirSync(target, { recursive: true }).filter((name) => !['objects', 'objects/pack'].includes(String(name)))).toEqual([]);
+}
 
 function readdirTemp(target: string): string[] {
   return readdirSync(join(target, 'objects/pack')).filter((name) => name.includes('tmp_pack_'));
