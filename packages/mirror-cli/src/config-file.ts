@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from './errors.js';
-import { settingName, toHeaders, type SettingName } from './settings.js';
+import { resolveSettings, settingName, toHeaders, type SettingName, type Settings } from './settings.js';
 
 /** One repository of a config file or of the standard input. */
 export interface MirrorEntry {
@@ -92,4 +92,13 @@ function globs(value: unknown, key: string, fail: (reason: string) => never): st
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The settings of a command that reads no mirror list (`verify`, `ls-refs`): flags, then the environment, then the
+ * `--config` file (`--config -` names none).
+ */
+export async function commandSettings(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<Settings> {
+  const config = typeof flags.config === 'string' && flags.config !== '-' ? await loadConfigFile(flags.config) : undefined;
+  return resolveSettings(flags, env, config);
 }

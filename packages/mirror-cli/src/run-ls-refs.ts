@@ -1,10 +1,9 @@
 import { openStorage } from '@gitmirror/dumb-storage';
 import { openTransport, parseInfoRefs, type MirrorRef } from '@gitmirror/mirror-core';
-import { loadConfigFile } from './config-file.js';
+import { commandSettings } from './config-file.js';
 import type { Io } from './io.js';
-import { writeError } from './report/reporter.js';
-import { createStyle } from './report/style.js';
-import { resolveSettings } from './settings.js';
+import { writeCommandFailure } from './report/reporter.js';
+import type { Settings } from './settings.js';
 import { isS3Url, loadS3Sdk, targetOptions } from './target-options.js';
 import { readOptional } from './verify/read.js';
 
@@ -20,14 +19,12 @@ export interface RefListing {
  */
 export async function runLsRefs(flags: Record<string, unknown>, io: Io): Promise<number> {
   const url = String(flags.url);
-  const config = typeof flags.config === 'string' && flags.config !== '-' ? await loadConfigFile(flags.config) : undefined;
-  const settings = resolveSettings(flags, io.env, config);
+  const settings = await commandSettings(flags, io.env);
   let listing: RefListing;
   try {
     listing = isS3Url(url) ? await listMirror(url, settings, io.signal) : await listSource(url, settings, io.signal);
   } catch (error) {
-    if (!settings.quiet) writeError(io.stderr, createStyle(io.stderr.isTTY === true, io.env), `ls-refs ${redacted(url)}`, error as Error);
-    if (settings.json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: (error as { code?: string }).code ?? 'ERROR', message: (error as Error).message } }, null, 2)}\n`);
+    writeCommandFailure(io, settings, `ls-refs ${redacted(url)}`, error as Error);
     return 1;
   }
   if (settings.json) io.stdout.write(`${JSON.stringify({ ok: true, ...listing }, null, 2)}\n`);
@@ -51,7 +48,7 @@ export function formatLsRemote(listing: RefListing, symref: boolean): string {
   return text;
 }
 
-async function listSource(url: string, settings: ReturnType<typeof resolveSettings>, signal: AbortSignal): Promise<RefListing> {
+async function listSource(url: string, settings: Settings, signal: AbortSignal): Promise<RefListing> {
   const transport = await openTransport(url, { headers: settings.header, netrc: settings.netrc, timeout: settings.timeout, retries: settings.retries });
   try {
     const { refs, head } = await transport.listRefs({ signal });
@@ -63,7 +60,7 @@ async function listSource(url: string, settings: ReturnType<typeof resolveSettin
 }
 
 /** A mirror served over plain HTTP (e.g. a public bucket): its `info/refs` and `HEAD`, as a dumb-HTTP client reads them. */
-async function listDumbHttp(url: string, settings: ReturnType<typeof resolveSettings>, signal: AbortSignal): Promise<RefListing> {
+async function listDumbHttp(url: string, settings: Settings, signal: AbortSignal): Promise<RefListing> {
   const base = url.replace(/\/+$/, '');
   const timeout = AbortSignal.timeout(settings.timeout ?? 120_000);
   const read = async (key: string) => {
@@ -75,7 +72,7 @@ async function listDumbHttp(url: string, settings: ReturnType<typeof resolveSett
   return { head: parseHead(head), refs: parseInfoRefs(infoRefs) };
 }
 
-async function listMirror(url: string, settings: ReturnType<typeof resolveSettings>, signal: AbortSignal): Promise<RefListing> {
+async function listMirror(url: string, settings: Settings, signal: AbortSignal): Promise<RefListing> {
   await loadS3Sdk();
   const storage = await openStorage(url, targetOptions(settings));
   const [infoRefs, head] = await Promise.all([readOptional(storage, 'info/refs', signal), readOptional(storage, 'HEAD', signal)]);

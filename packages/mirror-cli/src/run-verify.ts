@@ -1,9 +1,8 @@
 import { openStorage } from '@gitmirror/dumb-storage';
-import { loadConfigFile } from './config-file.js';
+import { commandSettings } from './config-file.js';
 import type { Io } from './io.js';
-import { writeError } from './report/reporter.js';
+import { writeCommandFailure } from './report/reporter.js';
 import { createStyle } from './report/style.js';
-import { resolveSettings } from './settings.js';
 import { isS3Url, loadS3Sdk, targetOptions } from './target-options.js';
 import { verifyMirror } from './verify/verify-mirror.js';
 
@@ -13,21 +12,19 @@ import { verifyMirror } from './verify/verify-mirror.js';
  */
 export async function runVerify(flags: Record<string, unknown>, io: Io): Promise<number> {
   const target = String(flags.target);
-  const config = typeof flags.config === 'string' && flags.config !== '-' ? await loadConfigFile(flags.config) : undefined;
-  const settings = resolveSettings(flags, io.env, config);
-  const style = createStyle(io.stderr.isTTY === true, io.env);
+  const settings = await commandSettings(flags, io.env);
   let report;
   try {
     if (isS3Url(target)) await loadS3Sdk();
     const storage = await openStorage(target, targetOptions(settings));
     report = await verifyMirror(storage, { full: settings.full, signal: io.signal });
   } catch (error) {
-    if (!settings.quiet) writeError(io.stderr, style, `verify ${target}`, error as Error);
-    if (settings.json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: (error as { code?: string }).code ?? 'ERROR', message: (error as Error).message } }, null, 2)}\n`);
+    writeCommandFailure(io, settings, `verify ${target}`, error as Error);
     return 1;
   }
   if (settings.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   if (!settings.quiet) {
+    const style = createStyle(io.stderr.isTTY === true, io.env);
     for (const finding of report.findings) {
       const label = finding.severity === 'error' ? style.red('error:') : style.yellow('warning:');
       io.stderr.write(`${label} ${finding.message}\n`);

@@ -1,8 +1,9 @@
 import type { MirrorEvent, MirrorOutcome, RepoRef } from '@gitmirror/mirror-core';
-import type { TextOutput } from '../io.js';
+import type { Io, TextOutput } from '../io.js';
+import type { Settings } from '../settings.js';
 import { formatDuration } from './format.js';
 import { errorCode, hintFor } from './hints.js';
-import type { Style } from './style.js';
+import { createStyle, type Style } from './style.js';
 
 /** A line of the standard input that is not a mirror entry; it counts as a failed repository. */
 export interface InputProblem {
@@ -42,6 +43,12 @@ export function writeError(output: TextOutput, style: Style, what: string, error
   output.write(`${style.red('error:')} ${what}: ${errorMessage(error)}\n`);
   const hint = hintFor(error);
   if (hint) output.write(`${style.yellow('hint:')} ${hint}\n`);
+}
+
+/** Reports why a command failed: git-style lines on stderr unless `quiet`, `{ ok: false, error }` on stdout with `json`. */
+export function writeCommandFailure(io: Io, settings: Pick<Settings, 'quiet' | 'json'>, what: string, error: Error): void {
+  if (!settings.quiet) writeError(io.stderr, createStyle(io.stderr.isTTY === true, io.env), what, error);
+  if (settings.json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: errorCode(error), message: error.message } }, null, 2)}\n`);
 }
 
 /** A closing line: `3 repositories: 1 changed, 1 up to date, 1 failed in 2.1 s`. */
