@@ -1,5 +1,5 @@
-import { deflateSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import zlib, { deflateSync } from 'node:zlib';
+import { describe, expect, it, vi } from 'vitest';
 import { inflateKnown, Inflater } from './inflater.js';
 
 const content = Buffer.from('tree 4b825dc642cb6eb9a060e54bf8d69288fbc4904\n'.repeat(20));
@@ -30,5 +30,15 @@ describe('Inflater', () => {
     expect(inflateKnown(inflater, corrupt, content.length, output)).toBeUndefined();
     expect(inflateKnown(inflater, stream, content.length - 1, output)).toBeUndefined();
     inflater.close();
+  });
+
+  it('fails on construction, naming the Node version, where node:zlib lacks the internals it drives', () => {
+    const createInflate = vi.spyOn(zlib, 'createInflate').mockReturnValue({} as never);
+    try {
+      expect(() => new Inflater()).toThrow(`Inflater needs node:zlib's internal Inflate _handle.writeSync and _writeState, which Node ${process.version} does not have`);
+    } finally {
+      createInflate.mockRestore();
+    }
+    expect(() => new Inflater().close()).not.toThrow();
   });
 });
