@@ -197,4 +197,18 @@ describe('mirror-git-to-s3 mirror (built CLI, smart HTTP sources, folder targets
     expect(missing).toMatchObject({ code: 1, stdout: '' });
     expect(missing.stderr).toMatch(/^error: ls-refs .*missing: /);
   });
+
+  it('pushes to a git server target (http://) as its help says, the refs equal to the source', async () => {
+    const pushRoot = join(dir.path, 'push-root');
+    git(dir.path, 'init', '-q', '--bare', join(pushRoot, 'pushed.git'));
+    const pushServer = await startGitHttpServer({ projectRoot: pushRoot, receivePack: true });
+    try {
+      const run = await runCli(['--json', '--source', url('one'), '--target', `${pushServer.url}/pushed.git`]);
+      expect(run.stderr).toMatch(/1 repository: 1 changed/);
+      expect(run.code).toBe(0);
+      expect(forEachRef(join(pushRoot, 'pushed.git'))).toBe(forEachRef(sources.one));
+    } finally {
+      await pushServer.close();
+    }
+  });
 });
