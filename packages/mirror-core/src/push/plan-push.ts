@@ -1,5 +1,5 @@
 import { ZERO_OID } from '@gitmirror/git-pktline';
-import type { MirrorRef } from '../refs.js';
+import { sortRefs, type MirrorRef } from '../refs.js';
 import type { RefCommand } from './receive-pack-client.js';
 
 /** What a push has to do to make the target's refs equal the source's. */
@@ -34,10 +34,9 @@ export function planPush(source: readonly MirrorRef[], target: readonly MirrorRe
   }
   const names = new Set(source.map((ref) => ref.name));
   const deleted = target.filter((ref) => !names.has(ref.name));
-  commands.push(...deleted.map((ref) => ({ name: ref.name, oldOid: ref.oid, newOid: ZERO_OID })));
-  commands.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+  for (const ref of deleted) commands.push({ name: ref.name, oldOid: ref.oid, newOid: ZERO_OID });
   return {
-    commands,
+    commands: sortRefs(commands),
     created: created.sort(),
     updated: updated.sort(),
     deleted: deleted.map((ref) => ref.name).sort(),
