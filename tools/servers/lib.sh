@@ -1,4 +1,5 @@
-# Shared helpers for the tools/servers scripts (sourced, not run). The caller sets `server` before sourcing.
+# Shared helpers for the tools/servers scripts (sourced, not run). The caller sets `server` before sourcing, defines
+# `start` and lists its daemons' PID-file names in `daemons`, stopped in that order; then it calls `main "$@"`.
 # shellcheck shell=bash
 
 state_dir="${GITMIRROR_SERVERS_DIR:-/tmp/gitmirror-servers}/${server:?set server before sourcing lib.sh}"
@@ -82,4 +83,26 @@ env_value() { [ -f "$env_file" ] && sed -n "s/^export $1=//p" "$env_file"; }
 print_env() {
   [ -f "$env_file" ] || die "not running (no $env_file); run: $0 start"
   cat "$env_file"
+}
+
+# Stops every daemon in `daemons`, in order.
+stop_daemons() {
+  local daemon
+  # shellcheck disable=SC2154 # set by the sourcing script
+  for daemon in "${daemons[@]}"; do stop_pid "$daemon"; done
+}
+
+stop() {
+  stop_daemons
+  rm -rf "$state_dir"
+}
+
+# Runs the subcommand in $1: start, stop or env.
+main() {
+  case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    env) print_env ;;
+    *) die "usage: $0 start|stop|env" ;;
+  esac
 }

@@ -8,6 +8,7 @@
 # `source` the printed env file ($GITMIRROR_SERVERS_DIR/moto/env) to get GITMIRROR_MOTO_ENDPOINT.
 set -euo pipefail
 server=moto
+daemons=(moto)
 # shellcheck source=tools/servers/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -37,14 +38,4 @@ start() {
   print_env
 }
 
-stop() {
-  stop_pid moto
-  rm -rf "$state_dir"
-}
-
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  env) print_env ;;
-  *) die "usage: $0 start|stop|env" ;;
-esac
+main "$@"

@@ -10,6 +10,7 @@
 set -euo pipefail
 
 server=radosgw
+daemons=(radosgw osd mon)
 # shellcheck source=tools/servers/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 conf="$state_dir/ceph.conf"
@@ -123,20 +124,4 @@ ENV
   print_env
 }
 
-stop_daemons() {
-  stop_pid radosgw
-  stop_pid osd
-  stop_pid mon
-}
-
-stop() {
-  stop_daemons
-  rm -rf "$state_dir"
-}
-
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  env) print_env ;;
-  *) die "usage: $0 start|stop|env" ;;
-esac
+main "$@"

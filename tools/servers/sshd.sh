@@ -10,6 +10,7 @@
 # (the client's private key) and _KNOWN_HOSTS (a known_hosts file holding the server's host key).
 set -euo pipefail
 server=sshd
+daemons=(sshd)
 # shellcheck source=tools/servers/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -63,14 +64,4 @@ ENV
   print_env
 }
 
-stop() {
-  stop_pid sshd
-  rm -rf "$state_dir"
-}
-
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  env) print_env ;;
-  *) die "usage: $0 start|stop|env" ;;
-esac
+main "$@"
