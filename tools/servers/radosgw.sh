@@ -64,7 +64,7 @@ mon cluster log file = $state_dir/log/cluster.log
 pid file = $state_dir/osd.pid
 osd data = $state_dir/osd
 osd objectstore = memstore
-memstore device bytes = 4294967296
+memstore device bytes = 8589934592
 osd crush update on start = true
 
 [client.rgw.gitmirror]
@@ -73,6 +73,8 @@ rgw frontends = beast endpoint=127.0.0.1:$rgw_port
 rgw dns name = 127.0.0.1
 rgw enable usage log = false
 rgw max chunk size = 4194304
+rgw gc obj min wait = 30
+rgw gc processor period = 30
 rgw data = $state_dir/rgw
 CONF
 }
