@@ -36,11 +36,6 @@ export async function gitAsync(cwd: string, ...args: string[]): Promise<string> 
   return stdout;
 }
 
-/** Runs git and returns stdout as bytes. */
-export function gitBytes(cwd: string, ...args: string[]): Buffer {
-  return execFileSync('git', args, { cwd, env: { ...process.env, ...FIXED_ENV }, maxBuffer: 256 * 1024 * 1024 });
-}
-
 /** A fresh temporary directory and its cleanup. */
 export function tempDir(prefix = 'mirror-core-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
