@@ -22,13 +22,7 @@ export function mirrorCommand(context: CommandContext): CommandModule {
         .option('include-ref', { type: 'string', array: true, describe: 'Mirror only refs matching these globs (default every ref; * within a path segment, ** across)', group: MIRROR_GROUP })
         .option('exclude-ref', { type: 'string', array: true, describe: 'Leave out refs matching these globs', group: MIRROR_GROUP })
         .option('max-memory', { type: 'string', describe: 'Memory for packs, shared by the repositories in flight (default 128M)', group: MIRROR_GROUP })
-        .option('dry-run', { alias: 'n', type: 'boolean', describe: 'Show which refs would change; fetch and write nothing', group: MIRROR_GROUP })
-        .check((parsed) => {
-          const sources = parsed.source?.length ?? 0;
-          const targets = parsed.target?.length ?? 0;
-          if (sources !== targets) throw new Error(`Give one --target per --source (got ${sources} sources and ${targets} targets)`);
-          return true;
-        }),
+        .option('dry-run', { alias: 'n', type: 'boolean', describe: 'Show which refs would change; fetch and write nothing', group: MIRROR_GROUP }),
     handler: async (parsed) => {
       const { runMirror } = await import('../run-mirror.js');
       context.exit(await runMirror(parsed, context.io));
