@@ -7,13 +7,13 @@
 //
 // usage: node tools/bench/broker-express.mjs [bundle=../shared/corpus/express.bundle] [runs=1]
 // needs: built packages (npm run build), GNU time at /usr/bin/time; sshd optional (eval "$(tools/servers/sshd.sh start)")
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MEMORY_BUDGET } from '@gitmirror/mirror-core';
 import { gitSshCommand, sshTestServer, startGitHttpServer } from '@gitmirror/test-servers';
+import { measure, median, run } from './measure-process.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const [bundle = join(root, '../shared/corpus/express.bundle'), runsText = '1'] = process.argv.slice(2);
@@ -28,6 +28,7 @@ if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time (GNU time) is n
 const ssh = sshTestServer().server;
 
 const work = mkdtempSync(join(tmpdir(), 'bench-broker-'));
+const timeFile = join(work, 'time.txt');
 const server = await startGitHttpServer({ projectRoot: work, receivePack: true });
 try {
   await run('git', ['clone', '--quiet', '--mirror', bundle, join(work, 'source.git')]);
@@ -48,13 +49,13 @@ try {
         if (name === 'ours') {
           const privateTmp = mkdtempSync(join(work, 'tmpdir-'));
           const env = { ...process.env, TMPDIR: privateTmp, NODE_NO_WARNINGS: '1' };
-          results.ours.push(await measure([process.execPath, ours, source, targetUrl(repo), ...(kind === 'ssh' ? [sshOptions] : [])], env));
+          results.ours.push(await measure([process.execPath, ours, source, targetUrl(repo), ...(kind === 'ssh' ? [sshOptions] : [])], env, timeFile));
           const leftovers = readdirSync(privateTmp, { recursive: true });
           if (leftovers.length > 0) throw new Error(`our run wrote to its temp folder: ${leftovers.join(', ')}`);
           rmSync(privateTmp, { recursive: true });
         } else {
           const clone = join(work, `clone-${index}.git`);
-          results.git.push(await measure(['sh', '-c', 'git clone --quiet --mirror "$1" "$2" && git -C "$2" push --quiet --mirror "$3"', 'sh', source, clone, targetUrl(repo)], gitEnv));
+          results.git.push(await measure(['sh', '-c', 'git clone --quiet --mirror "$1" "$2" && git -C "$2" push --quiet --mirror "$3"', 'sh', source, clone, targetUrl(repo)], gitEnv, timeFile));
           rmSync(clone, { recursive: true, force: true });
         }
         if ((await forEachRef(join(work, repo))) !== expectedRefs) throw new Error(`${kind} run ${index + 1}: the ${name} target's refs differ from the source's`);
@@ -63,7 +64,6 @@ try {
       }
       console.log(`${kind} run ${index + 1}: ours ${results.ours[index].seconds.toFixed(2)} s, git ${results.git[index].seconds.toFixed(2)} s`);
     }
-    const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
     const ourSeconds = median(results.ours.map((r) => r.seconds));
     const gitSeconds = median(results.git.map((r) => r.seconds));
     const ourRss = Math.max(...results.ours.map((r) => r.rssKiB)) / 1024;
@@ -83,24 +83,4 @@ try {
 
 function forEachRef(repo) {
   return run('git', ['-C', repo, 'for-each-ref', '--format=%(objectname) %(refname)']);
-}
-
-/** Runs a command without blocking this process (it serves both repositories) and returns its stdout. */
-function run(command, args, options = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], ...options });
-    const chunks = [];
-    child.stdout.on('data', (chunk) => chunks.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
-  });
-}
-
-/** Runs `command` under GNU time; returns its wall time, peak RSS and stdout. */
-async function measure(command, env) {
-  const timeFile = join(work, 'time.txt');
-  const started = performance.now();
-  const stdout = await run('/usr/bin/time', ['-f', '%M', '-o', timeFile, ...command], { env });
-  const seconds = (performance.now() - started) / 1000;
-  return { seconds, rssKiB: Number(readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)), stdout };
 }

@@ -9,13 +9,13 @@
 // usage: node tools/bench/mirror-express.mjs [bundle=../shared/corpus/express.bundle] [runs=3]
 // needs: radosgw (source the env printed by tools/servers/radosgw.sh start), built packages (npm run build),
 //        GNU time at /usr/bin/time
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStorage } from '@gitmirror/dumb-storage';
 import { createTestBucket, createTestS3Client, s3TestServers, startGitHttpServer } from '@gitmirror/test-servers';
+import { measure, median, run } from './measure-process.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const [bundle = join(root, '../shared/corpus/express.bundle'), runsText = '3'] = process.argv.slice(2);
@@ -28,6 +28,7 @@ const server = s3TestServers().find((slot) => slot.name === 'radosgw')?.server;
 if (!server) throw new Error('radosgw is not running: eval "$(tools/servers/radosgw.sh start)"');
 
 const work = mkdtempSync(join(tmpdir(), 'bench-mirror-'));
+const timeFile = join(work, 'time.txt');
 const gitServer = await startGitHttpServer({ projectRoot: work });
 try {
   await run('git', ['clone', '--quiet', '--mirror', bundle, join(work, 'source.git')]);
@@ -51,9 +52,9 @@ try {
       floor: [process.execPath, ours, `${gitServer.url}/one.git`, server.endpoint, bucket, 'floor'],
       naive: [process.execPath, naive, source, server.endpoint, bucket, 'naive'],
     };
-    results.floor.push(await measure(commands.floor, env));
+    results.floor.push(await measure(commands.floor, env, timeFile));
     for (const name of index % 2 === 0 ? ['ours', 'naive'] : ['naive', 'ours']) {
-      results[name].push(await measure(commands[name], env));
+      results[name].push(await measure(commands[name], env, timeFile));
       const clone = join(work, `clone-${name}-${index}`);
       await run('git', ['clone', '--quiet', '--mirror', `${server.endpoint}/${bucket}/${name}`, clone]);
       const refs = await run('git', ['-C', clone, 'for-each-ref', '--format=%(objectname) %(refname)']);
@@ -63,7 +64,6 @@ try {
     await emptyBucket(bucket);
     console.log(`run ${index + 1}: ours ${results.ours[index].seconds.toFixed(2)} s, naive ${results.naive[index].seconds.toFixed(2)} s`);
   }
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const summary = Object.fromEntries(
     Object.entries(results).map(([name, list]) => [name, { seconds: median(list.map((r) => r.seconds)), rssMiB: Math.max(...list.map((r) => r.rssKiB)) / 1024 }]),
   );
@@ -84,24 +84,4 @@ async function emptyBucket(bucket) {
   const keys = [];
   for await (const object of storage.list('')) keys.push(object.key);
   await storage.delete(keys);
-}
-
-/** Runs a command without blocking this process (it serves the source) and returns its stdout. */
-function run(command, args, options = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], ...options });
-    const chunks = [];
-    child.stdout.on('data', (chunk) => chunks.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
-  });
-}
-
-/** Runs `command` under GNU time; returns its wall time and peak RSS. */
-async function measure(command, env) {
-  const timeFile = join(work, 'time.txt');
-  const started = performance.now();
-  await run('/usr/bin/time', ['-f', '%M', '-o', timeFile, ...command], { env });
-  const seconds = (performance.now() - started) / 1000;
-  return { seconds, rssKiB: Number(readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)) };
 }
