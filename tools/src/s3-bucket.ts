@@ -2,15 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import type { S3TestServer } from './s3-servers.js';
 
-/** An S3 client for a test server: path-style addressing, checksums only where the API requires them. */
-export function createTestS3Client(server: S3TestServer): S3Client {
+/**
+ * An S3 client for a test server: path-style addressing, checksums only where the API requires them. `endpoint`
+ * reaches the server another way (a fault-injecting proxy); `maxAttempts` replaces the SDK's default of 3.
+ */
+export function createTestS3Client(server: S3TestServer, options: { endpoint?: string; maxAttempts?: number } = {}): S3Client {
   return new S3Client({
-    endpoint: server.endpoint,
+    endpoint: options.endpoint ?? server.endpoint,
     region: server.region,
     credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
     forcePathStyle: true,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
   });
 }
 

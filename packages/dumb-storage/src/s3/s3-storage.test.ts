@@ -1,4 +1,4 @@
-import { s3TestServers, type S3TestServer } from '@gitmirror/test-servers';
+import { createTestBucket, createTestS3Client, s3TestServers, type S3TestServer } from '@gitmirror/test-servers';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessDeniedError, NotFoundError, ThrottledError } from '../errors.js';
@@ -6,7 +6,7 @@ import { openStorage } from '../open-storage.js';
 import { describeStorageContract } from '../test-support/contract-suite.js';
 import { startFaultProxy, type Fault } from '../test-support/fault-proxy.js';
 import { generatedBody, sha256Of } from '../test-support/generated-body.js';
-import { createBucket, multipartUploadsIn, removeBucket, testS3Client } from '../test-support/s3-buckets.js';
+import { multipartUploadsIn, removeBucket } from '../test-support/s3-buckets.js';
 import { createS3Storage } from './s3-storage.js';
 
 const MiB = 1024 * 1024;
@@ -35,8 +35,8 @@ for (const slot of s3TestServers()) {
   describeStorageContract(
     `s3 on ${slot.name}`,
     async () => {
-      client = testS3Client(slot.server!);
-      bucket = await createBucket(client);
+      client = createTestS3Client(slot.server!);
+      bucket = await createTestBucket(slot.server!);
       return createS3Storage(`s3://${bucket}/some/prefix`, {
         getS3Client: () => client,
         partSize: 5 * MiB,
@@ -64,15 +64,15 @@ for (const slot of s3TestServers()) {
     let testBucket: string;
 
     beforeAll(async () => {
-      admin = testS3Client(server);
-      testBucket = await createBucket(admin);
+      admin = createTestS3Client(server);
+      testBucket = await createTestBucket(server);
     });
     afterAll(async () => {
       if (testBucket) await removeBucket(admin, testBucket);
     });
 
     const storageThrough = (endpoint: string, maxAttempts: number) =>
-      createS3Storage(`s3://${testBucket}/faults`, { getS3Client: () => testS3Client(server, { endpoint, maxAttempts }) });
+      createS3Storage(`s3://${testBucket}/faults`, { getS3Client: () => createTestS3Client(server, { endpoint, maxAttempts }) });
 
     async function withProxy(decide: (index: number) => Fault, action: (proxy: Awaited<ReturnType<typeof startFaultProxy>>) => Promise<void>) {
       const proxy = await startFaultProxy(server.endpoint, (_, index) => decide(index));
@@ -84,7 +84,7 @@ for (const slot of s3TestServers()) {
     }
 
     it('keeps at most queueSize + 1 parts of a streamed body in memory', async () => {
-      const client = testS3Client(server);
+      const client = createTestS3Client(server);
       const seen = instrument(client);
       const partSize = 5 * MiB;
       const chunkSize = 64 * 1024;
@@ -105,7 +105,7 @@ for (const slot of s3TestServers()) {
     });
 
     it('copies an object above the multipart threshold part by part, keeping its content type', async () => {
-      const client = testS3Client(server);
+      const client = createTestS3Client(server);
       const seen = instrument(client);
       const storage = createS3Storage(`s3://${testBucket}/big-copy`, {
         getS3Client: () => client,
@@ -179,7 +179,7 @@ for (const slot of s3TestServers()) {
     if (slot.name === 'radosgw') it('rejects a wrong secret key with AccessDeniedError that does not quote the key', async () => {
       const secretAccessKey = 'not-the-secret-0123456789abcdefghijklmnop';
       const storage = createS3Storage(`s3://${testBucket}/denied`, {
-        getS3Client: () => testS3Client({ ...server, secretAccessKey }),
+        getS3Client: () => createTestS3Client({ ...server, secretAccessKey }),
       });
       const error = await storage.put('HEAD', text('ref: refs/heads/main\n')).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(AccessDeniedError);

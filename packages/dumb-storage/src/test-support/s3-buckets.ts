@@ -1,34 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
-  CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectsCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
-import type { S3TestServer } from '@gitmirror/test-servers';
-
-/** An S3 client for a test server: path-style, its credentials, only the checksums the API requires. */
-export function testS3Client(server: S3TestServer, options: { maxAttempts?: number; endpoint?: string } = {}): S3Client {
-  return new S3Client({
-    endpoint: options.endpoint ?? server.endpoint,
-    region: server.region,
-    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: options.maxAttempts ?? 3,
-  });
-}
-
-/** Creates a uniquely named empty bucket on the server. */
-export async function createBucket(client: S3Client): Promise<string> {
-  const bucket = `dumb-storage-${randomUUID().slice(0, 13)}`;
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  return bucket;
-}
 
 /** Keys of the multipart uploads in progress under `prefix` (what a failed upload must not leave behind). */
 export async function multipartUploadsIn(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
