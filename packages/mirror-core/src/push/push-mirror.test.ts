@@ -41,7 +41,7 @@ const servers: [string, string | undefined, (root: string) => Promise<PushServer
   [
     'OpenSSH sshd',
     ssh.skipReason,
-    async () => {
+    async (root) => {
       const { host, port, user, keyFile, knownHostsFile } = ssh.server!;
       return {
         url: (name) => `ssh://${user}@${host}:${port}${join(root, name)}`,
@@ -51,7 +51,6 @@ const servers: [string, string | undefined, (root: string) => Promise<PushServer
     },
   ],
 ];
-let root = '';
 
 for (const [serverName, skipReason, start] of servers) {
   describe.skipIf(skipReason !== undefined)(`mirrorRepo pushing to ${serverName}${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
@@ -60,7 +59,6 @@ for (const [serverName, skipReason, start] of servers) {
     let server: PushServer;
 
     beforeAll(async () => {
-      root = dir.path;
       createSourceRepo(source);
       server = await start(dir.path);
     });
