@@ -1,5 +1,5 @@
 import { openStorage } from '@gitmirror/dumb-storage';
-import { openTransport, parseInfoRefs, type MirrorRef } from '@gitmirror/mirror-core';
+import { openTransport, parseInfoRefs, redactUrl, type MirrorRef } from '@gitmirror/mirror-core';
 import { commandSettings } from './config-file.js';
 import type { Io } from './io.js';
 import { writeCommandFailure } from './report/reporter.js';
@@ -24,7 +24,7 @@ export async function runLsRefs(flags: Record<string, unknown>, io: Io): Promise
   try {
     listing = isS3Url(url) ? await listMirror(url, settings, io.signal) : await listSource(url, settings, io.signal);
   } catch (error) {
-    writeCommandFailure(io, settings, `ls-refs ${redacted(url)}`, error as Error);
+    writeCommandFailure(io, settings, `ls-refs ${redactUrl(url)}`, error as Error);
     return 1;
   }
   if (settings.json) io.stdout.write(`${JSON.stringify({ ok: true, ...listing }, null, 2)}\n`);
@@ -82,14 +82,4 @@ async function listMirror(url: string, settings: Settings, signal: AbortSignal):
 function parseHead(head: string | undefined): RefListing['head'] {
   const symref = head && /^ref: (\S+)/.exec(head)?.[1];
   return symref ? { symref } : head?.trim() ? { oid: head.trim() } : undefined;
-}
-
-function redacted(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.password ? parsed.href : url;
-  } catch {
-    return url;
-  }
 }
