@@ -30,6 +30,11 @@ const GiB = 1024 * MiB;
 const maxParts = 10_000;
 const deleteBatchSize = 1000;
 
+const unquoted = (etag: string) => etag.replaceAll('"', '');
+
+/** True when `etag` names the same version as `ifMatch`, whether either is quoted or not. */
+const sameEtag = (etag: string | undefined, ifMatch: string) => etag !== undefined && unquoted(etag) === unquoted(ifMatch);
+
 /** Tuning of the S3 sink; all optional. */
 export interface S3StorageOptions extends S3ClientOptions {
   /**
@@ -124,7 +129,7 @@ export class S3Storage implements Storage {
           contentType: options.contentType ?? contentTypeForKey(key),
           storageClass: this.#storageClass,
           ifNoneMatch: options.ifNoneMatch,
-          ifMatch: this.#unquotedIfMatch ? options.ifMatch?.replaceAll('"', '') : options.ifMatch,
+          ifMatch: this.#unquotedIfMatch && options.ifMatch !== undefined ? unquoted(options.ifMatch) : options.ifMatch,
           beforeComplete: options.ifNoneMatch || options.ifMatch !== undefined ? () => this.#checkPrecondition(key, options) : undefined,
           retryIfMatchUnquoted: () => this.#learnUnquotedIfMatch(key, options.ifMatch),
         },
@@ -153,7 +158,7 @@ export class S3Storage implements Storage {
       throw error;
     });
     if (options.ifNoneMatch === '*' && current) throw new PreconditionFailedError(`${key} already exists in ${this.url}`, { key });
-    if (options.ifMatch !== undefined && current?.etag.replaceAll('"', '') !== options.ifMatch.replaceAll('"', '')) {
+    if (options.ifMatch !== undefined && !sameEtag(current?.etag, options.ifMatch)) {
       throw new PreconditionFailedError(`${key} is not at version ${options.ifMatch} in ${this.url}`, { key });
     }
   }
@@ -161,7 +166,7 @@ export class S3Storage implements Storage {
   /** True when `key` is still at `ifMatch`, so a 412 only means the server wants the etag without quotes. */
   async #learnUnquotedIfMatch(key: string, ifMatch: string | undefined): Promise<boolean> {
     const current = await this.head(key).catch(() => undefined);
-    if (ifMatch === undefined || current?.etag.replaceAll('"', '') !== ifMatch.replaceAll('"', '')) return false;
+    if (ifMatch === undefined || !sameEtag(current?.etag, ifMatch)) return false;
     this.#unquotedIfMatch = true;
     return true;
   }
