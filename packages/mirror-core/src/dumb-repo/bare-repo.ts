@@ -5,7 +5,7 @@ export const BARE_REPO_CONFIG = '[core]\n\trepositoryformatversion = 0\n\tfilemo
  * Git recognises a repository only when its `refs/` directory exists. Storage holds files, not directories, so a
  * folder mirror gets this empty placeholder (git ignores names starting with a dot inside `refs/`).
  */
-export const REFS_PLACEHOLDER_KEY = 'refs/heads/.keep';
+const REFS_PLACEHOLDER_KEY = 'refs/heads/.keep';
 
 /** The files that turn a dumb folder mirror into a bare repository git can use directly. */
 export function bareRepoFiles(): { key: string; body: string }[] {

@@ -1,7 +1,7 @@
 import { sortRefs, type MirrorRef } from '../refs.js';
 
 /** The header `git pack-refs` writes: every ref is peeled (fully) and the file is sorted. */
-export const PACKED_REFS_HEADER = '# pack-refs with: peeled fully-peeled sorted \n';
+const PACKED_REFS_HEADER = '# pack-refs with: peeled fully-peeled sorted \n';
 
 /** Writes `packed-refs` as `git pack-refs --all` does: header, `<oid> <name>\n`, `^<peeled>\n` after annotated tags. */
 export function formatPackedRefs(refs: readonly MirrorRef[]): string {

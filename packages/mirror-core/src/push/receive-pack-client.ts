@@ -35,7 +35,7 @@ export interface PushRequest {
 }
 
 /** A pack without objects: header (`PACK`, version 2, 0 objects) and its SHA-1 trailer. */
-export const EMPTY_PACK: Uint8Array = (() => {
+const EMPTY_PACK: Uint8Array = (() => {
   const header = Buffer.from([0x50, 0x41, 0x43, 0x4b, 0, 0, 0, 2, 0, 0, 0, 0]);
   return Buffer.concat([header, createHash('sha1').update(header).digest()]);
 })();

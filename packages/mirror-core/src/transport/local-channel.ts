@@ -19,7 +19,7 @@ export function isLocalUrl(url: string): boolean {
 }
 
 /** The absolute path of a local repository URL (`file:///path` or a path). */
-export function localPath(url: string): string {
+function localPath(url: string): string {
   return url.startsWith('file://') ? fileURLToPath(url) : resolve(url);
 }
 
