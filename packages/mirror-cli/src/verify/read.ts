@@ -1,7 +1,7 @@
 import { NotFoundError, type Storage } from '@gitmirror/dumb-storage';
 
 /** Reads a whole object of the storage. */
-export async function readWhole(storage: Storage, key: string, signal?: AbortSignal): Promise<Uint8Array> {
+export async function readWhole(storage: Storage, key: string, signal?: AbortSignal): Promise<Buffer> {
   const { body } = await storage.get(key, { signal });
   const chunks: Uint8Array[] = [];
   for await (const chunk of body) chunks.push(chunk);
@@ -11,7 +11,7 @@ export async function readWhole(storage: Storage, key: string, signal?: AbortSig
 /** Reads a whole text object, `undefined` when it does not exist. */
 export async function readOptional(storage: Storage, key: string, signal?: AbortSignal): Promise<string | undefined> {
   try {
-    return Buffer.from(await readWhole(storage, key, signal)).toString('utf8');
+    return (await readWhole(storage, key, signal)).toString('utf8');
   } catch (error) {
     if (error instanceof NotFoundError) return undefined;
     throw error;
