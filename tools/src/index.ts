@@ -1,3 +1,4 @@
+export { commitFile, fixedGitEnv, forEachRef, git, gitAsync, tempDir } from './git-fixtures.js';
 export { startGitHttpServer, type GitHttpRequest, type GitHttpServerOptions } from './git-http-server.js';
 export type { RunningServer } from './listen.js';
 export { createTestBucket, createTestS3Client, publicReadPolicy } from './s3-bucket.js';

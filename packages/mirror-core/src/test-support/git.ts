@@ -1,46 +1,11 @@
-import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { commitFile, git } from '@gitmirror/test-servers';
 import type { MirrorRef } from '../refs.js';
 
-const execFileAsync = promisify(execFile);
-
-const FIXED_ENV = {
-  GIT_AUTHOR_NAME: 'Ada',
-  GIT_AUTHOR_EMAIL: 'ada@example.com',
-  GIT_COMMITTER_NAME: 'Ada',
-  GIT_COMMITTER_EMAIL: 'ada@example.com',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-};
-
-let clock = 1_700_000_000;
-
-/** Runs git in `cwd` with a fixed identity and an advancing fake clock; returns stdout. */
-export function git(cwd: string, ...args: string[]): string {
-  const date = `${clock++} +0000`;
-  return execFileSync('git', args, {
-    cwd,
-    env: { ...process.env, ...FIXED_ENV, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-}
-
-/** Runs git without blocking the event loop (needed when the server it talks to runs in this process). */
-export async function gitAsync(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync('git', args, { cwd, env: { ...process.env, ...FIXED_ENV }, maxBuffer: 256 * 1024 * 1024 });
-  return stdout;
-}
-
-/** A fresh temporary directory and its cleanup. */
-export function tempDir(prefix = 'mirror-core-'): { path: string; remove(): void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
-}
+export { commitFile, forEachRef, git, gitAsync, tempDir } from '@gitmirror/test-servers';
 
 /**
  * A unique temporary directory path for a suite, created by the first repository made under it: a suite whose tests
@@ -49,14 +14,6 @@ export function tempDir(prefix = 'mirror-core-'): { path: string; remove(): void
 export function suiteDir(prefix = 'mirror-core-'): { path: string; remove(): void } {
   const path = join(tmpdir(), `${prefix}${randomBytes(6).toString('hex')}`);
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
-}
-
-/** Writes a file in the work tree and commits everything. */
-export function commitFile(repo: string, file: string, content: string | Uint8Array, message = `change ${file}`): string {
-  writeFileSync(join(repo, file), content);
-  git(repo, 'add', '--all');
-  git(repo, 'commit', '-q', '-m', message);
-  return git(repo, 'rev-parse', 'HEAD').trim();
 }
 
 /**
@@ -94,9 +51,4 @@ export function showRefs(repo: string): MirrorRef[] {
     else refs.push({ name, oid });
   }
   return refs;
-}
-
-/** `git for-each-ref` output (name, id) of a repository, for equality checks. */
-export function forEachRef(repo: string): string {
-  return git(repo, 'for-each-ref', '--format=%(objectname) %(refname)');
 }
