@@ -18,10 +18,14 @@ export function readDeltaHeader(delta: Uint8Array, offset?: number): DeltaHeader
     let size = 0;
     let factor = 1;
     for (;;) {
-      if (position >= delta.length || factor > 2 ** 49) throw new PackError('BAD_DELTA', 'delta header is truncated or oversized', offset);
+      if (position >= delta.length) throw new PackError('BAD_DELTA', 'delta header is truncated', offset);
       const byte = delta[position++]!;
-      size += (byte & 0x7f) * factor;
-      factor *= 128;
+      // Zero groups are padding, as git reads them; sizes stop at 2^53.
+      if (byte & 0x7f) {
+        size += (byte & 0x7f) * factor;
+        if (factor >= 2 ** 53 || size > Number.MAX_SAFE_INTEGER) throw new PackError('BAD_DELTA', 'delta header declares an impossible size', offset);
+      }
+      if (factor < 2 ** 53) factor *= 128;
       if (byte < 0x80) return size;
     }
   };

@@ -17,6 +17,11 @@ export interface IdxWriteOptions {
    * Offsets of 2^31 and more always do. Default 0x7fffffff.
    */
   largeOffsetThreshold?: number;
+  /**
+   * Refuse an object listed twice with `DUPLICATE_OBJECT`, like `git index-pack --strict`. Without
+   * it both entries are listed, the first in the pack first, as git lists them.
+   */
+  strict?: boolean;
 }
 
 /** Object ids, offsets and CRC32s side by side, the way the indexer keeps them. */
@@ -38,8 +43,10 @@ export function writeIdxV2(entries: ArrayLike<IdxEntry>, packChecksum: string | 
   const ids = new Uint8Array(count * 20);
   const offsets = new Float64Array(count);
   const crc32s = new Uint32Array(count);
+  // In pack order, so that an object listed twice comes out as git lists it.
+  const byOffset = Array.from({ length: count }, (_, i) => i).sort((a, b) => entries[a]!.offset - entries[b]!.offset);
   for (let i = 0; i < count; i++) {
-    const entry = entries[i]!;
+    const entry = entries[byOffset[i]!]!;
     ids.set(idFromHex(entry.id), i * 20);
     offsets[i] = entry.offset;
     crc32s[i] = entry.crc32;
@@ -61,7 +68,7 @@ export function sortByIds(ids: Uint8Array, count: number): Uint32Array {
 
 /**
  * Encodes a version-2 .idx for the objects in `columns`, listed in `order` (ascending ids).
- * Throws a `DUPLICATE_OBJECT` {@link PackError} if two objects share an id (git does too, with `--strict`).
+ * With `strict`, throws a `DUPLICATE_OBJECT` {@link PackError} if two objects share an id.
  */
 export function encodeIdxV2(columns: IdxColumns, order: Uint32Array, packChecksum: Uint8Array, options: IdxWriteOptions = {}): Uint8Array {
   const { ids, offsets, crc32s } = columns;
@@ -84,7 +91,7 @@ export function encodeIdxV2(columns: IdxColumns, order: Uint32Array, packChecksu
   let previous = -1;
   for (let k = 0; k < count; k++) {
     const i = order[k]!;
-    if (previous >= 0 && compareIds(ids, previous * 20, ids, i * 20) === 0) {
+    if (options.strict && previous >= 0 && compareIds(ids, previous * 20, ids, i * 20) === 0) {
       throw new PackError('DUPLICATE_OBJECT', `object ${idToHex(ids, i * 20)} appears twice in the pack`, offsets[i]);
     }
     previous = i;

@@ -60,8 +60,14 @@ describe('writeIdxV2 and readIdx', () => {
     damaged[2000]! ^= 1;
     expect(() => readIdx(damaged)).toThrow(expect.objectContaining({ code: 'BAD_IDX' }));
     expect(() => readIdx(gitIdx.subarray(0, 100))).toThrow(PackError);
-    expect(() => writeIdxV2([listed[0]!, { ...listed[0]!, offset: 99 }], pack.subarray(-20))).toThrow(
-      expect.objectContaining({ code: 'DUPLICATE_OBJECT' }),
-    );
+    const twice = [listed[0]!, { ...listed[0]!, offset: 99 }];
+    expect(() => writeIdxV2(twice, pack.subarray(-20), { strict: true })).toThrow(expect.objectContaining({ code: 'DUPLICATE_OBJECT' }));
+  });
+
+  it('lists an object twice without strict, the first in the pack first', () => {
+    const twice = [{ ...listed[0]!, offset: 99 }, listed[0]!];
+    const index = readIdx(writeIdxV2(twice, pack.subarray(-20)));
+    expect(index.objectCount).toBe(2);
+    expect([index.offset(0), index.offset(1)]).toEqual([listed[0]!.offset, 99].sort((a, b) => a - b));
   });
 });
