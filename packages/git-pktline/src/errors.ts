@@ -10,6 +10,7 @@
  * - `MISSING_BAND`: an empty data packet where a side-band designator was required.
  * - `BAD_ADVERTISEMENT`: a malformed ref advertisement, capability advertisement or ls-refs line.
  * - `INVALID_LINE`: a line to encode contains a line feed.
+ * - `LIMIT_EXCEEDED`: a ref listing has more refs or bytes than the reader's limits allow.
  */
 export type PktLineErrorCode =
   | 'BAD_LENGTH'
@@ -20,7 +21,8 @@ export type PktLineErrorCode =
   | 'UNKNOWN_BAND'
   | 'MISSING_BAND'
   | 'BAD_ADVERTISEMENT'
-  | 'INVALID_LINE';
+  | 'INVALID_LINE'
+  | 'LIMIT_EXCEEDED';
 
 /**
  * The bytes violate the pkt-line framing or the protocol grammar built on it.

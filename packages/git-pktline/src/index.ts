@@ -15,3 +15,4 @@ export {
   type ParseRefAdvertisementOptions,
 } from './ref-advertisement.js';
 export { parseLsRefs } from './ls-refs.js';
+export { DEFAULT_MAX_LISTING_BYTES, DEFAULT_MAX_REFS, type ListingLimits } from './limits.js';

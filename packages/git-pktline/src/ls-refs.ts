@@ -1,3 +1,4 @@
+import { ListingMeter, type ListingLimits } from './limits.js';
 import { isObjectId, ZERO_OID } from './object-id.js';
 import type { PktLineReader } from './reader.js';
 import type { AdvertisedRef } from './ref-advertisement.js';
@@ -13,12 +14,15 @@ const PEELED = 'peeled:';
  * `<oid> <name>[ symref-target:<target>][ peeled:<oid>]` lines, and `unborn <name> symref-target:<target>`
  * for a symbolic ref to a branch with no commits (reported with the all-zero id and `unborn: true`).
  * Unknown attributes are ignored, as the protocol allows new ones.
- * @throws PktLineError `BAD_ADVERTISEMENT` on a malformed line, `UNEXPECTED_EOF` if cut short;
- *   RemoteError on an `ERR` packet.
+ * @throws PktLineError `BAD_ADVERTISEMENT` on a malformed line, `UNEXPECTED_EOF` if cut short, `LIMIT_EXCEEDED`
+ *   past `limits`; RemoteError on an `ERR` packet.
  */
-export async function parseLsRefs(reader: PktLineReader): Promise<AdvertisedRef[]> {
+export async function parseLsRefs(reader: PktLineReader, limits: ListingLimits = {}): Promise<AdvertisedRef[]> {
   const refs: AdvertisedRef[] = [];
+  const meter = new ListingMeter(reader, SECTION, limits);
   for await (const line of readTextLines(reader, SECTION)) {
+    meter.line(line);
+    meter.ref(line);
     const [id, name, ...attributes] = line.text.split(' ');
     const unborn = id === UNBORN;
     if (!unborn && !isObjectId(id)) throw malformedLine(SECTION, 'invalid object id', line);

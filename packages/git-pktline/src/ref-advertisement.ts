@@ -1,4 +1,5 @@
 import { PktLineError } from './errors.js';
+import { ListingMeter, type ListingLimits } from './limits.js';
 import { isObjectId } from './object-id.js';
 import type { PktLineReader } from './reader.js';
 import { malformedLine, readTextLines, type TextLine } from './text-lines.js';
@@ -35,8 +36,8 @@ export interface RefAdvertisement {
   shallow?: string[];
 }
 
-/** Options for {@link parseRefAdvertisement}. */
-export interface ParseRefAdvertisementOptions {
+/** Options for {@link parseRefAdvertisement}; the limits apply to the whole response, prelude included. */
+export interface ParseRefAdvertisementOptions extends ListingLimits {
   /**
    * The bytes are a smart-HTTP `info/refs` response: require the `# service=` prelude unless the
    * server answers with `version 2` directly (as `git http-backend` does for v2). A prelude is
@@ -55,8 +56,8 @@ const V2_CAPABILITY = /^[A-Za-z0-9_-]+(?:=.*)?$/;
  * Parses a ref advertisement from `git upload-pack` or `git receive-pack` (`--advertise-refs`,
  * an `info/refs?service=` response, or the start of a `git://`/ssh conversation), consuming it
  * up to and including its final flush so the reader is positioned for the next phase.
- * @throws PktLineError `BAD_ADVERTISEMENT` on malformed lines, `UNEXPECTED_EOF` if it is cut short;
- *   RemoteError if the server answered with an `ERR` packet.
+ * @throws PktLineError `BAD_ADVERTISEMENT` on malformed lines, `UNEXPECTED_EOF` if it is cut short,
+ *   `LIMIT_EXCEEDED` past `maxRefs` or `maxBytes`; RemoteError if the server answered with an `ERR` packet.
  */
 export async function parseRefAdvertisement(
   reader: PktLineReader,
@@ -64,14 +65,15 @@ export async function parseRefAdvertisement(
 ): Promise<RefAdvertisement> {
   const advertisement: RefAdvertisement = { version: 0, refs: [], capabilities: new Map(), symrefs: new Map() };
   const start = reader.offset;
-  let lines = readTextLines(reader, SECTION);
+  const meter = new ListingMeter(reader, SECTION, options);
+  let lines = meteredLines(reader, meter);
   let line = await nextLine(lines);
 
   if (line?.text.startsWith(SERVICE_PREFIX)) {
     advertisement.service = line.text.slice(SERVICE_PREFIX.length);
     // git ignores further header lines up to the flush that ends the prelude.
     while ((await nextLine(lines)) !== undefined);
-    lines = readTextLines(reader, SECTION);
+    lines = meteredLines(reader, meter);
     line = await nextLine(lines);
   } else if (options.smartHttp && line?.text !== 'version 2') {
     const offset = line?.offset ?? start;
@@ -85,8 +87,8 @@ export async function parseRefAdvertisement(
   }
   if (line === undefined) return advertisement;
 
-  parseFirstLine(advertisement, line);
-  for await (const next of lines) parseLine(advertisement, next);
+  parseFirstLine(advertisement, line, meter);
+  for await (const next of lines) parseLine(advertisement, next, meter);
   for (const ref of advertisement.refs) {
     const target = advertisement.symrefs.get(ref.name);
     if (target !== undefined) ref.symrefTarget = target;
@@ -106,12 +108,19 @@ async function parseV2Capabilities(
   return advertisement;
 }
 
+async function* meteredLines(reader: PktLineReader, meter: ListingMeter): AsyncGenerator<TextLine, void, undefined> {
+  for await (const line of readTextLines(reader, SECTION)) {
+    meter.line(line);
+    yield line;
+  }
+}
+
 async function nextLine(lines: AsyncGenerator<TextLine, void, undefined>): Promise<TextLine | undefined> {
   const result = await lines.next();
   return result.done ? undefined : result.value;
 }
 
-function parseFirstLine(advertisement: RefAdvertisement, line: TextLine): void {
+function parseFirstLine(advertisement: RefAdvertisement, line: TextLine, meter: ListingMeter): void {
   const nul = line.text.indexOf('\0');
   if (nul < 0) throw malformedLine(SECTION, 'missing NUL before the capabilities', line);
   for (const capability of line.text.slice(nul + 1).split(' ')) {
@@ -128,13 +137,15 @@ function parseFirstLine(advertisement: RefAdvertisement, line: TextLine): void {
     if (!/^0+$/.test(oid)) throw malformedLine(SECTION, `${CAPABILITIES_PLACEHOLDER} with a non-zero id`, line);
     return;
   }
+  meter.ref(line);
   advertisement.refs.push({ name, oid });
 }
 
-function parseLine(advertisement: RefAdvertisement, line: TextLine): void {
+function parseLine(advertisement: RefAdvertisement, line: TextLine, meter: ListingMeter): void {
   if (line.text.startsWith('shallow ')) {
     const oid = line.text.slice('shallow '.length);
     if (!isObjectId(oid)) throw malformedLine(SECTION, 'invalid object id', line);
+    meter.ref(line);
     (advertisement.shallow ??= []).push(oid);
     return;
   }
@@ -149,6 +160,7 @@ function parseLine(advertisement: RefAdvertisement, line: TextLine): void {
     previous.peeled = oid;
     return;
   }
+  meter.ref(line);
   advertisement.refs.push({ name, oid });
 }
 
