@@ -15,7 +15,10 @@ export type MirrorErrorCode =
   | 'PUSH_FAILED'
   | 'CONFLICT'
   | 'INVALID_MIRROR'
-  | 'ABORTED';
+  | 'ABORTED'
+  | 'INVALID_REF_NAME'
+  | 'DUPLICATE_REF'
+  | 'INVALID_OBJECT_ID';
 
 /** Base class of every error raised by mirror-core. Messages never contain credentials. */
 export class MirrorError extends Error {
@@ -98,5 +101,22 @@ export class AbortedError extends MirrorError {
 
   constructor(message = 'The mirror was aborted', options?: { cause?: unknown }) {
     super('ABORTED', message, options);
+  }
+}
+
+/** Codes of an {@link InvalidRefError}. */
+export type InvalidRefCode = 'INVALID_REF_NAME' | 'DUPLICATE_REF' | 'INVALID_OBJECT_ID';
+
+/**
+ * The source advertised a ref that cannot be mirrored: a name git refuses (or a HEAD pointing outside `refs/`), the
+ * same name twice, or an id that is not 40 lowercase hex digits. Nothing was fetched or written. The message shows
+ * the name quoted and escaped, never raw.
+ */
+export class InvalidRefError extends MirrorError {
+  override name = 'InvalidRefError';
+  declare readonly code: InvalidRefCode;
+
+  constructor(code: InvalidRefCode, message: string) {
+    super(code, message);
   }
 }
