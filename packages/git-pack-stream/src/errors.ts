@@ -21,7 +21,8 @@ export type PackErrorCode =
   | 'UNRESOLVED_DELTAS'
   | 'DUPLICATE_OBJECT'
   | 'READ_BACK_MISMATCH'
-  | 'BAD_IDX';
+  | 'BAD_IDX'
+  | 'BAD_OBJECT';
 
 /**
  * Thrown for malformed packs, deltas and indexes. `offset` is the pack offset of the entry at fault

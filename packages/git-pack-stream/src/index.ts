@@ -6,6 +6,7 @@ export { readIdx, type IdxLookup, type PackIndex } from './idx-reader.js';
 export { writeIdxV2, type IdxEntry, type IdxWriteOptions } from './idx-writer.js';
 export { indexPack, type IndexPackOptions, type IndexPackProgress, type IndexPackResult, type IndexPackStats } from './index-pack.js';
 export { hashObject } from './object-id.js';
+export { externalLinks, LinkSet } from './object-links.js';
 export { ObjectType, type ObjectTypeName } from './object-type.js';
 export { PackParser, type PackEntry, type PackParserOptions, type PackSummary } from './pack-parser.js';
 export { parsePack } from './parse-pack.js';
