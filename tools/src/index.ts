@@ -5,3 +5,4 @@ export { createTestBucket, createTestS3Client, publicReadPolicy } from './s3-buc
 export { s3TestServers, serversRequired, type S3ServerName, type S3TestServer, type S3TestServerSlot } from './s3-servers.js';
 export { gitSshCommand, sshTestServer, type SshTestServer, type SshTestServerSlot } from './ssh-server.js';
 export { startStaticServer, type StaticServerOptions } from './static-server.js';
+export { startLatencyProxy, type LatencyProxy, type LatencyProxyCounts, type LatencyProxyOptions, type ProxiedRequest } from './latency-proxy.js';
