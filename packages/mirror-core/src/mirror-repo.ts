@@ -7,6 +7,8 @@ import { storePack, type StoredPack } from './mirror/store-pack.js';
 import { readTargetState } from './mirror/target-state.js';
 import { pushMirror } from './push/push-mirror.js';
 import { createRefFilter, type RefFilterOptions } from './ref-filter.js';
+import { checkAdvertisedRefs } from './refs.js';
+import { sanitizeServerText } from './server-text.js';
 import { openPushTarget, targetKind, type PushTargetOptions } from './target-kind.js';
 import { openTransport } from './transport/open-transport.js';
 import type { Transport } from './transport/transport.js';
@@ -103,6 +105,7 @@ async function syncDumb(transport: Transport, target: string | Storage, options:
 
   emit({ type: 'phase', phase: 'listing-refs' });
   const [state, advertised] = await Promise.all([readTargetState(storage, signal), transport.listRefs({ signal })]);
+  checkAdvertisedRefs(transport.url, advertised);
   const accept = createRefFilter(options);
   const plan = planSync({ refs: advertised.refs.filter((ref) => accept(ref.name)), head: advertised.head }, state);
   const result = (upToDate: boolean, pack?: StoredPack): MirrorResult => ({
@@ -128,7 +131,7 @@ async function syncDumb(transport: Transport, target: string | Storage, options:
       wants: plan.wants,
       haves: plan.haves,
       signal,
-      onProgress: (message) => emit({ type: 'remote-progress', message }),
+      onProgress: (message) => emit({ type: 'remote-progress', message: sanitizeServerText(message) }),
     });
     pack = await storePack(storage, stream, {
       memoryBudget: options.memoryBudget ?? DEFAULT_MEMORY_BUDGET,

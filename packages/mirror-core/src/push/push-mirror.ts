@@ -1,6 +1,8 @@
 import { PushRejectedError, type RefUpdateResult } from '../errors.js';
 import type { MirrorOptions, MirrorResult } from '../mirror-repo.js';
 import { createRefFilter } from '../ref-filter.js';
+import { checkAdvertisedRefs } from '../refs.js';
+import { sanitizeServerText } from '../server-text.js';
 import type { Transport } from '../transport/transport.js';
 import { PackMeter } from './pack-meter.js';
 import { planPush } from './plan-push.js';
@@ -18,6 +20,7 @@ export async function pushMirror(transport: Transport, target: ReceivePackClient
   const emit = options.onProgress ?? (() => {});
   emit({ type: 'phase', phase: 'listing-refs' });
   const [targetRefs, advertised] = await Promise.all([target.listRefs({ signal }), transport.listRefs({ signal })]);
+  checkAdvertisedRefs(transport.url, advertised);
   const accept = createRefFilter(options);
   const known = [...targetRefs.refs.map((ref) => ref.oid), ...targetRefs.extraHaves];
   const plan = planPush(
@@ -45,7 +48,7 @@ export async function pushMirror(transport: Transport, target: ReceivePackClient
   const fetchControl = new AbortController();
   const stopFetch = () => fetchControl.abort(signal?.reason);
   signal?.addEventListener('abort', stopFetch, { once: true });
-  const onProgress = (message: string) => emit({ type: 'remote-progress', message });
+  const onProgress = (message: string) => emit({ type: 'remote-progress', message: sanitizeServerText(message) });
   let results: RefUpdateResult[];
   try {
     let pack: AsyncIterable<Uint8Array> | undefined;

@@ -30,4 +30,10 @@ describe('readPushReport', () => {
     await expect(readPushReport(reader('ok refs/heads/main\n'))).rejects.toThrow('instead of "unpack …"');
     await expect(readPushReport(reader('unpack ok\n', 'what?\n'))).rejects.toThrow('unexpected report line "what?"');
   });
+
+  it("escapes control characters in the target's reasons and unpack error", async () => {
+    const report = await readPushReport(reader('unpack failed\x1b]0;pwned\x07\n', 'ng refs/heads/main hook\x1b[2J declined\n'));
+    expect(report.unpackError).toBe('failed\\x1b]0;pwned\\x07');
+    expect(report.refs.get('refs/heads/main')).toBe('hook\\x1b[2J declined');
+  });
 });

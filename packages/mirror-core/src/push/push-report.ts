@@ -1,6 +1,10 @@
 import type { PktLineReader } from '@gitmirror/git-pktline';
+import { quoteServerText, sanitizeServerText } from '../server-text.js';
 
-/** A receive-pack `report-status` (or `report-status-v2`): whether the pack unpacked, and each ref's outcome. */
+/**
+ * A receive-pack `report-status` (or `report-status-v2`): whether the pack unpacked, and each ref's outcome. The
+ * target's messages are sanitised ({@link sanitizeServerText}): they end up in errors shown on terminals.
+ */
 export interface PushReport {
   /** `undefined` when the pack unpacked (`unpack ok`), else the target's error message. */
   unpackError?: string;
@@ -18,16 +22,16 @@ const decoder = new TextDecoder();
 export async function readPushReport(reader: PktLineReader): Promise<PushReport> {
   const lines = (await reader.readUntilFlush()).map((line) => decoder.decode(line).replace(/\n$/, ''));
   const unpack = lines.shift();
-  if (unpack === undefined || !unpack.startsWith('unpack ')) throw new Error(`the report starts with ${JSON.stringify(unpack ?? '')} instead of "unpack …"`);
+  if (unpack === undefined || !unpack.startsWith('unpack ')) throw new Error(`the report starts with ${quoteServerText(unpack ?? '')} instead of "unpack …"`);
   const report: PushReport = { refs: new Map() };
-  if (unpack !== 'unpack ok') report.unpackError = unpack.slice('unpack '.length);
+  if (unpack !== 'unpack ok') report.unpackError = sanitizeServerText(unpack.slice('unpack '.length));
   for (const line of lines) {
     if (line.startsWith('ok ')) report.refs.set(line.slice(3), undefined);
     else if (line.startsWith('ng ')) {
       const space = line.indexOf(' ', 3);
       if (space < 0) report.refs.set(line.slice(3), 'rejected');
-      else report.refs.set(line.slice(3, space), line.slice(space + 1));
-    } else if (!line.startsWith('option ')) throw new Error(`unexpected report line ${JSON.stringify(line)}`);
+      else report.refs.set(line.slice(3, space), sanitizeServerText(line.slice(space + 1)));
+    } else if (!line.startsWith('option ')) throw new Error(`unexpected report line ${quoteServerText(line)}`);
   }
   return report;
 }

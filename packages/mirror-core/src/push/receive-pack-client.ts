@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { demuxSideBand, encodePacket, FLUSH_PKT, parseRefAdvertisement, PktLineReader, ZERO_OID } from '@gitmirror/git-pktline';
 import { TransportError, type RefUpdateResult } from '../errors.js';
 import type { MirrorRef } from '../refs.js';
+import { sanitizeServerText } from '../server-text.js';
 import type { ServiceChannel } from '../transport/channel.js';
 import type { TransportProgress } from '../transport/transport.js';
 import { AGENT } from '../transport/upload-pack-client.js';
@@ -140,7 +141,7 @@ export class ReceivePackClient {
 function rethrow(error: unknown, url: string, doing: string): never {
   if (error instanceof TransportError) throw error;
   const code = (error as { code?: unknown }).code;
-  const message = (error as { remoteMessage?: string }).remoteMessage ?? (error as Error).message;
+  const message = sanitizeServerText((error as { remoteMessage?: string }).remoteMessage ?? (error as Error).message);
   if (code === 'REMOTE_ERROR') throw new TransportError('REMOTE_ERROR', `${url}: the target reported an error while ${doing}: ${message}`, { cause: error });
   if (code === 'UNEXPECTED_EOF') throw new TransportError('PUSH_FAILED', `${url}: the connection ended while ${doing}`, { cause: error });
   if (error instanceof Error && error.name === 'AbortError') throw error;

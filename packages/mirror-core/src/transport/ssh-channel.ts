@@ -6,6 +6,7 @@ import { parseRefAdvertisement, PktLineReader, FLUSH_PKT } from '@gitmirror/git-
 import type { AuthMethod, Client, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import { TransportError } from '../errors.js';
 import { redactUrl } from '../redact.js';
+import { sanitizeServerText } from '../server-text.js';
 import type { GitService, RequestBody, ServiceChannel } from './channel.js';
 import { knownHostName, knownKeyTypes, parseKnownHosts, verifyHostKey, type HostKeyVerdict, type KnownHostLine } from './known-hosts.js';
 import { parseSshUrl, remoteCommand, type SshLocation } from './ssh-url.js';
@@ -141,7 +142,7 @@ class SshChannel implements ServiceChannel {
       if (code !== 0) {
         const message = session.stderr() || `exit code ${code}`;
         const notFound = message.includes('does not appear to be a git repository');
-        throw new TransportError(notFound ? 'NOT_FOUND' : 'REMOTE_ERROR', `${this.url}: ${this.#service} failed on the server: ${message}`);
+        throw new TransportError(notFound ? 'NOT_FOUND' : 'REMOTE_ERROR', `${this.url}: ${this.#service} failed on the server: ${sanitizeServerText(message)}`);
       }
     } catch (error) {
       if (session.failure) throw session.failure.error;

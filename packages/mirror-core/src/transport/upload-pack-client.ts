@@ -13,6 +13,7 @@ import {
 import { TransportError } from '../errors.js';
 import type { Head } from '../dumb-repo/head.js';
 import type { MirrorRef } from '../refs.js';
+import { sanitizeServerText } from '../server-text.js';
 import type { ServiceChannel } from './channel.js';
 import type { FetchRequest, SourceRefs, Transport } from './transport.js';
 
@@ -181,18 +182,18 @@ function textOf(data: Uint8Array): string {
 }
 
 function remoteError(url: string, message: string): TransportError {
-  return new TransportError('REMOTE_ERROR', `${url}: the server reported an error: ${message}`);
+  return new TransportError('REMOTE_ERROR', `${url}: the server reported an error: ${sanitizeServerText(message)}`);
 }
 
 function rethrowProtocol(error: unknown, url: string, doing: string): never {
   if (error instanceof TransportError) throw error;
   const code = (error as { code?: unknown }).code;
   if (code === 'REMOTE_ERROR') {
-    throw new TransportError('REMOTE_ERROR', `${url}: the server reported an error while ${doing}: ${(error as { remoteMessage?: string }).remoteMessage ?? (error as Error).message}`, { cause: error });
+    throw new TransportError('REMOTE_ERROR', `${url}: the server reported an error while ${doing}: ${sanitizeServerText((error as { remoteMessage?: string }).remoteMessage ?? (error as Error).message)}`, { cause: error });
   }
   if (error instanceof Error && error.name === 'AbortError') throw error;
   if (code === 'UNEXPECTED_EOF') {
     throw new TransportError('CONNECTION_LOST', `${url}: the connection ended while ${doing}`, { cause: error });
   }
-  throw new TransportError('PROTOCOL_ERROR', `${url}: unexpected response while ${doing}: ${(error as Error).message}`, { cause: error });
+  throw new TransportError('PROTOCOL_ERROR', `${url}: unexpected response while ${doing}: ${sanitizeServerText((error as Error).message)}`, { cause: error });
 }
