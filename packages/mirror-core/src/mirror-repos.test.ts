@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMemoryStorage } from '@gitmirror/dumb-storage/memory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mirrorRepos, type MirrorMapping } from './mirror-repos.js';
+import type { MirrorOptions, MirrorResult } from './mirror-repo.js';
+import { mirrorRepos, mirrorReposWith, type MirrorMapping } from './mirror-repos.js';
 import { createSourceRepo, suiteDir } from './test-support/git.js';
 import { openTransport } from './transport/open-transport.js';
 import type { Transport } from './transport/transport.js';
@@ -100,5 +101,84 @@ describe('mirrorRepos', () => {
     const keys: string[] = [];
     for await (const object of storage.list('')) keys.push(object.key);
     expect(keys).toEqual([]);
+  });
+
+  describe('memory budget', () => {
+    const MiB = 1024 * 1024;
+
+    /** A repository sync that records the budget it was granted and ends when `finish(source)` is called. */
+    function heldSyncs() {
+      const granted = new Map<string, number>();
+      const events: string[] = [];
+      const finishers = new Map<string, () => void>();
+      const mirrorOne = async (source: string | Transport, target: unknown, options: MirrorOptions = {}): Promise<MirrorResult> => {
+        const name = String(source);
+        granted.set(name, options.memoryBudget ?? -1);
+        events.push(`start ${name}`);
+        await new Promise<void>((resolve) => finishers.set(name, resolve));
+        events.push(`end ${name}`);
+        return { source: name, target: String(target), upToDate: true, created: [], updated: [], deleted: [], protocolVersion: 2, durationMs: 0 };
+      };
+      const started = async (count: number) => {
+        for (let tries = 0; granted.size < count; tries++) {
+          if (tries > 200) throw new Error(`only ${granted.size} of ${count} syncs started`);
+          await sleep(5);
+        }
+      };
+      const finish = (name: string) => finishers.get(name)!();
+      return { mirrorOne, granted, events, started, finish };
+    }
+
+    it('gives a lone repository the whole budget, even when more could run at once', async () => {
+      const syncs = heldSyncs();
+      async function* one(): AsyncGenerator<MirrorMapping> {
+        yield ['a', 'memory:'];
+      }
+      const run = mirrorReposWith(syncs.mirrorOne, one(), { concurrency: 4, memoryBudget: 200 * MiB });
+      await syncs.started(1);
+      syncs.finish('a');
+      expect((await run).map((outcome) => outcome.ok)).toEqual([true]);
+      expect(syncs.granted.get('a')).toBe(200 * MiB);
+    });
+
+    it('splits the budget between the repositories that start together', async () => {
+      const syncs = heldSyncs();
+      const run = mirrorReposWith(syncs.mirrorOne, [['a', 'memory:'], ['b', 'memory:']], { concurrency: 4, memoryBudget: 200 * MiB });
+      await syncs.started(2);
+      expect([...syncs.granted.values()]).toEqual([100 * MiB, 100 * MiB]);
+      syncs.finish('a');
+      syncs.finish('b');
+      expect((await run).every((outcome) => outcome.ok)).toBe(true);
+    });
+
+    it('makes a repository wait for its floor of 32 MiB instead of starting with less, then gives it what is free', async () => {
+      const syncs = heldSyncs();
+      const mappings: MirrorMapping[] = [['a', 'memory:'], ['b', 'memory:'], ['c', 'memory:']];
+      const run = mirrorReposWith(syncs.mirrorOne, mappings, { concurrency: 3, memoryBudget: 80 * MiB });
+      await syncs.started(2);
+      await sleep(30);
+      expect(syncs.events).toEqual(['start a', 'start b']);
+      expect([syncs.granted.get('a'), syncs.granted.get('b')]).toEqual([32 * MiB, 32 * MiB]);
+      syncs.finish('b');
+      await syncs.started(3);
+      expect(syncs.events).toEqual(['start a', 'start b', 'end b', 'start c']);
+      expect(syncs.granted.get('c')).toBe(48 * MiB);
+      syncs.finish('a');
+      syncs.finish('c');
+      expect((await run).map((outcome) => outcome.index)).toEqual([0, 1, 2]);
+    });
+
+    it('fails a repository still waiting for memory when the signal aborts', async () => {
+      const syncs = heldSyncs();
+      const controller = new AbortController();
+      const run = mirrorReposWith(syncs.mirrorOne, [['a', 'memory:'], ['b', 'memory:']], { concurrency: 2, memoryBudget: 40 * MiB, signal: controller.signal });
+      await syncs.started(1);
+      await sleep(20);
+      controller.abort();
+      syncs.finish('a');
+      const outcomes = await run;
+      expect(outcomes[1]).toMatchObject({ ok: false, error: { code: 'ABORTED' } });
+      expect(syncs.granted.has('b')).toBe(false);
+    });
   });
 });

@@ -1,5 +1,6 @@
 import type { Storage } from '@gitmirror/dumb-storage';
 import { DEFAULT_MEMORY_BUDGET, mirrorRepo, type MirrorEvent, type MirrorOptions, type MirrorResult } from './mirror-repo.js';
+import { MemoryPool } from './memory-pool.js';
 import { redactUrl } from './redact.js';
 import type { Transport } from './transport/transport.js';
 
@@ -27,7 +28,10 @@ export interface RepoRef {
 export interface MirrorReposOptions extends Omit<MirrorOptions, 'onProgress'> {
   /** Repositories mirrored at the same time. Default 4. */
   concurrency?: number;
-  /** Memory budget shared by all repositories in flight, each getting an equal share. Default 128 MiB. */
+  /**
+   * Bytes shared by the repositories in flight (default 128 MiB): each is granted, when it starts, what is free divided
+   * by the repositories starting with it (all of it when alone), at least 32 MiB, waiting for that much if need be.
+   */
   memoryBudget?: number;
   onProgress?: (event: RepoRef & MirrorEvent) => void;
   /** Called as soon as each repository's sync ends, successful or not (before `mirrorRepos` resolves). */
@@ -42,12 +46,21 @@ export type MirrorOutcome = RepoRef & ({ ok: true; result: MirrorResult } | { ok
  * starts before it ends). A repository's failure never stops the others: every outcome is returned, in input order.
  * Once `signal` aborts, repositories in flight fail with an `AbortedError` and no further mapping is read.
  */
-export async function mirrorRepos(
+export function mirrorRepos(
   mappings: Iterable<MirrorMapping> | AsyncIterable<MirrorMapping>,
   options: MirrorReposOptions = {},
 ): Promise<MirrorOutcome[]> {
+  return mirrorReposWith(mirrorRepo, mappings, options);
+}
+
+/** {@link mirrorRepos} with the function that mirrors one repository given (what it is granted shows in its options). */
+export async function mirrorReposWith(
+  mirrorOne: typeof mirrorRepo,
+  mappings: Iterable<MirrorMapping> | AsyncIterable<MirrorMapping>,
+  options: MirrorReposOptions,
+): Promise<MirrorOutcome[]> {
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, Array.isArray(mappings) ? mappings.length : Infinity));
-  const memoryBudget = Math.floor((options.memoryBudget ?? DEFAULT_MEMORY_BUDGET) / concurrency);
+  const memory = new MemoryPool(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
   const iterator = Symbol.asyncIterator in mappings ? mappings[Symbol.asyncIterator]() : mappings[Symbol.iterator]();
   const outcomes: MirrorOutcome[] = [];
   let next = 0;
@@ -67,11 +80,15 @@ export async function mirrorRepos(
       const repo: RepoRef = { index: next++, source: describe(source), target: describe(target) };
       const onProgress = options.onProgress && ((event: MirrorEvent) => options.onProgress?.({ ...repo, ...event }));
       let outcome: MirrorOutcome;
+      let memoryBudget = 0;
       try {
-        const result = await mirrorRepo(source, target, { ...options, ...overrides, memoryBudget, onProgress });
+        memoryBudget = await memory.acquire(options.signal);
+        const result = await mirrorOne(source, target, { ...options, ...overrides, memoryBudget, onProgress });
         outcome = { ...repo, ok: true, result };
       } catch (error) {
         outcome = { ...repo, ok: false, error: error instanceof Error ? error : new Error(String(error)) };
+      } finally {
+        memory.release(memoryBudget);
       }
       outcomes.push(outcome);
       options.onOutcome?.(outcome);

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { MIN_PROCESS_MEMORY, MIN_REPOSITORY_BUDGET, planProcessMemory, planRepositoryMemory, RUNTIME_COST, S3_RUNTIME_COST } from './memory-plan.js';
+
+const MiB = 1024 * 1024;
+
+describe('planRepositoryMemory', () => {
+  it('gives a folder target the tee, a quarter of the rest for the pack copy and the remainder to the indexer', () => {
+    const plan = planRepositoryMemory(200 * MiB, { s3: false });
+    expect(plan).toEqual({ total: 200 * MiB, tee: 2 * MiB, upload: undefined, packCopy: 198 * MiB / 4, indexer: (198 * MiB * 3) / 4 });
+  });
+
+  it('takes the S3 part buffers out of the share: one part in flight under small shares, two above', () => {
+    const small = planRepositoryMemory(MIN_REPOSITORY_BUDGET, { s3: true });
+    expect(small.upload).toEqual({ partSize: 5 * MiB, queueSize: 1, bytes: 10 * MiB });
+    expect(small.tee).toBe(MIN_REPOSITORY_BUDGET / 64);
+    const large = planRepositoryMemory(256 * MiB, { s3: true });
+    expect(large.upload).toEqual({ partSize: 5 * MiB, queueSize: 2, bytes: 15 * MiB });
+    expect(planRepositoryMemory(256 * MiB, { s3: true, upload: { partSize: 8 * MiB, queueSize: 4 } }).upload?.bytes).toBe(40 * MiB);
+  });
+
+  it('never plans more than the share', () => {
+    for (const total of [0, 1, 10 * MiB, MIN_REPOSITORY_BUDGET, 97 * MiB + 3, 4096 * MiB]) {
+      for (const s3 of [false, true]) {
+        const plan = planRepositoryMemory(total, { s3 });
+        const spent = plan.tee + (plan.upload?.bytes ?? 0) + plan.packCopy + plan.indexer;
+        if (total >= MIN_REPOSITORY_BUDGET) expect(spent).toBe(total);
+        else expect(plan.packCopy + plan.indexer).toBeLessThanOrEqual(Math.max(0, total - plan.tee));
+      }
+    }
+  });
+});
+
+describe('planProcessMemory', () => {
+  it('keeps the runtime (and the AWS SDK when S3 may be used) out of what repositories share', () => {
+    expect(planProcessMemory(256 * MiB, { s3: false })).toEqual({ runtime: RUNTIME_COST, repositories: 256 * MiB - RUNTIME_COST });
+    expect(planProcessMemory(256 * MiB, { s3: true }).repositories).toBe(256 * MiB - RUNTIME_COST - S3_RUNTIME_COST);
+    expect(planProcessMemory(MIN_PROCESS_MEMORY, { s3: true }).repositories).toBe(MIN_REPOSITORY_BUDGET);
+    expect(planProcessMemory(10 * MiB, { s3: false }).repositories).toBe(0);
+  });
+});

@@ -1,0 +1,67 @@
+const MiB = 1024 * 1024;
+
+/**
+ * The smallest share a repository starts a pack with. Below it the indexer would need many passes over the stored
+ * pack to resolve its deltas; a repository waits for this much to be free rather than start with less.
+ */
+export const MIN_REPOSITORY_BUDGET = 32 * MiB;
+
+/**
+ * Resident memory of a run before any pack arrives: Node, the command's modules and V8's heaps at rest, measured as
+ * the peak RSS of an up-to-date run of the built command into a folder (`/usr/bin/time -v`, Node 20, x64), rounded up.
+ */
+export const RUNTIME_COST = 80 * MiB;
+
+/** What loading the AWS SDK and its client adds to {@link RUNTIME_COST}, measured the same way with an `s3://` target. */
+export const S3_RUNTIME_COST = 56 * MiB;
+
+/** The smallest process-wide ceiling: the runtime, the S3 SDK and one repository at its floor. */
+export const MIN_PROCESS_MEMORY = RUNTIME_COST + S3_RUNTIME_COST + MIN_REPOSITORY_BUDGET;
+
+/** Bytes the tee lets upload and indexer drift apart at most. */
+const MAX_TEE_BYTES = 2 * MiB;
+/** The S3 sink's default and smallest multipart part. */
+const S3_PART_SIZE = 5 * MiB;
+/** Parts the S3 sink uploads at once by default. */
+const S3_QUEUE_SIZE = 2;
+
+/** How one repository's share of the budget is spent while its pack streams in. */
+export interface RepositoryMemoryPlan {
+  /** The share this plan splits. */
+  total: number;
+  /** Bytes the tee buffers between its two consumers. */
+  tee: number;
+  /** For an S3 target: multipart part size and parts in flight; the sink holds `partSize × (queueSize + 1)`. */
+  upload?: { partSize: number; queueSize: number; bytes: number };
+  /** Largest pack kept in memory for delta resolution (a larger one is read back from the storage). */
+  packCopy: number;
+  /** The indexer's budget: its caches, delta store, read-ahead and worker threads. */
+  indexer: number;
+}
+
+/**
+ * Splits one repository's share of the memory budget: the tee, the S3 sink's part buffers (one part in flight under
+ * small shares, two otherwise, unless `upload` says otherwise), then a quarter of the rest for the in-memory copy of
+ * a small pack and the remainder for the indexer. The amounts add up to `total`.
+ */
+export function planRepositoryMemory(total: number, target: { s3: boolean; upload?: { partSize?: number; queueSize?: number } }): RepositoryMemoryPlan {
+  const tee = Math.min(MAX_TEE_BYTES, Math.floor(total / 64));
+  let upload: RepositoryMemoryPlan['upload'];
+  if (target.s3) {
+    const partSize = Math.max(S3_PART_SIZE, target.upload?.partSize ?? S3_PART_SIZE);
+    const queueSize = Math.max(1, target.upload?.queueSize ?? (total >= 4 * MIN_REPOSITORY_BUDGET ? S3_QUEUE_SIZE : 1));
+    upload = { partSize, queueSize, bytes: partSize * (queueSize + 1) };
+  }
+  const rest = Math.max(0, total - tee - (upload?.bytes ?? 0));
+  const packCopy = Math.floor(rest / 4);
+  return { total, tee, upload, packCopy, indexer: rest - packCopy };
+}
+
+/**
+ * Splits a process-wide ceiling (`--max-memory`): {@link RUNTIME_COST}, plus {@link S3_RUNTIME_COST} when an `s3://`
+ * target may be mirrored, stays with the runtime; the rest is what repositories in flight share.
+ */
+export function planProcessMemory(ceiling: number, target: { s3: boolean }): { runtime: number; repositories: number } {
+  const runtime = RUNTIME_COST + (target.s3 ? S3_RUNTIME_COST : 0);
+  return { runtime, repositories: Math.max(0, ceiling - runtime) };
+}
