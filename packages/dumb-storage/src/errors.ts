@@ -7,6 +7,7 @@ export type StorageErrorCode =
   | 'InvalidKey'
   | 'InvalidRange'
   | 'InvalidUrl'
+  | 'Locked'
   | 'StorageFailure';
 
 /** Options shared by every storage error. */
@@ -41,6 +42,11 @@ export class NotFoundError extends StorageError {
   constructor(message: string, options?: StorageErrorOptions) {
     super('NotFound', message, options);
   }
+}
+
+/** The S3 bucket itself does not exist (its code stays `NotFound`; a missing bucket is never a missing object). */
+export class BucketNotFoundError extends NotFoundError {
+  override name = 'BucketNotFoundError';
 }
 
 /** A conditional write (`ifNoneMatch` / `ifMatch`) lost: the object exists, or changed since its etag was read. */
@@ -88,5 +94,16 @@ export class InvalidUrlError extends StorageError {
   override name = 'InvalidUrlError';
   constructor(message: string, options?: StorageErrorOptions) {
     super('InvalidUrl', message, options);
+  }
+}
+
+/**
+ * A key's lock stayed held by another writer for the whole lock timeout (filesystem sink). The message names the
+ * owner and the lock's age and how to clear it.
+ */
+export class LockedError extends StorageError {
+  override name = 'LockedError';
+  constructor(message: string, options?: StorageErrorOptions) {
+    super('Locked', message, options);
   }
 }

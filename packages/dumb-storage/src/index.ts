@@ -1,9 +1,11 @@
-export type { Body, GetResult, ObjectInfo, PutOptions, ReadOptions, Storage } from './storage.js';
+export type { Body, GetResult, IncompleteUpload, ObjectInfo, PutOptions, ReadOptions, Storage } from './storage.js';
 export {
   AccessDeniedError,
+  BucketNotFoundError,
   InvalidKeyError,
   InvalidRangeError,
   InvalidUrlError,
+  LockedError,
   NotFoundError,
   PreconditionFailedError,
   StorageError,

@@ -29,6 +29,21 @@ export interface ObjectInfo {
   etag: string;
   /** MIME type, when the sink knows it (`list` on S3 does not). */
   contentType?: string;
+  /** When this version was written, when the sink knows it (every built-in sink does). */
+  lastModified?: Date;
+}
+
+/**
+ * A write that started and never finished, as a killed process leaves it: an S3 multipart upload, or a sink's
+ * temporary file. Readers never see it; it only takes space.
+ */
+export interface IncompleteUpload {
+  /** `'multipart-upload'` (S3) or `'temporary-file'` (the filesystem sink's `.gitmirror-tmp-*` files). */
+  kind: 'multipart-upload' | 'temporary-file';
+  /** The key being written (S3), or the temporary file's path relative to the root (filesystem). */
+  key: string;
+  /** When it was started (S3) or last written to (filesystem). */
+  lastActivity: Date;
 }
 
 /** An object being read by {@link Storage.get}. */
@@ -46,7 +61,7 @@ export interface GetResult {
  * relative to a root (a folder, an S3 prefix, a map). Implement it to plug in your own sink.
  *
  * Errors are {@link StorageError}s with a `code`: `NotFound`, `PreconditionFailed`, `AccessDenied`, `Throttled`,
- * `InvalidKey`, `InvalidRange` or `StorageFailure`.
+ * `InvalidKey`, `InvalidRange`, `Locked` or `StorageFailure`.
  */
 export interface Storage {
   /** Where the storage points, for messages; credentials removed. */
@@ -67,4 +82,15 @@ export interface Storage {
   copy(from: string, to: string): Promise<void>;
   /** Moves an object (a rename where the sink can, else copy then delete). */
   move(from: string, to: string): Promise<void>;
+  /**
+   * Optional: the {@link IncompleteUpload}s under `prefix`, in one request where the sink can (S3
+   * ListMultipartUploads). Sinks whose writes leave nothing behind when interrupted (memory) omit it.
+   */
+  listIncompleteUploads?(prefix: string, options?: ReadOptions): AsyncIterable<IncompleteUpload>;
+  /**
+   * Optional, with {@link listIncompleteUploads}: aborts (deletes) the incomplete uploads under `prefix` that show no
+   * activity since `olderThan`, and returns them. Writes still making progress are left alone, so a grace period
+   * longer than any write keeps a concurrent writer safe.
+   */
+  abortIncompleteUploads?(prefix: string, olderThan: Date): Promise<IncompleteUpload[]>;
 }

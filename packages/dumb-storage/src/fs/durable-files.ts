@@ -4,9 +4,16 @@ import { join } from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import { RESERVED_NAME_PREFIX } from '../keys.js';
 
+const TEMPORARY_PREFIX = `${RESERVED_NAME_PREFIX}tmp-`;
+
 /** A fresh temporary file name in `directory`, hidden from `list` by the reserved prefix. */
 export function temporaryPath(directory: string): string {
-  return join(directory, `${RESERVED_NAME_PREFIX}tmp-${randomUUID()}`);
+  return join(directory, `${TEMPORARY_PREFIX}${randomUUID()}`);
+}
+
+/** Whether a file name is one {@link temporaryPath} makes. */
+export function isTemporaryName(name: string): boolean {
+  return name.startsWith(TEMPORARY_PREFIX);
 }
 
 /** The etag of a file version: inode, modification time (ns) and size, which a rename preserves. */

@@ -1,13 +1,13 @@
 import { constants } from 'node:fs';
-import { copyFile, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { copyFile, mkdir, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bodyChunks } from '../body.js';
-import { NotFoundError, PreconditionFailedError } from '../errors.js';
+import { InvalidKeyError, NotFoundError, PreconditionFailedError } from '../errors.js';
 import { RESERVED_NAME_PREFIX, validateKey, validatePrefix } from '../keys.js';
 import { checkRangeArguments, checkRangeInside } from '../range.js';
-import type { Body, GetResult, ObjectInfo, PutOptions, ReadOptions, Storage } from '../storage.js';
-import { fileEtag, removeQuietly, syncDirectory, temporaryPath, writeFully } from './durable-files.js';
+import type { Body, GetResult, IncompleteUpload, ObjectInfo, PutOptions, ReadOptions, Storage } from '../storage.js';
+import { fileEtag, isTemporaryName, removeQuietly, syncDirectory, temporaryPath, writeFully } from './durable-files.js';
 import { fsError, isMissing } from './fs-errors.js';
 import { withKeyLocks, type LockTiming } from './key-lock.js';
 
@@ -26,7 +26,9 @@ const deleteConcurrency = 16;
  *
  * Etags are built from inode, modification time and size: cheap, and different for every write that replaces a
  * file (the new inode exists before the old one is freed). Content types are not stored.
- * Temporary and lock files start with `.gitmirror-` and are hidden from `list`; empty folders are kept.
+ * Temporary and lock files start with `.gitmirror-` and are hidden from `list`; empty folders are kept; the temporary
+ * files a killed writer left are found by `listIncompleteUploads`. A key that resolves through a symbolic link to
+ * outside the root is refused with `InvalidKeyError`.
  */
 export class FsStorage implements Storage {
   /** The absolute root folder. */
@@ -42,12 +44,36 @@ export class FsStorage implements Storage {
     this.#readChunkSize = options.readChunkSize ?? 256 * 1024;
   }
 
-  #path(key: string): string {
-    return join(this.root, ...validateKey(key).split('/'));
+  /** The path of `key`, checked not to lead out of the root through a symbolic link. */
+  async #path(key: string): Promise<string> {
+    const path = join(this.root, ...validateKey(key).split('/'));
+    await this.#checkInside(path, key);
+    return path;
+  }
+
+  /**
+   * Refuses a path whose nearest existing ancestor (or itself) resolves outside the root's real path: the only way
+   * there from a valid key is a symbolic link. Nothing to check while the root does not exist.
+   */
+  async #checkInside(path: string, key: string): Promise<void> {
+    for (let at = path; at === this.root || at.startsWith(this.root + sep); at = dirname(at)) {
+      let real: string;
+      try {
+        real = await realpath(at);
+      } catch (error) {
+        if (isMissing(error)) continue;
+        throw fsError(error, 'resolve', key, this.url);
+      }
+      const realRoot = await realpath(this.root);
+      if (real !== realRoot && !real.startsWith(realRoot + sep)) {
+        throw new InvalidKeyError(`${key} resolves through a symbolic link to outside ${this.url}`, { key });
+      }
+      return;
+    }
   }
 
   async put(key: string, body: Body, options: PutOptions = {}): Promise<{ etag: string }> {
-    const path = this.#path(key);
+    const path = await this.#path(key);
     const { signal } = options;
     signal?.throwIfAborted();
     const directory = dirname(path);
@@ -93,7 +119,7 @@ export class FsStorage implements Storage {
   }
 
   async get(key: string, options: ReadOptions = {}): Promise<GetResult> {
-    const path = this.#path(key);
+    const path = await this.#path(key);
     try {
       options.signal?.throwIfAborted();
       const handle = await open(path, 'r');
@@ -113,7 +139,7 @@ export class FsStorage implements Storage {
 
   async getRange(key: string, offset: number, length: number, options: ReadOptions = {}): Promise<Uint8Array> {
     checkRangeArguments(key, offset, length);
-    const path = this.#path(key);
+    const path = await this.#path(key);
     try {
       options.signal?.throwIfAborted();
       const handle = await open(path, 'r');
@@ -137,11 +163,11 @@ export class FsStorage implements Storage {
   }
 
   async head(key: string): Promise<ObjectInfo> {
-    const path = this.#path(key);
+    const path = await this.#path(key);
     try {
       const stats = await stat(path, { bigint: true });
       if (!stats.isFile()) throw new NotFoundError(`${key} is not an object in ${this.url}`, { key });
-      return { key, size: Number(stats.size), etag: fileEtag(stats) };
+      return { key, size: Number(stats.size), etag: fileEtag(stats), lastModified: stats.mtime };
     } catch (error) {
       throw fsError(error, 'head', key, this.url);
     }
@@ -151,6 +177,7 @@ export class FsStorage implements Storage {
     validatePrefix(prefix);
     const slash = prefix.lastIndexOf('/');
     const folderKey = prefix.slice(0, slash + 1);
+    if (folderKey !== '') await this.#path(folderKey.slice(0, -1));
     yield* this.#walk(folderKey, prefix.slice(slash + 1));
   }
 
@@ -178,12 +205,50 @@ export class FsStorage implements Storage {
         if (isMissing(error)) return undefined;
         throw fsError(error, 'list', key, this.url);
       });
-      if (stats?.isFile()) yield { key, size: Number(stats.size), etag: fileEtag(stats) };
+      if (stats?.isFile()) yield { key, size: Number(stats.size), etag: fileEtag(stats), lastModified: stats.mtime };
     }
   }
 
+  /** The `.gitmirror-tmp-*` files under `prefix` (a folder prefix): what writers killed mid-write left behind. */
+  async *listIncompleteUploads(prefix: string): AsyncGenerator<IncompleteUpload> {
+    validatePrefix(prefix);
+    const slash = prefix.lastIndexOf('/');
+    const folderKey = prefix.slice(0, slash + 1);
+    if (folderKey !== '') await this.#path(folderKey.slice(0, -1));
+    yield* this.#walkTemporary(folderKey, prefix.slice(slash + 1));
+  }
+
+  async *#walkTemporary(folderKey: string, namePrefix: string): AsyncGenerator<IncompleteUpload> {
+    const folder = join(this.root, ...folderKey.split('/').filter(Boolean));
+    let entries;
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw fsError(error, 'listIncompleteUploads', folderKey, this.url);
+    }
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (entry.isDirectory() && entry.name.startsWith(namePrefix) && !entry.name.startsWith(RESERVED_NAME_PREFIX)) {
+        yield* this.#walkTemporary(`${folderKey}${entry.name}/`, '');
+      } else if (entry.isFile() && isTemporaryName(entry.name)) {
+        const stats = await stat(join(folder, entry.name)).catch(() => undefined);
+        if (stats) yield { kind: 'temporary-file', key: folderKey + entry.name, lastActivity: stats.mtime };
+      }
+    }
+  }
+
+  async abortIncompleteUploads(prefix: string, olderThan: Date): Promise<IncompleteUpload[]> {
+    const aborted: IncompleteUpload[] = [];
+    for await (const upload of this.listIncompleteUploads(prefix)) {
+      if (upload.lastActivity >= olderThan) continue;
+      await removeQuietly(join(this.root, ...upload.key.split('/')));
+      aborted.push(upload);
+    }
+    return aborted;
+  }
+
   async delete(keys: readonly string[]): Promise<void> {
-    const entries = keys.map((key) => ({ key, path: this.#path(key) }));
+    const entries = await Promise.all(keys.map(async (key) => ({ key, path: await this.#path(key) })));
     const directories = new Set<string>();
     const deleteOne = async ({ key, path }: { key: string; path: string }) => {
       try {
@@ -200,8 +265,8 @@ export class FsStorage implements Storage {
   }
 
   async copy(from: string, to: string): Promise<void> {
-    const source = this.#path(from);
-    const target = this.#path(to);
+    const source = await this.#path(from);
+    const target = await this.#path(to);
     const directory = dirname(target);
     const temporary = temporaryPath(directory);
     try {
@@ -224,8 +289,8 @@ export class FsStorage implements Storage {
   }
 
   async move(from: string, to: string): Promise<void> {
-    const source = this.#path(from);
-    const target = this.#path(to);
+    const source = await this.#path(from);
+    const target = await this.#path(to);
     try {
       await mkdir(dirname(target), { recursive: true });
       await withKeyLocks(

@@ -9,12 +9,13 @@ interface StoredObject {
   bytes: Uint8Array;
   etag: string;
   contentType: string;
+  lastModified: Date;
 }
 
 let generation = 0;
 
 function info(key: string, object: StoredObject): ObjectInfo {
-  return { key, size: object.bytes.byteLength, etag: object.etag, contentType: object.contentType };
+  return { key, size: object.bytes.byteLength, etag: object.etag, contentType: object.contentType, lastModified: object.lastModified };
 }
 
 /**
@@ -60,7 +61,7 @@ export class MemoryStorage implements Storage {
       throw new PreconditionFailedError(`${key} is not at version ${options.ifMatch} in ${this.url}`, { key });
     }
     const etag = `"memory-${++generation}"`;
-    this.#objects.set(key, { bytes, etag, contentType: options.contentType ?? contentTypeForKey(key) });
+    this.#objects.set(key, { bytes, etag, contentType: options.contentType ?? contentTypeForKey(key), lastModified: new Date() });
     return { etag };
   }
 
@@ -103,7 +104,7 @@ export class MemoryStorage implements Storage {
   async copy(from: string, to: string): Promise<void> {
     const object = this.#get(from);
     validateKey(to);
-    this.#objects.set(to, { ...object, etag: `"memory-${++generation}"` });
+    this.#objects.set(to, { ...object, etag: `"memory-${++generation}"`, lastModified: new Date() });
   }
 
   async move(from: string, to: string): Promise<void> {

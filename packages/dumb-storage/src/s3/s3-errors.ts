@@ -1,5 +1,6 @@
 import {
   AccessDeniedError,
+  BucketNotFoundError,
   InvalidRangeError,
   NotFoundError,
   PreconditionFailedError,
@@ -13,7 +14,7 @@ interface ServiceErrorShape {
   $metadata?: { httpStatusCode?: number };
 }
 
-const notFound = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket', 'NoSuchUpload']);
+const notFound = new Set(['NoSuchKey', 'NotFound', 'NoSuchUpload']);
 const denied = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AllAccessDisabled']);
 const throttled = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
 const preconditionFailed = new Set(['PreconditionFailed', 'ConditionalRequestConflict']);
@@ -30,6 +31,10 @@ export function s3Error(error: unknown, operation: string, key: string, url: str
   const what = status === undefined ? (shape.code ?? name) : `${name} (HTTP ${status})`;
   const message = `${operation} ${key} in ${url}: ${what}`;
   const options = { key, cause: error };
+  if (name === 'NoSuchBucket') {
+    const bucket = /^s3:\/\/([^/]+)/.exec(url)?.[1] ?? url;
+    return new BucketNotFoundError(`${operation} ${key} in ${url}: the bucket ${bucket} does not exist (${what})`, options);
+  }
   if (status === 404 || notFound.has(name)) return new NotFoundError(message, options);
   if (status === 412 || preconditionFailed.has(name)) return new PreconditionFailedError(message, options);
   if (status === 403 || denied.has(name)) return new AccessDeniedError(message, options);

@@ -1,11 +1,11 @@
 import { createTestBucket, createTestS3Client, s3TestServers, type S3TestServer } from '@gitmirror/test-servers';
-import { S3Client } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccessDeniedError, NotFoundError, ThrottledError } from '../errors.js';
+import { AccessDeniedError, BucketNotFoundError, NotFoundError, ThrottledError } from '../errors.js';
 import { openStorage } from '../open-storage.js';
 import { describeStorageContract } from '../test-support/contract-suite.js';
 import { startFaultProxy, type Fault } from '../test-support/fault-proxy.js';
-import { generatedBody, sha256Of } from '../test-support/generated-body.js';
+import { bytesOf, generatedBody, sha256Of } from '../test-support/generated-body.js';
 import { multipartUploadsIn, removeBucket } from '../test-support/s3-buckets.js';
 import { createS3Storage } from './s3-storage.js';
 
@@ -173,6 +173,97 @@ for (const slot of s3TestServers()) {
           expect(String((error as Error).message)).not.toContain(server.accessKeyId || 'testing');
         },
       );
+    });
+
+    it('reports a missing bucket as BucketNotFoundError naming it, never as a lost condition', async () => {
+      const storage = createS3Storage(`s3://${testBucket}-gone/mirror`, { getS3Client: () => createTestS3Client(server) });
+      const attempts = [
+        () => storage.put('HEAD', text('ref: refs/heads/main\n')),
+        () => storage.put('info/refs', text(''), { ifMatch: '"0123456789abcdef0123456789abcdef"' }),
+        () => storage.put('objects/info/packs', text(''), { ifNoneMatch: '*' }),
+        () => storage.put('objects/pack/tmp_pack_1', generatedBody(6 * MiB, { seed: 3 })),
+        () => storage.getRange('objects/pack/pack-1.pack', 0, 12),
+        () => storage.get('info/refs'),
+      ];
+      for (const attempt of attempts) {
+        const error = await attempt().catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(BucketNotFoundError);
+        expect(error).toMatchObject({ code: 'NotFound' });
+        expect((error as Error).message).toContain(`the bucket ${testBucket}-gone does not exist`);
+      }
+    });
+
+    it('recognises its own conditional write when the response was lost and the retry got 412', async () => {
+      const storage = createS3Storage(`s3://${testBucket}/lost-response`, { getS3Client: () => createTestS3Client(server), unquotedIfMatch: slot.name === 'radosgw' });
+      const { etag } = await storage.put('info/refs', text('old\n'));
+      let dropped = 0;
+      const proxy = await startFaultProxy(server.endpoint, (request) => (request.method === 'PUT' && dropped++ === 0 ? 'drop-response' : 'forward'));
+      try {
+        const through = createS3Storage(`s3://${testBucket}/lost-response`, {
+          getS3Client: () => createTestS3Client(server, { endpoint: proxy.endpoint, maxAttempts: 3 }),
+          unquotedIfMatch: slot.name === 'radosgw',
+        });
+        const written = await through.put('info/refs', text('new\n'), { ifMatch: etag });
+        expect(proxy.requests.filter((line) => line.startsWith('PUT '))).toHaveLength(2);
+        expect(written.etag).toBe((await storage.head('info/refs')).etag);
+        dropped = 0;
+        await through.put('objects/info/packs', text('P pack-1.pack\n\n'), { ifNoneMatch: '*' });
+        expect(Buffer.from(await bytesOf((await storage.get('objects/info/packs')).body)).toString()).toBe('P pack-1.pack\n\n');
+        const other = await through.put('info/refs', text('theirs\n'), { ifMatch: etag }).catch((caught: unknown) => caught);
+        expect(other).toMatchObject({ code: 'PreconditionFailed' });
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('recognises its own multipart write when the CompleteMultipartUpload response was lost', async () => {
+      const storage = createS3Storage(`s3://${testBucket}/lost-complete`, { getS3Client: () => createTestS3Client(server) });
+      let dropped = 0;
+      const proxy = await startFaultProxy(server.endpoint, (request) =>
+        request.method === 'POST' && request.url?.includes('uploadId=') && dropped++ === 0 ? 'drop-response' : 'forward',
+      );
+      try {
+        const through = createS3Storage(`s3://${testBucket}/lost-complete`, {
+          getS3Client: () => createTestS3Client(server, { endpoint: proxy.endpoint, maxAttempts: 3 }),
+        });
+        const body = generatedBody(6 * MiB, { seed: 9 });
+        const written = await through.put('objects/pack/pack-big.pack', body, { ifNoneMatch: '*' });
+        expect(dropped).toBeGreaterThanOrEqual(2);
+        expect(written.etag.replaceAll('"', '')).toBe((await storage.head('objects/pack/pack-big.pack')).etag.replaceAll('"', ''));
+        expect(await sha256Of((await storage.get('objects/pack/pack-big.pack')).body)).toBe(body.digest());
+        expect(await multipartUploadsIn(admin, testBucket, 'lost-complete/')).toEqual([]);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('lists incomplete multipart uploads and aborts only those idle since the cutoff', async () => {
+      const client = createTestS3Client(server);
+      const storage = createS3Storage(`s3://${testBucket}/incomplete`, { getS3Client: () => client });
+      const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: testBucket, Key: 'incomplete/objects/pack/tmp_pack_killed' }));
+      await client.send(new CreateMultipartUploadCommand({ Bucket: testBucket, Key: 'elsewhere/objects/pack/tmp_pack_other' }));
+      const listed = [];
+      for await (const upload of storage.listIncompleteUploads('objects/')) listed.push(upload);
+      expect(listed.map(({ kind, key }) => ({ kind, key }))).toEqual([{ kind: 'multipart-upload', key: 'objects/pack/tmp_pack_killed' }]);
+      // moto reports every upload as initiated in 2010; the time of its newest part is what keeps it.
+      if (slot.name !== 'moto') expect(Math.abs(listed[0].lastActivity.getTime() - Date.now())).toBeLessThan(120_000);
+      await client.send(
+        new UploadPartCommand({ Bucket: testBucket, Key: 'incomplete/objects/pack/tmp_pack_killed', UploadId, PartNumber: 1, Body: text('part') }),
+      );
+      expect(await storage.abortIncompleteUploads('', new Date(Date.now() - 3_600_000))).toEqual([]);
+      const aborted = await storage.abortIncompleteUploads('', new Date(Date.now() + 120_000));
+      expect(aborted.map(({ key }) => key)).toEqual(['objects/pack/tmp_pack_killed']);
+      expect(await multipartUploadsIn(admin, testBucket, 'incomplete/')).toEqual([]);
+      expect(await multipartUploadsIn(admin, testBucket, 'elsewhere/')).toHaveLength(1);
+    });
+
+    it('gives listed and headed objects their modification time', async () => {
+      const storage = createS3Storage(`s3://${testBucket}/times`, { getS3Client: () => createTestS3Client(server) });
+      await storage.put('HEAD', text('ref: refs/heads/main\n'));
+      const info = await storage.head('HEAD');
+      expect(Math.abs(info.lastModified!.getTime() - Date.now())).toBeLessThan(120_000);
+      // HEAD answers in whole seconds (an HTTP date), a listing in milliseconds.
+      for await (const listed of storage.list('')) expect(Math.abs(listed.lastModified!.getTime() - info.lastModified!.getTime())).toBeLessThan(1000);
     });
 
     // moto accepts any signature, so only radosgw can refuse a wrong secret.

@@ -7,7 +7,9 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   UploadPartCopyCommand,
   type CompletedPart,
   type S3Client,
@@ -15,10 +17,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { bodyChunks } from '../body.js';
 import { contentTypeForKey } from '../content-type.js';
-import { InvalidRangeError, PreconditionFailedError, StorageError } from '../errors.js';
+import { BucketNotFoundError, InvalidRangeError, PreconditionFailedError, StorageError } from '../errors.js';
 import { validateKey, validatePrefix } from '../keys.js';
 import { checkRangeArguments, checkRangeInside } from '../range.js';
-import type { Body, GetResult, ObjectInfo, PutOptions, ReadOptions, Storage } from '../storage.js';
+import type { Body, GetResult, IncompleteUpload, ObjectInfo, PutOptions, ReadOptions, Storage } from '../storage.js';
 import { forEachConcurrently } from './concurrency.js';
 import { createDefaultS3Client, type S3ClientOptions } from './s3-client.js';
 import { s3Error } from './s3-errors.js';
@@ -72,6 +74,10 @@ export interface CreateS3StorageOptions extends S3StorageOptions {
  * Conditional writes use `If-None-Match` / `If-Match` on PutObject and CompleteMultipartUpload, enforced by the server;
  * multipart ones are also checked with a HEAD just before completing, for servers that ignore the headers there
  * (Ceph radosgw 16), where two multipart writers racing within that window can both succeed.
+ * A conditional write the SDK retried after losing the first attempt's response is recognised as its own (the key's
+ * etag is the MD5 of the bytes sent) instead of being reported as a lost condition. A missing bucket raises
+ * `BucketNotFoundError`. Multipart uploads a killed writer left are listed and aborted by `listIncompleteUploads` and
+ * `abortIncompleteUploads`.
  * Copies are server-side (CopyObject, or UploadPartCopy above `multipartCopyThreshold`); move is copy then delete.
  */
 export class S3Storage implements Storage {
@@ -132,6 +138,7 @@ export class S3Storage implements Storage {
           ifMatch: this.#unquotedIfMatch && options.ifMatch !== undefined ? unquoted(options.ifMatch) : options.ifMatch,
           beforeComplete: options.ifNoneMatch || options.ifMatch !== undefined ? () => this.#checkPrecondition(key, options) : undefined,
           retryIfMatchUnquoted: () => this.#learnUnquotedIfMatch(key, options.ifMatch),
+          currentEtag: () => this.#currentEtag(key),
         },
         chunks(),
         { partSize: this.#partSize, queueSize: this.#queueSize, signal },
@@ -141,7 +148,7 @@ export class S3Storage implements Storage {
       if (bodyError) throw bodyError.error;
       if (signal?.aborted) throw signal.reason;
       const mapped = s3Error(error, 'put', key, this.url);
-      if (mapped.code === 'NotFound' && options.ifMatch !== undefined) {
+      if (mapped.code === 'NotFound' && !(mapped instanceof BucketNotFoundError) && options.ifMatch !== undefined) {
         throw new PreconditionFailedError(`${key} is not at version ${options.ifMatch} in ${this.url}`, { key, cause: error });
       }
       throw mapped;
@@ -160,6 +167,15 @@ export class S3Storage implements Storage {
     if (options.ifNoneMatch === '*' && current) throw new PreconditionFailedError(`${key} already exists in ${this.url}`, { key });
     if (options.ifMatch !== undefined && !sameEtag(current?.etag, options.ifMatch)) {
       throw new PreconditionFailedError(`${key} is not at version ${options.ifMatch} in ${this.url}`, { key });
+    }
+  }
+
+  async #currentEtag(key: string): Promise<string | undefined> {
+    try {
+      return (await this.head(key)).etag;
+    } catch (error) {
+      if (error instanceof StorageError && error.code === 'NotFound') return undefined;
+      throw error;
     }
   }
 
@@ -227,7 +243,7 @@ export class S3Storage implements Storage {
     const objectKey = this.#key(key);
     try {
       const response = await this.client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: objectKey }));
-      return { key, size: response.ContentLength ?? 0, etag: response.ETag ?? '', contentType: response.ContentType };
+      return { key, size: response.ContentLength ?? 0, etag: response.ETag ?? '', contentType: response.ContentType, lastModified: response.LastModified };
     } catch (error) {
       throw s3Error(error, 'head', key, this.url);
     }
@@ -247,10 +263,78 @@ export class S3Storage implements Storage {
       }
       for (const object of response.Contents ?? []) {
         if (object.Key === undefined) continue;
-        yield { key: object.Key.slice(this.#prefix.length), size: object.Size ?? 0, etag: object.ETag ?? '' };
+        yield { key: object.Key.slice(this.#prefix.length), size: object.Size ?? 0, etag: object.ETag ?? '', lastModified: object.LastModified };
       }
       continuationToken = response.IsTruncated ? response.NextContinuationToken : undefined;
     } while (continuationToken);
+  }
+
+  /** The multipart uploads in progress under `prefix` (ListMultipartUploads: one request per 1000 uploads). */
+  async *listIncompleteUploads(prefix: string, options: ReadOptions = {}): AsyncGenerator<IncompleteUpload> {
+    for await (const upload of this.#multipartUploads(prefix, options.signal)) {
+      yield { kind: 'multipart-upload', key: upload.key, lastActivity: upload.initiated };
+    }
+  }
+
+  /**
+   * Aborts the multipart uploads under `prefix` started before `olderThan` whose newest part is older too (one
+   * ListParts per such upload, so an upload still sending parts after a long time is not cut off).
+   */
+  async abortIncompleteUploads(prefix: string, olderThan: Date): Promise<IncompleteUpload[]> {
+    const aborted: IncompleteUpload[] = [];
+    for await (const upload of this.#multipartUploads(prefix)) {
+      if (upload.initiated >= olderThan) continue;
+      const objectKey = this.#prefix + upload.key;
+      try {
+        const lastActivity = await this.#lastPartTime(objectKey, upload.uploadId, upload.initiated);
+        if (lastActivity >= olderThan) continue;
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: objectKey, UploadId: upload.uploadId }));
+        aborted.push({ kind: 'multipart-upload', key: upload.key, lastActivity });
+      } catch (error) {
+        const mapped = s3Error(error, 'abortIncompleteUploads', upload.key, this.url);
+        if (mapped.code !== 'NotFound' || mapped instanceof BucketNotFoundError) throw mapped;
+      }
+    }
+    return aborted;
+  }
+
+  async *#multipartUploads(prefix: string, signal?: AbortSignal): AsyncGenerator<{ key: string; uploadId: string; initiated: Date }> {
+    validatePrefix(prefix);
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      let response;
+      try {
+        response = await this.client.send(
+          new ListMultipartUploadsCommand({ Bucket: this.#bucket, Prefix: this.#prefix + prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+          { abortSignal: signal },
+        );
+      } catch (error) {
+        throw s3Error(error, 'listIncompleteUploads', prefix, this.url);
+      }
+      for (const upload of response.Uploads ?? []) {
+        if (upload.Key === undefined || upload.UploadId === undefined) continue;
+        yield { key: upload.Key.slice(this.#prefix.length), uploadId: upload.UploadId, initiated: upload.Initiated ?? new Date(0) };
+      }
+      const more = response.IsTruncated === true && (response.NextKeyMarker !== keyMarker || response.NextUploadIdMarker !== uploadIdMarker);
+      keyMarker = more ? response.NextKeyMarker : undefined;
+      uploadIdMarker = more ? response.NextUploadIdMarker : undefined;
+    } while (keyMarker !== undefined);
+  }
+
+  /** When the newest part of an upload was written (`initiated` when it has none). */
+  async #lastPartTime(objectKey: string, uploadId: string, initiated: Date): Promise<Date> {
+    let latest = initiated;
+    let marker: string | undefined;
+    for (let page = 0; page < maxParts / 1000; page++) {
+      const response = await this.client.send(
+        new ListPartsCommand({ Bucket: this.#bucket, Key: objectKey, UploadId: uploadId, PartNumberMarker: marker }),
+      );
+      for (const part of response.Parts ?? []) if (part.LastModified && part.LastModified > latest) latest = part.LastModified;
+      if (!response.IsTruncated || response.NextPartNumberMarker === undefined || response.NextPartNumberMarker === marker) break;
+      marker = response.NextPartNumberMarker;
+    }
+    return latest;
   }
 
   async delete(keys: readonly string[]): Promise<void> {

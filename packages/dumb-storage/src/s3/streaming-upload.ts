@@ -8,6 +8,7 @@ import {
   type S3Client,
   type StorageClass,
 } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { StorageError } from '../errors.js';
 import { PartBuffers } from './part-buffers.js';
 
@@ -32,6 +33,12 @@ export interface StreamingUploadTarget {
    * bare etag. For servers that compare `If-Match` with the bare MD5 (Ceph radosgw 16).
    */
   retryIfMatchUnquoted?: () => Promise<boolean>;
+  /**
+   * The current etag of the key, or `undefined` when it does not exist. Asked when a conditional write that the SDK
+   * had to retry failed with 412 (or, for a multipart upload, with NoSuchUpload): if the key now holds exactly the
+   * bytes sent, the first attempt succeeded and only its response was lost.
+   */
+  currentEtag?: () => Promise<string | undefined>;
 }
 
 /** Part size, parallelism and cancellation of {@link streamingUpload}. */
@@ -149,30 +156,46 @@ export async function streamingUpload(
             sendOptions,
           )
         ).ETag;
+      const body = buffer.subarray(0, filled);
+      const ownWrite = (error: unknown) => recognizeOwnWrite(target, error, () => createHash('md5').update(body).digest('hex'));
       try {
         return await putObject(target.ifMatch);
       } catch (error) {
+        const recognized = await ownWrite(error);
+        if (recognized !== undefined) return recognized;
         const quoted = target.ifMatch?.startsWith('"') === true;
         if (!quoted || httpStatus(error) !== 412 || !(await target.retryIfMatchUnquoted?.())) throw error;
-        return await putObject(target.ifMatch!.replaceAll('"', ''));
+        try {
+          return await putObject(target.ifMatch!.replaceAll('"', ''));
+        } catch (retryError) {
+          const recognizedRetry = await ownWrite(retryError);
+          if (recognizedRetry !== undefined) return recognizedRetry;
+          throw retryError;
+        }
       }
     }
     await sendPart(buffer, filled);
     await settle();
     if (failure) throw failure.error;
     await target.beforeComplete?.();
-    const result = await client.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId: uploadId,
-        MultipartUpload: { Parts: parts },
-        IfNoneMatch: target.ifNoneMatch,
-        IfMatch: target.ifMatch,
-      }),
-      sendOptions,
-    );
-    return result.ETag;
+    try {
+      const result = await client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts },
+          IfNoneMatch: target.ifNoneMatch,
+          IfMatch: target.ifMatch,
+        }),
+        sendOptions,
+      );
+      return result.ETag;
+    } catch (error) {
+      const recognized = await recognizeOwnWrite(target, error, () => multipartEtag(parts));
+      if (recognized === undefined) throw error;
+      return recognized;
+    }
   } catch (error) {
     await settle();
     if (uploadId !== undefined) {
@@ -186,4 +209,25 @@ export async function streamingUpload(
 
 function httpStatus(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
+/**
+ * The key's etag when `error` is what a retried request whose first attempt succeeded gets back (412 against the
+ * version the first attempt wrote, or NoSuchUpload for a completed multipart upload) and the key holds an object
+ * whose etag is `expectedEtag()`; else `undefined`. Identical bytes from another writer count as ours: the result
+ * is the same object.
+ */
+async function recognizeOwnWrite(target: StreamingUploadTarget, error: unknown, expectedEtag: () => string): Promise<string | undefined> {
+  const { $metadata, name } = (error ?? {}) as { $metadata?: { httpStatusCode?: number; attempts?: number }; name?: string };
+  if (!target.currentEtag || ($metadata?.attempts ?? 1) < 2) return undefined;
+  if ($metadata?.httpStatusCode !== 412 && name !== 'NoSuchUpload') return undefined;
+  const current = await target.currentEtag().catch(() => undefined);
+  return current !== undefined && current.replaceAll('"', '') === expectedEtag() ? current : undefined;
+}
+
+/** The etag S3 gives a multipart object: the MD5 of its parts' binary MD5s, a dash and the part count. */
+function multipartEtag(parts: readonly CompletedPart[]): string {
+  const hash = createHash('md5');
+  for (const part of parts) hash.update(Buffer.from((part.ETag ?? '').replaceAll('"', ''), 'hex'));
+  return `${hash.digest('hex')}-${parts.length}`;
 }

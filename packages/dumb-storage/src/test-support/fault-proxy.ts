@@ -1,8 +1,11 @@
 import { createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** What the proxy does with one request: forward it, answer with an S3 error, or drop the connection. */
-export type Fault = 'forward' | 'reset' | { status: number; code: string };
+/**
+ * What the proxy does with one request: forward it, answer with an S3 error, drop the connection, or forward it and
+ * drop the connection instead of relaying the answer (the server did the work; the client never hears of it).
+ */
+export type Fault = 'forward' | 'reset' | 'drop-response' | { status: number; code: string };
 
 /** A loopback HTTP proxy in front of an S3 server that injects faults, and counts requests. */
 export interface FaultProxy {
@@ -23,7 +26,7 @@ export async function startFaultProxy(target: string, decide: (request: Incoming
       incoming.socket.destroy();
       return;
     }
-    if (fault !== 'forward') {
+    if (typeof fault === 'object') {
       incoming.resume();
       incoming.on('end', () => {
         response.writeHead(fault.status, { 'content-type': 'application/xml' });
@@ -34,6 +37,11 @@ export async function startFaultProxy(target: string, decide: (request: Incoming
     const forwarded = request(
       { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
       (answer) => {
+        if (fault === 'drop-response') {
+          answer.resume();
+          answer.on('end', () => incoming.socket.destroy());
+          return;
+        }
         response.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(response);
       },
