@@ -28,7 +28,10 @@ export interface PackEntry {
   baseId?: Uint8Array;
   /** Non-delta entries: the 20-byte object id. */
   id?: Uint8Array;
-  /** The inflated data: always for deltas, for objects up to `maxInflatedObjectSize`. */
+  /**
+   * The inflated data: for objects up to `maxInflatedObjectSize`, for deltas up to `maxDeltaSize`
+   * (larger ones only with `streamLargeDeltas`, and then without data).
+   */
   data?: Uint8Array;
 }
 
@@ -36,8 +39,13 @@ export interface PackEntry {
 export interface PackParserOptions {
   /** Objects up to this size are handed over inflated; larger ones are hashed as they stream by. Default 16 MiB. */
   maxInflatedObjectSize?: number;
-  /** Deltas declaring more inflated bytes are rejected with `OBJECT_TOO_LARGE`. Default 128 MiB. */
+  /** Deltas declaring more inflated bytes are rejected with `OBJECT_TOO_LARGE` (see `streamLargeDeltas`). Default 128 MiB. */
   maxDeltaSize?: number;
+  /**
+   * Deltas over `maxDeltaSize` are inflated as they stream by (checking their zlib stream and size)
+   * and handed over without data, to be read back from the stored pack, instead of refused.
+   */
+  streamLargeDeltas?: boolean;
   /**
    * Provides the buffer an object (after its git header, for hashing in place) or a delta is
    * inflated into. Default: a new buffer each time.
@@ -72,6 +80,8 @@ interface CurrentEntry {
   baseId?: Uint8Array;
   output: Uint8Array;
   produced: number;
+  /** Inflated through a reused piece of output instead of kept whole. */
+  streamed: boolean;
   objectHash?: Hash;
 }
 
@@ -91,6 +101,7 @@ export class PackParser {
   readonly #onEntry: (entry: PackEntry) => void;
   readonly #maxInflatedObjectSize: number;
   readonly #maxDeltaSize: number;
+  readonly #streamLargeDeltas: boolean;
   readonly #allocate: (size: number, delta: boolean) => Buffer;
   readonly #inflater = new Inflater();
   readonly #streamPiece = Buffer.allocUnsafe(STREAM_PIECE);
@@ -114,6 +125,7 @@ export class PackParser {
     this.#onEntry = onEntry;
     this.#maxInflatedObjectSize = options.maxInflatedObjectSize ?? 16 * 1024 * 1024;
     this.#maxDeltaSize = options.maxDeltaSize ?? 128 * 1024 * 1024;
+    this.#streamLargeDeltas = options.streamLargeDeltas ?? false;
     this.#allocate = options.allocate ?? ((size) => Buffer.allocUnsafe(size));
   }
 
@@ -264,10 +276,10 @@ export class PackParser {
   #startEntry(header: EntryHeader, bytes: Uint8Array, start: number, inChunk: boolean): void {
     const offset = this.#position;
     const delta = isDeltaType(header.type);
-    if (delta && header.size > this.#maxDeltaSize) {
+    if (delta && header.size > this.#maxDeltaSize && !this.#streamLargeDeltas) {
       throw new PackError('OBJECT_TOO_LARGE', `delta declares ${header.size} bytes, over the ${this.#maxDeltaSize}-byte limit`, offset);
     }
-    const whole = delta || header.size <= this.#maxInflatedObjectSize;
+    const whole = header.size <= (delta ? this.#maxDeltaSize : this.#maxInflatedObjectSize);
     this.#entry = {
       offset,
       length: header.length,
@@ -279,7 +291,8 @@ export class PackParser {
       baseId: header.baseIdAt === undefined ? undefined : Uint8Array.prototype.slice.call(bytes, header.baseIdAt, header.baseIdAt + 20),
       output: !whole ? this.#streamPiece : delta ? this.#allocate(header.size + 1, true) : this.#framedOutput(header.type, header.size),
       produced: 0,
-      objectHash: whole ? undefined : startObjectHash(header.type, header.size),
+      streamed: !whole,
+      objectHash: whole || delta ? undefined : startObjectHash(header.type, header.size),
     };
     this.#inflater.reset();
     this.#phase = 'entryData';
@@ -295,7 +308,7 @@ export class PackParser {
   #inflateFrom(chunk: Uint8Array, at: number): number {
     const entry = this.#entry!;
     const inflater = this.#inflater;
-    const streaming = entry.objectHash !== undefined;
+    const streaming = entry.streamed;
     if (entry.crcFrom < 0) entry.crcFrom = at;
     for (;;) {
       const outputStart = streaming ? 0 : entry.produced;
@@ -310,7 +323,7 @@ export class PackParser {
         throw new PackError('SIZE_MISMATCH', `entry inflates to more than its declared ${entry.size} bytes`, entry.offset);
       }
       const outputFull = outputStart + produced === entry.output.length;
-      if (streaming && produced > 0) entry.objectHash!.update(entry.output.subarray(0, produced));
+      if (produced > 0) entry.objectHash?.update(entry.output.subarray(0, produced));
       if (outputFull) continue;
       this.#updateCrc(chunk, at);
       if (at < chunk.length) this.#finishEntry(entry);
@@ -330,7 +343,7 @@ export class PackParser {
     if (entry.produced !== entry.size) {
       throw new PackError('SIZE_MISMATCH', `entry inflates to ${entry.produced} bytes, declared ${entry.size}`, entry.offset);
     }
-    const data = entry.objectHash ? undefined : entry.output.subarray(0, entry.size);
+    const data = entry.streamed ? undefined : entry.output.subarray(0, entry.size);
     const delta = isDeltaType(entry.type);
     this.#onEntry({
       index: this.entries,

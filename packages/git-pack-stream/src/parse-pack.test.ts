@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readIdx } from './idx-reader.js';
 import { hashObject } from './object-id.js';
 import { parsePack } from './parse-pack.js';
+import { crc32, deflateSync } from 'node:zlib';
 import { chunked, gitIndexPack, makeRepo, packObjects, tempDir } from './test-support/git-fixtures.js';
+import { makeDelta, writePack } from './test-support/pack-writer.js';
 
 const dir = tempDir();
 const repo = join(dir.path, 'repo');
@@ -49,5 +51,29 @@ describe('parsePack', () => {
       expect(entry.data === undefined).toBe(entry.size > 100);
       expect(index.lookup(entry.id!)?.offset).toBe(entry.offset);
     }
+  });
+
+  it('refuses deltas larger than maxDeltaSize, or with streamLargeDeltas checks them and hands them over without data', async () => {
+    const base = Buffer.alloc(5000, 'b');
+    const inserts = Buffer.alloc(3000, 'i');
+    const ops: ['insert', Uint8Array][] = [];
+    for (let at = 0; at < inserts.length; at += 100) ops.push(['insert', inserts.subarray(at, at + 100)]);
+    const delta = makeDelta(base.length, inserts.length, ops);
+    const pack = writePack([{ type: 3, data: base }, { type: 6, data: delta, baseEntry: 0 }]);
+    const all = async (bytes: Uint8Array, options: Parameters<typeof parsePack>[1]) => {
+      const entries = [];
+      for await (const entry of parsePack(chunked(bytes, () => 500), options)) entries.push(entry);
+      return entries;
+    };
+    await expect(all(pack, { maxDeltaSize: 1000 })).rejects.toMatchObject({ code: 'OBJECT_TOO_LARGE' });
+    const [, streamed] = await all(pack, { maxDeltaSize: 1000, streamLargeDeltas: true });
+    const deltaAt = 12 + 3 + deflateSync(base).length;
+    expect(streamed).toMatchObject({ type: 6, offset: deltaAt, size: delta.length, baseOffset: 12, data: undefined, id: undefined });
+    expect(streamed!.packedLength).toBe(pack.length - 20 - deltaAt);
+    expect(streamed!.crc32).toBe(crc32(pack.subarray(deltaAt, -20)));
+    const [, kept] = await all(pack, { maxDeltaSize: delta.length, streamLargeDeltas: true });
+    expect(Buffer.from(kept!.data!)).toEqual(delta);
+    const wrongSize = writePack([{ type: 3, data: base }, { type: 6, data: delta, baseEntry: 0, declaredSize: delta.length + 1 }]);
+    await expect(all(wrongSize, { maxDeltaSize: 1000, streamLargeDeltas: true })).rejects.toMatchObject({ code: 'SIZE_MISMATCH' });
   });
 });
