@@ -1,4 +1,5 @@
 import { InvalidUrlError } from '../errors.js';
+import { redactUrl } from '../redact.js';
 
 /** Where an ssh URL points: the login, the server and the repository path as the remote shell receives it. */
 export interface SshLocation {
@@ -29,10 +30,10 @@ export function parseSshUrl(url: string): SshLocation {
     try {
       parsed = new URL(url.replace(SSH_SCHEME, 'ssh://'));
     } catch {
-      throw new InvalidUrlError(`Invalid ssh URL ${url}`);
+      throw new InvalidUrlError(`Invalid ssh URL ${redactUrl(url)}`);
     }
     const path = decodeURIComponent(parsed.pathname);
-    if (!parsed.hostname || path === '' || path === '/') throw new InvalidUrlError(`The ssh URL ${url} names no host or no repository path`);
+    if (!parsed.hostname || path === '' || path === '/') throw new InvalidUrlError(`The ssh URL ${redactUrl(url)} names no host or no repository path`);
     return {
       user: parsed.username ? decodeURIComponent(parsed.username) : undefined,
       host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
