@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+// End-to-end mirror of the generated benchmark repository (generate-repo.mjs: ~150k objects, deep delta chains,
+// thousands of refs), served by `git http-backend`, into S3 the way the real world sees it: every S3 request goes
+// through a loopback proxy adding --latency ms (default 30, as a real endpoint's 20–50 ms). Ours is the built CLI
+// (`mirror-git-to-s3 --json`, default flags, and once more with --max-memory 192M); the naive pipeline is
+// mirror-naive.mjs (`git clone --mirror` + `git update-server-info` + uploading every file with the same S3 client),
+// through the same proxy. The sides alternate (A B C, C B A, …) for --runs runs. Per side it prints the median wall
+// time, its ratio to naive, S3 requests (total, by method, ranged GETs of pack keys: reading back what was written),
+// our `readBack` report when the CLI gives one, and peak RSS (GNU time, largest process of the side's tree). Every
+// mirror must clone over dumb HTTP straight from the bucket with the source's refs.
+//
+// With --target folder: ours into a local folder against `git clone --mirror` + `git update-server-info`, each mirror
+// cloned over dumb HTTP from a static server.
+//
+// usage: node tools/bench/mirror-s3-latency.mjs [--runs 3] [--latency 30] [--server radosgw|moto] [--target s3|folder]
+//          [--cache DIR] [--commits N --files N --assets-mib N --seed N   (generator options, see generate-repo.mjs)]
+// needs: built packages and tools (npm run build), GNU time at /usr/bin/time, and for S3 the server's environment:
+//        for s in radosgw moto; do . /tmp/gitmirror-servers/$s/env; done
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { createTestBucket, createTestS3Client, s3TestServers, startGitHttpServer, startLatencyProxy, startStaticServer } from '@gitmirror/test-servers';
+import { benchCache, benchRepo } from './generate-repo.mjs';
+import { measure, median, run } from './measure-process.mjs';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    latency: { type: 'string', default: '30' },
+    server: { type: 'string', default: 'radosgw' },
+    target: { type: 'string', default: 's3' },
+    cache: { type: 'string' },
+    commits: { type: 'string' },
+    files: { type: 'string' },
+    'assets-mib': { type: 'string' },
+    seed: { type: 'string' },
+  },
+});
+const runs = Number(values.runs);
+const latency = Number(values.latency);
+if (!(runs >= 1) || !(latency >= 0)) throw new Error('--runs must be at least 1 and --latency at least 0');
+if (!['s3', 'folder'].includes(values.target)) throw new Error(`--target is s3 or folder, not ${values.target}`);
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const cli = join(root, 'packages/mirror-cli/dist/bin.js');
+const naive = fileURLToPath(new URL('./mirror-naive.mjs', import.meta.url));
+if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build`);
+if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time (GNU time) is needed for peak RSS: apt-get install time');
+
+const generatorOptions = {};
+for (const [flag, key] of [['commits', 'commits'], ['files', 'files'], ['assets-mib', 'assetsMiB'], ['seed', 'seed']]) {
+  if (values[flag] !== undefined) generatorOptions[key] = Number(values[flag]);
+}
+const repo = await benchRepo(generatorOptions, benchCache(values.cache));
+const { stats } = repo;
+console.log(`repository: ${repo.path}`);
+console.log(`  ${stats.objects} objects, ${(stats.packBytes / 2 ** 20).toFixed(1)} MiB pack, ${stats.refs} refs (${stats.annotatedTags} annotated tags), max delta depth ${stats.maxDeltaDepth}`);
+
+const work = mkdtempSync(join(tmpdir(), 'bench-s3-latency-'));
+const timeFile = join(work, 'time.txt');
+const gitServer = await startGitHttpServer({ projectRoot: dirname(repo.path) });
+const source = `${gitServer.url}/${basename(repo.path)}`;
+const expectedRefs = await forEachRef(repo.path);
+try {
+  if (values.target === 's3') await benchS3();
+  else await benchFolder();
+} finally {
+  await gitServer.close();
+  rmSync(work, { recursive: true, force: true });
+}
+
+async function benchS3() {
+  const server = s3TestServers().find((slot) => slot.name === values.server)?.server;
+  if (!server) throw new Error(`${values.server} is not running: bash tools/servers/${values.server}.sh start, then . /tmp/gitmirror-servers/${values.server}/env`);
+  let packReads = 0;
+  const proxy = await startLatencyProxy({
+    target: server.endpoint,
+    delayMs: latency,
+    onRequest: ({ method, url, range }) => {
+      if (method === 'GET' && range !== undefined && new URL(url, 'http://proxy').pathname.endsWith('.pack')) packReads += 1;
+    },
+  });
+  const env = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: server.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
+    AWS_REGION: server.region,
+    NODE_NO_WARNINGS: '1',
+  };
+  const ours = (prefix, bucket, extra = []) => [process.execPath, cli, '--quiet', '--json', '--source', source, '--target', `s3://${bucket}/${prefix}`, '--s3-endpoint-url', proxy.url, '--s3-force-path-style', ...extra];
+  const sides = {
+    ours: (bucket) => ours('ours', bucket),
+    'ours --max-memory 192M': (bucket) => ours('ours-192m', bucket, ['--max-memory', '192M']),
+    naive: (bucket) => [process.execPath, naive, source, proxy.url, bucket, 'naive'],
+  };
+  const prefixes = { ours: 'ours', 'ours --max-memory 192M': 'ours-192m', naive: 'naive' };
+  const results = Object.fromEntries(Object.keys(sides).map((name) => [name, []]));
+  try {
+    for (let index = 0; index < runs; index++) {
+      const bucket = await createTestBucket(server, { publicRead: true });
+      const order = index % 2 === 0 ? Object.keys(sides) : Object.keys(sides).reverse();
+      for (const name of order) {
+        proxy.reset();
+        packReads = 0;
+        const measured = await measure(sides[name](bucket), env, timeFile);
+        const result = { ...measured, s3: proxy.counts(), packReads, readBack: name === 'naive' ? undefined : readBackOf(measured.stdout) };
+        results[name].push(result);
+        await expectClone(`${server.endpoint}/${bucket}/${prefixes[name]}`, `run ${index + 1}: the ${name} mirror`);
+        console.log(`run ${index + 1} ${name}: ${result.seconds.toFixed(2)} s, S3 requests ${describeRequests(result)}, peak RSS ${(result.rssKiB / 1024).toFixed(1)} MiB`);
+      }
+      await emptyBucket(server, bucket);
+    }
+  } finally {
+    await proxy.close();
+  }
+  console.log(`source: git http-backend ${source}; target: ${server.name} through a ${latency} ms latency proxy; ${runs} run(s), every mirror cloned over dumb HTTP with the source's refs`);
+  console.log('(shared, busy machine: absolute times are noisy)');
+  const naiveSeconds = median(results.naive.map((r) => r.seconds));
+  for (const [name, list] of Object.entries(results)) {
+    const seconds = median(list.map((r) => r.seconds));
+    const last = list.at(-1);
+    console.log(`${name}:`);
+    console.log(`  median wall time ${seconds.toFixed(2)} s${name === 'naive' ? '' : `, ratio ours/naive ${(seconds / naiveSeconds).toFixed(2)}`}`);
+    console.log(`  S3 requests (last run): ${describeRequests(last)}; ${(last.s3.bytesUp / 2 ** 20).toFixed(1)} MiB up, ${(last.s3.bytesDown / 2 ** 20).toFixed(1)} MiB down`);
+    if (name !== 'naive') console.log(`  readBack (CLI --json): ${last.readBack ? JSON.stringify(last.readBack) : 'absent from this CLI build; the proxy counted the ranged pack GETs above'}`);
+    console.log(`  peak RSS ${(Math.max(...list.map((r) => r.rssKiB)) / 1024).toFixed(1)} MiB (largest process of its tree)`);
+  }
+}
+
+async function benchFolder() {
+  const dumb = await startStaticServer({ root: work });
+  const sides = {
+    ours: (repoPath) => [process.execPath, cli, '--quiet', '--json', '--source', source, '--target', repoPath],
+    'git clone --mirror + update-server-info': (repoPath) => ['sh', '-c', 'git clone --quiet --mirror "$1" "$2" && git -C "$2" update-server-info', 'sh', source, repoPath],
+  };
+  const results = Object.fromEntries(Object.keys(sides).map((name) => [name, []]));
+  try {
+    for (let index = 0; index < runs; index++) {
+      const order = index % 2 === 0 ? Object.keys(sides) : Object.keys(sides).reverse();
+      for (const [position, name] of order.entries()) {
+        const folder = `mirror-${index}-${position}.git`;
+        const measured = await measure(sides[name](join(work, folder)), { ...process.env, NODE_NO_WARNINGS: '1' }, timeFile);
+        results[name].push({ ...measured, readBack: name === 'ours' ? readBackOf(measured.stdout) : undefined });
+        await expectClone(`${dumb.url}/${folder}`, `run ${index + 1}: the ${name} mirror`);
+        rmSync(join(work, folder), { recursive: true, force: true });
+        console.log(`run ${index + 1} ${name}: ${measured.seconds.toFixed(2)} s, peak RSS ${(measured.rssKiB / 1024).toFixed(1)} MiB`);
+      }
+    }
+  } finally {
+    await dumb.close();
+  }
+  console.log(`source: git http-backend ${source}; target: a local folder; ${runs} run(s), every mirror cloned over dumb HTTP with the source's refs`);
+  console.log('(shared, busy machine: absolute times are noisy)');
+  const [oursName, gitName] = Object.keys(sides);
+  const oursSeconds = median(results[oursName].map((r) => r.seconds));
+  const gitSeconds = median(results[gitName].map((r) => r.seconds));
+  console.log(`median wall time: ours ${oursSeconds.toFixed(2)} s, ${gitName} ${gitSeconds.toFixed(2)} s, ratio ours/git ${(oursSeconds / gitSeconds).toFixed(2)}`);
+  const rss = (name) => (Math.max(...results[name].map((r) => r.rssKiB)) / 1024).toFixed(1);
+  console.log(`peak RSS: ours ${rss(oursName)} MiB, git ${rss(gitName)} MiB (largest process of its tree)`);
+  const readBack = results[oursName].at(-1).readBack;
+  console.log(`readBack (CLI --json): ${readBack ? JSON.stringify(readBack) : 'absent from this CLI build'}`);
+}
+
+/** `1155 (GET 40, PUT 1100, …), ranged GETs of pack keys 0` for one measured side. */
+function describeRequests({ s3, packReads }) {
+  const methods = Object.entries(s3.byMethod).map(([method, count]) => `${method} ${count}`).join(', ');
+  return `${s3.requests} (${methods}), ranged GETs of pack keys (read-back) ${packReads}`;
+}
+
+/** The `readBack` object of the one repository in the CLI's `--json` report, if the CLI reports one. */
+function readBackOf(stdout) {
+  const report = JSON.parse(stdout);
+  if (!report.ok) throw new Error(`the CLI reported a failure: ${JSON.stringify(report.repositories.map((r) => r.error))}`);
+  return report.repositories[0]?.readBack;
+}
+
+/** Clones `url` over dumb HTTP and checks its refs against the source's. */
+async function expectClone(url, what) {
+  const clone = join(work, 'clone.git');
+  try {
+    await run('git', ['clone', '--quiet', '--mirror', url, clone], { env: { ...process.env, GIT_SMART_HTTP: '0' } });
+    if ((await forEachRef(clone)) !== expectedRefs) throw new Error(`${what}: its refs differ from the source's`);
+  } finally {
+    rmSync(clone, { recursive: true, force: true });
+  }
+}
+
+function forEachRef(repoPath) {
+  return run('git', ['-C', repoPath, 'for-each-ref', '--format=%(objectname) %(refname)']);
+}
+
+/** Deletes a run's mirrors and their bucket: radosgw keeps objects in memory. */
+async function emptyBucket(server, bucket) {
+  const client = createTestS3Client(server);
+  try {
+    for (let listed; listed === undefined || listed.IsTruncated; ) {
+      listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: listed?.NextContinuationToken }));
+      const objects = (listed.Contents ?? []).map(({ Key }) => ({ Key }));
+      if (objects.length > 0) await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
+    }
+    await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+  } finally {
+    client.destroy();
+  }
+}
