@@ -3,6 +3,7 @@ import type { IndexPackOptions } from '@gitmirror/git-pack-stream';
 import { AbortedError } from './errors.js';
 import { isUpToDate, planSync } from './mirror/plan.js';
 import { publish } from './mirror/publish.js';
+import { planRepositoryMemory } from './memory-plan.js';
 import { storePack, type StoredPack } from './mirror/store-pack.js';
 import { readTargetState } from './mirror/target-state.js';
 import { pushMirror } from './push/push-mirror.js';
@@ -33,7 +34,10 @@ export interface MirrorOptions extends PushTargetOptions, RefFilterOptions {
   getS3Client?: TargetOptions['getS3Client'];
   /** Settings of `s3://` targets (endpoint, path style, …). */
   s3?: TargetOptions['s3'];
-  /** Bytes of memory the pack may use for caches and buffers. Default 128 MiB. */
+  /**
+   * Bytes this repository's pack may use: the indexer's caches and workers, the copy of a small pack, the tee and, for
+   * `s3://` targets, the upload's part buffers (split by `planRepositoryMemory`). Default 128 MiB.
+   */
   memoryBudget?: number;
   /** For git server targets: update all refs or none when the target offers `atomic`. Default true. */
   atomic?: boolean;
@@ -101,7 +105,10 @@ async function sync(source: string | Transport, target: string | Storage, option
 async function syncDumb(transport: Transport, target: string | Storage, options: MirrorOptions, started: number): Promise<MirrorResult> {
   const { signal } = options;
   const emit = options.onProgress ?? (() => {});
-  const storage = typeof target === 'string' ? await openStorage(target, { getS3Client: options.getS3Client, s3: options.s3 }) : target;
+  const s3 = typeof target === 'string' && /^s3:/i.test(target);
+  const memory = planRepositoryMemory(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET, { s3, upload: options.s3 });
+  const s3Options = memory.upload ? { ...options.s3, partSize: memory.upload.partSize, queueSize: memory.upload.queueSize } : options.s3;
+  const storage = typeof target === 'string' ? await openStorage(target, { getS3Client: options.getS3Client, s3: s3Options }) : target;
 
   emit({ type: 'phase', phase: 'listing-refs' });
   const [state, advertised] = await Promise.all([readTargetState(storage, signal), transport.listRefs({ signal })]);
@@ -134,7 +141,7 @@ async function syncDumb(transport: Transport, target: string | Storage, options:
       onProgress: (message) => emit({ type: 'remote-progress', message: sanitizeServerText(message) }),
     });
     pack = await storePack(storage, stream, {
-      memoryBudget: options.memoryBudget ?? DEFAULT_MEMORY_BUDGET,
+      memory,
       signal,
       onProgress: (progress) => emit({ type: 'pack-progress', progress }),
     });

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Storage } from '@gitmirror/dumb-storage';
 import { indexPack, type IndexPackOptions } from '@gitmirror/git-pack-stream';
+import type { RepositoryMemoryPlan } from '../memory-plan.js';
 import { PackBuffer } from './pack-buffer.js';
-import { teeBytes } from './tee.js';
+import { ConsumerStoppedError, teeBytes } from './tee.js';
 
 /** A pack uploaded under a temporary key and indexed, ready to be published. */
 export interface StoredPack {
@@ -16,31 +17,26 @@ export interface StoredPack {
 
 /** Options of {@link storePack}. */
 export interface StorePackOptions {
-  /** Bytes for the indexer's caches, the in-memory copy of a small pack and the tee's buffer. */
-  memoryBudget: number;
+  /** How the repository's share of memory is split between the tee, the copy of a small pack and the indexer. */
+  memory: Pick<RepositoryMemoryPlan, 'tee' | 'packCopy' | 'indexer'>;
   signal?: AbortSignal;
   onProgress?: IndexPackOptions['onProgress'];
 }
 
 /**
- * Bytes the faster of upload and indexer may run ahead. The chunks held are views that keep their network buffers
- * alive, and the upload copies into its own part buffers anyway: a little slack is all either side needs.
- */
-const MAX_TEE_BUFFER = 2 * 1024 * 1024;
-
-/**
  * Streams `pack` into the storage under a temporary key while `indexPack()` reads the same bytes; the indexer reads
- * evicted delta bases back from an in-memory copy when the pack fits a quarter of the budget, else from the stored
- * copy once the upload has completed. Returns `undefined` (and leaves
- * nothing behind) for a pack without objects. On failure the temporary key is deleted.
+ * evicted delta bases back from an in-memory copy when the pack fits `memory.packCopy`, else from the stored copy
+ * once the upload has completed. Returns `undefined` (and leaves nothing behind) for a pack without objects. On
+ * failure the temporary key is deleted and the error is the first real one: when the upload fails, the indexer
+ * then fails only because its half of the stream stopped, and the upload's error is the one thrown.
  */
 export async function storePack(storage: Storage, pack: AsyncIterable<Uint8Array>, options: StorePackOptions): Promise<StoredPack | undefined> {
   const tempKey = `objects/pack/tmp_pack_${randomBytes(8).toString('hex')}`;
-  const buffer = new PackBuffer(Math.floor(options.memoryBudget / 4));
-  const tee = teeBytes(buffer.record(pack), Math.min(MAX_TEE_BUFFER, Math.floor(options.memoryBudget / 64)));
+  const buffer = new PackBuffer(options.memory.packCopy);
+  const tee = teeBytes(buffer.record(pack), options.memory.tee);
   let firstError: { reason: unknown } | undefined;
   const fail = (reason: unknown) => {
-    firstError ??= { reason };
+    if (!(reason instanceof ConsumerStoppedError)) firstError ??= { reason };
     tee.abort(reason);
     throw reason;
   };
@@ -52,7 +48,7 @@ export async function storePack(storage: Storage, pack: AsyncIterable<Uint8Array
       await upload;
       return storage.getRange(tempKey, offset, length, { signal: options.signal });
     },
-    memoryBudget: Math.floor(options.memoryBudget / 2),
+    memoryBudget: options.memory.indexer,
     signal: options.signal,
     onProgress: options.onProgress,
   }).catch(fail);
@@ -60,6 +56,8 @@ export async function storePack(storage: Storage, pack: AsyncIterable<Uint8Array
   if (uploaded.status === 'rejected' || indexed.status === 'rejected' || indexed.value.objectCount === 0) {
     await storage.delete([tempKey]).catch(() => {});
     if (firstError) throw firstError.reason;
+    if (uploaded.status === 'rejected') throw uploaded.reason;
+    if (indexed.status === 'rejected') throw indexed.reason;
     return undefined;
   }
   const result = indexed.value;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { teeBytes } from './tee.js';
+import { ConsumerStoppedError, teeBytes } from './tee.js';
 
 async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
@@ -45,7 +45,7 @@ describe('teeBytes', () => {
       expect(chunk.length).toBe(10);
       break;
     }
-    await expect(collect(branches[1])).rejects.toThrow('stopped');
+    await expect(collect(branches[1])).rejects.toBeInstanceOf(ConsumerStoppedError);
 
     const failing = (async function* () {
       yield new Uint8Array(1);

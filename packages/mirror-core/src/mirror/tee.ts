@@ -1,8 +1,19 @@
 /**
+ * What a branch of {@link teeBytes} fails with when the other one stopped reading early: the consequence of that
+ * consumer's own failure, which callers report instead when there is one.
+ */
+export class ConsumerStoppedError extends Error {
+  override name = 'ConsumerStoppedError';
+  constructor() {
+    super('The other consumer of the pack stream stopped');
+  }
+}
+
+/**
  * Splits one byte stream into two consumers with backpressure: a chunk is read from `source` only while both
  * branches hold fewer than `highWaterMark` unread bytes, so the faster consumer waits for the slower one and
- * memory stays bounded. When a branch stops early or `abort()` is called, the other branch fails with that reason
- * and the source is closed.
+ * memory stays bounded. When a branch stops early the other fails with a {@link ConsumerStoppedError}; after
+ * `abort(reason)` both fail with `reason`. Either way the source is closed.
  */
 export function teeBytes(
   source: AsyncIterable<Uint8Array>,
@@ -69,7 +80,7 @@ export function teeBytes(
         }
       }
     } finally {
-      if (!completed && !failure) abort(new Error('The other consumer of the pack stream stopped'));
+      if (!completed && !failure) abort(new ConsumerStoppedError());
     }
   }
 
