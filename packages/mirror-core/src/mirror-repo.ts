@@ -112,8 +112,8 @@ async function syncDumb(transport: Transport, target: string | Storage, options:
 
   emit({ type: 'phase', phase: 'listing-refs' });
   const [state, advertised] = await Promise.all([readTargetState(storage, signal), transport.listRefs({ signal })]);
-  checkAdvertisedRefs(transport.url, advertised);
   const accept = createRefFilter(options);
+  checkAdvertisedRefs(transport.url, advertised, accept);
   const plan = planSync({ refs: advertised.refs.filter((ref) => accept(ref.name)), head: advertised.head }, state);
   const result = (upToDate: boolean, pack?: StoredPack): MirrorResult => ({
     source: transport.url,

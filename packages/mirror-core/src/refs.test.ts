@@ -83,6 +83,13 @@ describe('mirrorRepo refuses a hostile ref advertisement, leaving the target unt
     await expect(mirrorRepo(fake, `${server.url}/pushed.git`, { netrc: false })).resolves.toMatchObject({ upToDate: true });
   });
 
+  it('checks only the refs the filters keep, so --exclude-ref can leave a bad one out', async () => {
+    const fake = fakeSource({ protocolVersion: 2, refs: [...refs, { name: 'refs/heads/evil\x1b[2J', oid: refs[0].oid }], head });
+    await expect(mirrorRepo(fake, folder, { exclude: ['refs/heads/evil*'] })).resolves.toMatchObject({ upToDate: true });
+    await expect(mirrorRepo(fake, `${server.url}/pushed.git`, { netrc: false, exclude: ['refs/heads/evil*'] })).resolves.toMatchObject({ upToDate: true });
+    await expect(mirrorRepo(fake, folder)).rejects.toMatchObject({ code: 'INVALID_REF_NAME' });
+  });
+
   it.each(CASES)('%s: %s', async (_, code, shown, hostile) => {
     for (const protocolVersion of [0, 2] as const) {
       const fake = fakeSource({ protocolVersion, ...hostile(refs, head) });

@@ -24,12 +24,14 @@ const OBJECT_ID = /^[0-9a-f]{40}$/;
  * Refuses a source's advertisement that a mirror cannot carry, before anything is planned: a ref name git refuses
  * (`git check-ref-format`) or outside `refs/`, a name advertised twice, an object id (or peeled id) that is not 40
  * lowercase hex digits, or a HEAD whose symref target is not a valid `refs/` name (git ignores such a symref; a
- * mirror refuses it rather than guess, since it would otherwise write it into `HEAD`).
+ * mirror refuses it rather than guess, since it would otherwise write it into `HEAD`). Refs `wanted` leaves out (the
+ * include/exclude filters) are not checked: the mirror never writes them, so a filter can leave out a bad one.
  * @throws InvalidRefError `INVALID_REF_NAME`, `DUPLICATE_REF` or `INVALID_OBJECT_ID`, naming `url` and the ref escaped.
  */
-export function checkAdvertisedRefs(url: string, advertised: { refs: readonly MirrorRef[]; head?: Head }): void {
+export function checkAdvertisedRefs(url: string, advertised: { refs: readonly MirrorRef[]; head?: Head }, wanted: (name: string) => boolean = () => true): void {
   const seen = new Set<string>();
   for (const ref of advertised.refs) {
+    if (!wanted(ref.name)) continue;
     const problem = ref.name.startsWith('refs/') ? refNameProblem(ref.name) : 'it is not under refs/';
     if (problem) throw new InvalidRefError('INVALID_REF_NAME', `${url}: the source advertises an invalid ref name ${quoteServerText(ref.name)}: ${problem}`);
     if (seen.has(ref.name)) throw new InvalidRefError('DUPLICATE_REF', `${url}: the source advertises ${quoteServerText(ref.name)} more than once`);

@@ -20,8 +20,8 @@ export async function pushMirror(transport: Transport, target: ReceivePackClient
   const emit = options.onProgress ?? (() => {});
   emit({ type: 'phase', phase: 'listing-refs' });
   const [targetRefs, advertised] = await Promise.all([target.listRefs({ signal }), transport.listRefs({ signal })]);
-  checkAdvertisedRefs(transport.url, advertised);
   const accept = createRefFilter(options);
+  checkAdvertisedRefs(transport.url, advertised, accept);
   const known = [...targetRefs.refs.map((ref) => ref.oid), ...targetRefs.extraHaves];
   const plan = planPush(
     advertised.refs.filter((ref) => accept(ref.name)),
