@@ -1,6 +1,7 @@
 /** Codes carried by every {@link MirrorError}. */
 export type MirrorErrorCode =
   | 'INVALID_URL'
+  | 'MISSING_OBJECTS'
   | 'HTTP_ERROR'
   | 'AUTH_FAILED'
   | 'NOT_FOUND'
@@ -118,5 +119,25 @@ export class InvalidRefError extends MirrorError {
 
   constructor(code: InvalidRefCode, message: string) {
     super(code, message);
+  }
+}
+
+/**
+ * The source did not send all the objects the refs it advertised need (git's "remote did not send all necessary
+ * objects"): a ref at an object not sent, a commit without its tree, a tree without its entries. Nothing was
+ * published: the temporary pack was deleted and the target is as it was. `missing` holds the first missing ids.
+ */
+export class IncompleteFetchError extends MirrorError {
+  override name = 'IncompleteFetchError';
+  declare readonly code: 'MISSING_OBJECTS';
+  /** Up to the first ten missing object ids (40 hex), ascending. */
+  readonly missing: string[];
+  /** How many objects are missing in all. */
+  readonly missingCount: number;
+
+  constructor(message: string, missing: string[], missingCount: number) {
+    super('MISSING_OBJECTS', message);
+    this.missing = missing;
+    this.missingCount = missingCount;
   }
 }

@@ -2,7 +2,7 @@ export { mirrorRepo, DEFAULT_MEMORY_BUDGET } from './mirror-repo.js';
 export type { MirrorEvent, MirrorOptions, MirrorPhase, MirrorResult, TargetOptions } from './mirror-repo.js';
 export { mirrorRepos } from './mirror-repos.js';
 export type { MirrorMapping, MirrorMappingOptions, MirrorOutcome, MirrorReposOptions, RepoRef } from './mirror-repos.js';
-export { AbortedError, ConflictError, InvalidMirrorError, InvalidRefError, InvalidUrlError, MirrorError, PushRejectedError, TransportError } from './errors.js';
+export { AbortedError, ConflictError, IncompleteFetchError, InvalidMirrorError, InvalidRefError, InvalidUrlError, MirrorError, PushRejectedError, TransportError } from './errors.js';
 export type { InvalidRefCode, MirrorErrorCode, RefUpdateResult } from './errors.js';
 export { openPushTarget, targetKind } from './target-kind.js';
 export type { PushTargetOptions, TargetKind } from './target-kind.js';

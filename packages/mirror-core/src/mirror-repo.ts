@@ -1,6 +1,7 @@
 import { openStorage, type Storage } from '@gitmirror/dumb-storage';
 import type { IndexPackOptions } from '@gitmirror/git-pack-stream';
 import { AbortedError } from './errors.js';
+import { checkConnectivity, checkHaves } from './mirror/connectivity.js';
 import { isUpToDate, planSync } from './mirror/plan.js';
 import { publish } from './mirror/publish.js';
 import { planRepositoryMemory } from './memory-plan.js';
@@ -131,12 +132,14 @@ async function syncDumb(transport: Transport, target: string | Storage, options:
     return result(isUpToDate(plan));
   }
 
+  // Only a sync that writes checks the target: a no-op sync stays a few reads and no write.
+  const { plan: checked, present } = await checkHaves(storage, state, plan, signal);
   let pack: StoredPack | undefined;
-  if (plan.wants.length > 0) {
+  if (checked.wants.length > 0) {
     emit({ type: 'phase', phase: 'fetching' });
     const stream = await transport.fetch({
-      wants: plan.wants,
-      haves: plan.haves,
+      wants: checked.wants,
+      haves: checked.haves,
       signal,
       onProgress: (message) => emit({ type: 'remote-progress', message: sanitizeServerText(message) }),
     });
@@ -145,6 +148,12 @@ async function syncDumb(transport: Transport, target: string | Storage, options:
       signal,
       onProgress: (progress) => emit({ type: 'pack-progress', progress }),
     });
+  }
+  try {
+    await checkConnectivity(storage, state.packs, plan.refs, pack?.idx, { source: transport.url, present, signal });
+  } catch (error) {
+    if (pack) await storage.delete([pack.tempKey]).catch(() => {});
+    throw error;
   }
   emit({ type: 'phase', phase: 'publishing' });
   await publish(storage, state, plan, pack, { bareRepo: storage.url.startsWith('file:'), signal });

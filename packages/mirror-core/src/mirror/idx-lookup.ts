@@ -1,0 +1,48 @@
+import type { Storage } from '@gitmirror/dumb-storage';
+import { packKey } from '../dumb-repo/packs-list.js';
+import { IdxNameMatcher } from './idx-names.js';
+import { isStorageError } from './target-state.js';
+
+const ID = 20;
+
+/**
+ * Which of `needles` (ascending, distinct 20-byte ids) the packs `packFileNames` hold: one flag per needle, 1 when
+ * found. Streams each pack's .idx once, in order, with one GET, stopping as soon as its name table has passed the
+ * needles still missing; packs are not read at all once every needle is found. A listed pack without its .idx holds
+ * nothing (a reader could not use it either); a malformed .idx is an `InvalidMirrorError`.
+ */
+export async function findInPacks(storage: Storage, packFileNames: readonly string[], needles: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
+  const found = new Uint8Array(needles.length / ID);
+  for (const packFileName of packFileNames) {
+    const left = missingOnes(needles, found);
+    if (left.length === 0) break;
+    const key = packKey(packFileName.replace(/\.pack$/, '.idx'));
+    const foundLeft = new Uint8Array(left.length);
+    const matcher = new IdxNameMatcher(neededIds(needles, left), foundLeft, key);
+    let body: AsyncIterable<Uint8Array>;
+    try {
+      body = (await storage.get(key, { signal })).body;
+    } catch (error) {
+      if (isStorageError(error, 'NotFound')) continue;
+      throw error;
+    }
+    for await (const chunk of body) if (matcher.push(chunk)) break;
+    matcher.end();
+    for (const [i, needle] of left.entries()) if (foundLeft[i]) found[needle] = 1;
+  }
+  return found;
+}
+
+/** Indexes of the needles not found yet. */
+function missingOnes(needles: Uint8Array, found: Uint8Array): number[] {
+  const left: number[] = [];
+  for (let i = 0; i < needles.length / ID; i++) if (!found[i]) left.push(i);
+  return left;
+}
+
+function neededIds(needles: Uint8Array, indexes: readonly number[]): Uint8Array {
+  if (indexes.length * ID === needles.length) return needles;
+  const ids = new Uint8Array(indexes.length * ID);
+  for (const [i, needle] of indexes.entries()) ids.set(needles.subarray(needle * ID, needle * ID + ID), i * ID);
+  return ids;
+}
