@@ -19,7 +19,8 @@ export type MirrorErrorCode =
   | 'ABORTED'
   | 'INVALID_REF_NAME'
   | 'DUPLICATE_REF'
-  | 'INVALID_OBJECT_ID';
+  | 'INVALID_OBJECT_ID'
+  | 'LIMIT_EXCEEDED';
 
 /** Base class of every error raised by mirror-core. Messages never contain credentials. */
 export class MirrorError extends Error {

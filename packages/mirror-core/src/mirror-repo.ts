@@ -1,6 +1,6 @@
 import { openStorage, type Storage } from '@gitmirror/dumb-storage';
 import type { IndexPackOptions } from '@gitmirror/git-pack-stream';
-import { AbortedError } from './errors.js';
+import { AbortedError, TransportError } from './errors.js';
 import { checkConnectivity, checkHaves } from './mirror/connectivity.js';
 import { isUpToDate, planSync } from './mirror/plan.js';
 import { publish } from './mirror/publish.js';
@@ -12,6 +12,8 @@ import { createRefFilter, type RefFilterOptions } from './ref-filter.js';
 import { checkAdvertisedRefs } from './refs.js';
 import { sanitizeServerText } from './server-text.js';
 import { openPushTarget, targetKind, type PushTargetOptions } from './target-kind.js';
+import { redactUrl } from './redact.js';
+import { startDeadline } from './transport/deadline.js';
 import { openTransport } from './transport/open-transport.js';
 import type { Transport } from './transport/transport.js';
 
@@ -44,6 +46,11 @@ export interface MirrorOptions extends PushTargetOptions, RefFilterOptions {
   atomic?: boolean;
   /** Compute what would change without fetching or writing anything. */
   dryRun?: boolean;
+  /**
+   * Milliseconds the whole sync may take, refs to publication; past it everything in flight is aborted, nothing more
+   * is published, and the sync fails with `TIMEOUT`. Default none.
+   */
+  deadline?: number;
   signal?: AbortSignal;
   onProgress?: (event: MirrorEvent) => void;
 }
@@ -76,11 +83,15 @@ export const DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024;
  * `http(s)://`, `ssh://…` and `[user@]host:path`, with the pack streamed from the source into the push.
  */
 export async function mirrorRepo(source: string | Transport, target: string | Storage, options: MirrorOptions = {}): Promise<MirrorResult> {
+  const deadline = startDeadline(options.deadline, typeof source === 'string' ? redactUrl(source) : source.url, options.signal);
   try {
-    return await sync(source, target, options);
+    return await sync(source, target, deadline ? { ...options, signal: deadline.signal } : options);
   } catch (error) {
     if (options.signal?.aborted && !(error instanceof AbortedError)) throw new AbortedError(undefined, { cause: error });
+    if (deadline?.expired && error !== deadline.error) throw new TransportError('TIMEOUT', deadline.error.message, { cause: error });
     throw error;
+  } finally {
+    deadline?.clear();
   }
 }
 

@@ -15,6 +15,8 @@ import type { Head } from '../dumb-repo/head.js';
 import type { MirrorRef } from '../refs.js';
 import { sanitizeServerText } from '../server-text.js';
 import type { ServiceChannel } from './channel.js';
+import { capPackObjects, DEFAULT_MAX_PACK_OBJECTS } from './pack-object-cap.js';
+import { DEFAULT_RATE_WINDOW_MS, enforceMinTransferRate } from './transfer-rate.js';
 import type { FetchRequest, SourceRefs, Transport } from './transport.js';
 
 /** The `agent=` capability value sent to servers. */
@@ -26,6 +28,19 @@ const decoder = new TextDecoder();
 export interface UploadPackClientOptions {
   /** Highest protocol version to ask for; `0` forces the v0/v1 protocol even with a v2 server. Default 2. */
   protocolVersion?: 0 | 2;
+  /** Most refs the source may list (advertisement or ls-refs). Default 2,000,000 (git-pktline's `DEFAULT_MAX_REFS`). */
+  maxRefs?: number;
+  /** Most bytes the source's ref listing may take. Default 256 MiB (git-pktline's `DEFAULT_MAX_LISTING_BYTES`). */
+  maxAdvertisementBytes?: number;
+  /** Most objects a fetched pack may declare. Default {@link DEFAULT_MAX_PACK_OBJECTS} (50 million). */
+  maxPackObjects?: number;
+  /**
+   * Bytes per second the pack must average over each {@link minTransferRateWindow} of waiting for the source, or the
+   * fetch fails with `TIMEOUT`. Default off: the idle `timeout` still ends a stalled download.
+   */
+  minTransferRate?: number;
+  /** Milliseconds over which {@link minTransferRate} is averaged. Default 30 000. */
+  minTransferRateWindow?: number;
 }
 
 /**
@@ -35,12 +50,14 @@ export interface UploadPackClientOptions {
 export class UploadPackClient implements Transport {
   readonly #channel: ServiceChannel;
   readonly #wantV2: boolean;
+  readonly #options: UploadPackClientOptions;
   #capabilities?: Map<string, string | true>;
   #version?: 0 | 1 | 2;
 
   constructor(channel: ServiceChannel, options: UploadPackClientOptions = {}) {
     this.#channel = channel;
     this.#wantV2 = (options.protocolVersion ?? 2) === 2;
+    this.#options = options;
   }
 
   get url(): string {
@@ -49,7 +66,7 @@ export class UploadPackClient implements Transport {
 
   async listRefs(options: { signal?: AbortSignal } = {}): Promise<SourceRefs> {
     const reader = new PktLineReader(await this.#channel.advertise({ protocolV2: this.#wantV2, signal: options.signal }));
-    const advertisement = await parseRefAdvertisement(reader, { smartHttp: this.#channel.smartHttp })
+    const advertisement = await parseRefAdvertisement(reader, { smartHttp: this.#channel.smartHttp, ...this.#listingLimits() })
       .catch((error: unknown) => rethrowProtocol(error, this.url, 'reading the ref advertisement'))
       .finally(() => reader.cancel());
     this.#capabilities = advertisement.capabilities;
@@ -74,10 +91,14 @@ export class UploadPackClient implements Transport {
     if (typeof lsRefs === 'string' && lsRefs.split(' ').includes('unborn')) args.push('unborn');
     const body = encodeCommandRequest({ command: 'ls-refs', capabilities: this.#commandCapabilities(), args });
     const reader = new PktLineReader(await this.#channel.request(body, { protocolV2: true, signal }));
-    const refs = await parseLsRefs(reader)
+    const refs = await parseLsRefs(reader, this.#listingLimits())
       .catch((error: unknown) => rethrowProtocol(error, this.url, 'listing refs'))
       .finally(() => reader.cancel());
     return { protocolVersion: 2, ...splitHead(refs, new Map()) };
+  }
+
+  #listingLimits(): { maxRefs?: number; maxBytes?: number } {
+    return { maxRefs: this.#options.maxRefs, maxBytes: this.#options.maxAdvertisementBytes };
   }
 
   #commandCapabilities(): string[] {
@@ -89,9 +110,11 @@ export class UploadPackClient implements Transport {
   async #fetchV2(request: FetchRequest): Promise<AsyncIterable<Uint8Array>> {
     const args = ['ofs-delta', ...(request.thin ? ['thin-pack'] : []), ...request.wants.map((oid) => `want ${oid}`), ...request.haves.map((oid) => `have ${oid}`), 'done'];
     const body = encodeCommandRequest({ command: 'fetch', capabilities: this.#commandCapabilities(), args });
-    const reader = new PktLineReader(await this.#channel.request(body, { protocolV2: true, signal: request.signal }));
+    const limiter = new AbortController();
+    const signal = request.signal ? AbortSignal.any([request.signal, limiter.signal]) : limiter.signal;
+    const reader = new PktLineReader(await this.#channel.request(body, { protocolV2: true, signal }));
     await this.#readUntilPack(reader, (line) => line === 'packfile');
-    return this.#packStream(reader, true, request);
+    return this.#guardPack(this.#packStream(reader, true, request), limiter);
   }
 
   async #fetchV0(request: FetchRequest): Promise<AsyncIterable<Uint8Array>> {
@@ -105,13 +128,27 @@ export class UploadPackClient implements Transport {
       encodePacket(index === 0 ? `want ${oid} ${wanted.join(' ')}\n` : `want ${oid}\n`),
     );
     parts.push(FLUSH_PKT, ...request.haves.map((oid) => encodePacket(`have ${oid}\n`)), encodePacket('done\n'));
-    const reader = new PktLineReader(await this.#channel.request(Buffer.concat(parts), { protocolV2: false, signal: request.signal }));
+    const limiter = new AbortController();
+    const signal = request.signal ? AbortSignal.any([request.signal, limiter.signal]) : limiter.signal;
+    const reader = new PktLineReader(await this.#channel.request(Buffer.concat(parts), { protocolV2: false, signal }));
     await this.#readUntilPack(reader, (line) => {
       if (line === 'NAK' || /^ACK [0-9a-f]{40}$/.test(line)) return true;
       if (!line.startsWith('ACK ')) throw new TransportError('PROTOCOL_ERROR', `${this.url}: unexpected negotiation line ${JSON.stringify(line)}`);
       return false;
     });
-    return this.#packStream(reader, sideBand !== undefined, request);
+    return this.#guardPack(this.#packStream(reader, sideBand !== undefined, request), limiter);
+  }
+
+  /**
+   * Applies the pack limits: the declared object count, and the minimum rate, which aborts the request through
+   * `limiter` so that a read waiting on a slow source ends at once.
+   */
+  #guardPack(pack: AsyncIterable<Uint8Array>, limiter: AbortController): AsyncIterable<Uint8Array> {
+    const capped = capPackObjects(pack, this.#options.maxPackObjects ?? DEFAULT_MAX_PACK_OBJECTS, this.url);
+    const bytesPerSecond = this.#options.minTransferRate;
+    if (!bytesPerSecond) return capped;
+    const rate = { bytesPerSecond, windowMs: this.#options.minTransferRateWindow ?? DEFAULT_RATE_WINDOW_MS };
+    return enforceMinTransferRate(capped, rate, this.url, (error) => limiter.abort(error));
   }
 
   /**
@@ -192,6 +229,9 @@ function rethrowProtocol(error: unknown, url: string, doing: string): never {
     throw new TransportError('REMOTE_ERROR', `${url}: the server reported an error while ${doing}: ${sanitizeServerText((error as { remoteMessage?: string }).remoteMessage ?? (error as Error).message)}`, { cause: error });
   }
   if (error instanceof Error && error.name === 'AbortError') throw error;
+  if (code === 'LIMIT_EXCEEDED') {
+    throw new TransportError('LIMIT_EXCEEDED', `${url}: ${(error as Error).message} while ${doing}; raise maxRefs / maxAdvertisementBytes if the source is genuine`, { cause: error });
+  }
   if (code === 'UNEXPECTED_EOF') {
     throw new TransportError('CONNECTION_LOST', `${url}: the connection ended while ${doing}`, { cause: error });
   }
