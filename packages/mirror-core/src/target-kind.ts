@@ -3,7 +3,6 @@ import { ReceivePackClient } from './push/receive-pack-client.js';
 import { redactUrl } from './redact.js';
 import type { TransportOptions } from './transport/open-transport.js';
 import { createHttpChannel } from './transport/http-channel.js';
-import { createSshChannel } from './transport/ssh-channel.js';
 import { isSshUrl } from './transport/ssh-url.js';
 
 /** How a target is written: dumb files in S3 or a folder, or pushed to a git server. */
@@ -27,7 +26,10 @@ export interface PushTargetOptions extends TransportOptions {
 
 /** Opens `git-receive-pack` of the git server at `url` (`http(s)://` or ssh). */
 export async function openPushTarget(url: string, options: PushTargetOptions = {}): Promise<ReceivePackClient> {
-  if (isSshUrl(url)) return new ReceivePackClient(createSshChannel(url, options.ssh, 'git-receive-pack'));
+  if (isSshUrl(url)) {
+    const { createSshChannel } = await import('./transport/ssh-channel.js');
+    return new ReceivePackClient(createSshChannel(url, options.ssh, 'git-receive-pack'));
+  }
   if (!/^https?:\/\//i.test(url)) throw new InvalidUrlError(`Cannot push to ${redactUrl(url)}: use http(s)://, ssh:// or [user@]host:path`);
   return new ReceivePackClient(await createHttpChannel(url, { ...options, headers: options.targetHeaders }, 'git-receive-pack'));
 }
