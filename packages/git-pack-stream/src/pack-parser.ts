@@ -119,6 +119,8 @@ export class PackParser {
   /** The pack hash as of the start of an entry that began within 20 bytes of a chunk's end. */
   #snapshot: { offset: number; hash: Hash } | undefined;
   #lastTaken: Uint8Array = new Uint8Array(0);
+  /** An error met in an entry starting 20 bytes or less before the end of what was received. */
+  #deferred: { error: PackError; until: number } | undefined;
   #takenFromCarry = false;
 
   constructor(onEntry: (entry: PackEntry) => void, options: PackParserOptions = {}) {
@@ -131,6 +133,25 @@ export class PackParser {
 
   /** Parses the next chunk of the pack. */
   push(chunk: Uint8Array): void {
+    const deferred = this.#deferred;
+    if (deferred !== undefined) {
+      this.received += chunk.length;
+      if (this.received > deferred.until) throw deferred.error;
+      this.#tail.push(chunk);
+      return;
+    }
+    try {
+      this.#parse(chunk);
+    } catch (error) {
+      // An entry that fails within the last 20 bytes may be the trailer of a pack declaring more
+      // objects than it holds: wait for the end to tell which.
+      const entryStart = this.#entry?.offset ?? this.#position;
+      if (!(error instanceof PackError) || this.#snapshot?.offset !== entryStart || this.received > entryStart + 20) throw error;
+      this.#deferred = { error, until: entryStart + 20 };
+    }
+  }
+
+  #parse(chunk: Uint8Array): void {
     this.received += chunk.length;
     if (this.#phase === 'badTrailer') {
       this.#tail.push(chunk, this.#packHash);
@@ -194,6 +215,11 @@ export class PackParser {
 
   /** Checks the pack ended where it should and returns its summary. */
   end(): PackSummary {
+    if (this.#deferred !== undefined) {
+      const { error, until } = this.#deferred;
+      if (this.received === until && this.#snapshot!.hash.digest().equals(this.#tail.bytes())) throw this.#countMismatch(until - 20);
+      throw error;
+    }
     if (this.#phase === 'done') {
       return { objectCount: this.objectCount!, checksum: this.#expectedTrailer!, size: this.received };
     }
@@ -212,7 +238,7 @@ export class PackParser {
       this.received === entryStart + 20 &&
       snapshot.hash.digest().equals(this.#tail.bytes())
     ) {
-      throw new PackError('OBJECT_COUNT_MISMATCH', `pack header declares ${this.objectCount} objects, the pack holds ${this.entries}`, entryStart);
+      throw this.#countMismatch(entryStart);
     }
     const where = this.#phase === 'header' ? 'header' : this.#phase === 'trailer' ? 'trailer' : `entry ${this.entries}`;
     throw new PackError('TRUNCATED', `pack ends early, in its ${where}`, this.#phase === 'entryData' ? entryStart : this.received);
@@ -221,6 +247,10 @@ export class PackParser {
   /** Releases the zlib state. */
   close(): void {
     this.#inflater.close();
+  }
+
+  #countMismatch(entryStart: number): PackError {
+    return new PackError('OBJECT_COUNT_MISMATCH', `pack header declares ${this.objectCount} objects, the pack holds ${this.entries}`, entryStart);
   }
 
   /**

@@ -13,10 +13,15 @@ export interface TestEntry {
   declaredSize?: number;
   /** Overrides the compressed bytes. */
   zlib?: Uint8Array;
+  /** Zero groups padding the size varint of the header, as git reads them. */
+  padding?: number;
 }
 
-/** Encodes an entry header: type and size varint, then the OFS distance or REF base id. */
-export function entryHeader(type: number, size: number, distance?: number, baseId?: Uint8Array): Buffer {
+/**
+ * Encodes an entry header: type and size varint (with `padding` zero groups after its last
+ * significant one), then the OFS distance or REF base id.
+ */
+export function entryHeader(type: number, size: number, distance?: number, baseId?: Uint8Array, padding = 0): Buffer {
   const bytes: number[] = [];
   let byte = (type << 4) | (size & 15);
   let rest = Math.floor(size / 16);
@@ -24,6 +29,10 @@ export function entryHeader(type: number, size: number, distance?: number, baseI
     bytes.push(byte | 0x80);
     byte = rest & 0x7f;
     rest = Math.floor(rest / 128);
+  }
+  for (let p = 0; p < padding; p++) {
+    bytes.push(byte | 0x80);
+    byte = 0;
   }
   bytes.push(byte);
   if (distance !== undefined) {
@@ -43,7 +52,7 @@ export function writePack(entries: TestEntry[], count = entries.length): Buffer 
   for (const entry of entries) {
     offsets.push(offset);
     const distance = entry.baseEntry === undefined ? undefined : offset - offsets[entry.baseEntry]!;
-    const header = entryHeader(entry.type, entry.declaredSize ?? entry.data.length, distance, entry.baseId);
+    const header = entryHeader(entry.type, entry.declaredSize ?? entry.data.length, distance, entry.baseId, entry.padding);
     const body = Buffer.from(entry.zlib ?? deflateSync(entry.data));
     parts.push(header, body);
     offset += header.length + body.length;
@@ -94,4 +103,24 @@ export function makeDelta(baseSize: number, resultSize: number, ops: (['copy', n
     }
   }
   return Buffer.from(bytes);
+}
+
+/** A delta that makes `result` from any base of `baseSize` bytes by inserting it, 127 bytes at a time. */
+export function insertDelta(baseSize: number, result: Uint8Array): Buffer {
+  const ops: ['insert', Uint8Array][] = [];
+  for (let at = 0; at < result.length; at += 127) ops.push(['insert', result.subarray(at, at + 127)]);
+  return makeDelta(baseSize, result.length, ops);
+}
+
+/** The pack offsets `writePack` gives `entries`. */
+export function entryOffsets(entries: TestEntry[]): number[] {
+  const offsets: number[] = [];
+  let offset = 12;
+  for (const entry of entries) {
+    offsets.push(offset);
+    const distance = entry.baseEntry === undefined ? undefined : offset - offsets[entry.baseEntry]!;
+    offset += entryHeader(entry.type, entry.declaredSize ?? entry.data.length, distance, entry.baseId, entry.padding).length;
+    offset += (entry.zlib ?? deflateSync(entry.data)).length;
+  }
+  return offsets;
 }
