@@ -318,18 +318,30 @@ describe('t5313: bounds checks', () => {
     await agree(withTrailer(redundant), 'BAD_OFS_BASE');
   });
 
-  it('refuses idx files whose offsets point outside their large-offset table', async () => {
-    const ours = await ourVerdict(pack, { largeOffsetThreshold: 0 });
+  /** Our idx of `pack` with the first offset entry replaced by `entry` (checksum fixed or not), and git verify-pack's verdict on it. */
+  const munged = async (entry: number, fixChecksum: boolean, largeOffsetThreshold?: number) => {
+    const ours = await ourVerdict(pack, { largeOffsetThreshold });
     const idx = Buffer.from((ours as { idx: Uint8Array }).idx);
-    const offsetTable = 8 + 1024 + 2 * 24;
-    idx.writeUInt32BE(0x80000005, offsetTable);
-    createHash('sha1').update(idx.subarray(0, -20)).digest().copy(idx, idx.length - 20);
-    const index = readIdx(idx);
+    idx.writeUInt32BE(entry, 8 + 1024 + 2 * 24);
+    if (fixChecksum) createHash('sha1').update(idx.subarray(0, -20)).digest().copy(idx, idx.length - 20);
+    const name = join(dir.path, `bounds-${repos++}`);
+    writeFileSync(`${name}.pack`, pack);
+    writeFileSync(`${name}.idx`, idx);
+    return { idx, gitAccepts: spawnSync('git', ['verify-pack', `${name}.idx`]).status === 0 };
+  };
+
+  it('refuses idx files whose offsets point outside their large-offset table, or outside the pack', async () => {
+    const intoTable = await munged(0x80000005, true, 0);
+    expect(intoTable.gitAccepts).toBe(false);
+    const index = readIdx(intoTable.idx);
     expect(() => index.offset(0)).toThrow(expect.objectContaining({ code: 'BAD_IDX' }));
-    const packPath = join(dir.path, 'bounds.pack');
-    writeFileSync(packPath, pack);
-    writeFileSync(join(dir.path, 'bounds.idx'), idx);
-    expect(spawnSync('git', ['verify-pack', join(dir.path, 'bounds.idx')]).status).not.toBe(0);
+    const pastPack = await munged(0x00ff0000, true);
+    expect(pastPack.gitAccepts).toBe(false);
+    expect(() => readIdx(pastPack.idx, { packSize: pack.length })).toThrow(expect.objectContaining({ code: 'BAD_IDX' }));
+    // git's test munges without fixing the checksum, which alone makes readIdx refuse.
+    const unfixed = await munged(0x00ff0000, false);
+    expect(unfixed.gitAccepts).toBe(false);
+    expect(() => readIdx(unfixed.idx)).toThrow(expect.objectContaining({ code: 'BAD_IDX', message: expect.stringContaining('checksum') }));
   });
 });
 

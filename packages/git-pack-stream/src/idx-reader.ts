@@ -25,17 +25,23 @@ export interface PackIndex {
   ids(): string[];
 }
 
+/** Options of {@link readIdx}. */
+export interface ReadIdxOptions {
+  /** Bytes in the pack the index describes: every offset must then lie before its trailer. */
+  packSize?: number;
+}
+
 /**
- * Parses a version-2 .idx, checking its signature, version, size and trailing checksum.
- * Throws a `BAD_IDX` {@link PackError} otherwise.
+ * Parses a version-2 .idx, checking its signature, version, size and trailing checksum, and with
+ * `packSize`, that every offset lies inside the pack. Throws a `BAD_IDX` {@link PackError} otherwise.
  */
-export function readIdx(bytes: Uint8Array): PackIndex {
+export function readIdx(bytes: Uint8Array, options: ReadIdxOptions = {}): PackIndex {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fail = (reason: string): never => {
     throw new PackError('BAD_IDX', `not a valid version-2 pack index: ${reason}`);
   };
   if (buffer.length < 8 + 1024 + 40) fail('too short');
-  if (buffer.readUInt32BE(0) !== 0xff744f63) fail('bad signature');
+  if (buffer.readUInt32BE(0) !== 0xff744f63) fail('bad signature (a version-1 index has none; only version 2 is read)');
   if (buffer.readUInt32BE(4) !== 2) fail(`unsupported version ${buffer.readUInt32BE(4)}`);
   const count = buffer.readUInt32BE(8 + 255 * 4);
   const idsAt = 8 + 1024;
@@ -54,6 +60,13 @@ export function readIdx(bytes: Uint8Array): PackIndex {
     if (at + 8 > buffer.length - 40) fail(`large offset ${small & 0x7fffffff} is out of the table`);
     return buffer.readUInt32BE(at) * 2 ** 32 + buffer.readUInt32BE(at + 4);
   };
+  const { packSize } = options;
+  if (packSize !== undefined) {
+    for (let i = 0; i < count; i++) {
+      const at = offset(i);
+      if (at < 12 || at >= packSize - 20) fail(`offset ${at} of object ${i} lies outside the ${packSize}-byte pack`);
+    }
+  }
   const id = (i: number) => idToHex(buffer, idsAt + i * 20);
   const crc32 = (i: number) => buffer.readUInt32BE(crcAt + i * 4);
 

@@ -64,6 +64,14 @@ describe('writeIdxV2 and readIdx', () => {
     expect(() => writeIdxV2(twice, pack.subarray(-20), { strict: true })).toThrow(expect.objectContaining({ code: 'DUPLICATE_OBJECT' }));
   });
 
+  it('refuses offsets outside the pack when told its size, and version-1 indexes', () => {
+    expect(readIdx(gitIdx, { packSize: pack.length }).objectCount).toBe(listed.length);
+    const last = Math.max(...listed.map((entry) => entry.offset));
+    expect(() => readIdx(gitIdx, { packSize: last + 20 })).toThrow(expect.objectContaining({ code: 'BAD_IDX' }));
+    const v1 = gitIndexPack(pack, ['--index-version=1']);
+    expect(() => readIdx(v1)).toThrow(expect.objectContaining({ code: 'BAD_IDX', message: expect.stringContaining('version-1') }));
+  });
+
   it('lists an object twice without strict, the first in the pack first', () => {
     const twice = [{ ...listed[0]!, offset: 99 }, listed[0]!];
     const index = readIdx(writeIdxV2(twice, pack.subarray(-20)));
