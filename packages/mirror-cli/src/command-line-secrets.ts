@@ -1,3 +1,4 @@
+import { hasUrlPassword } from '@gitmirror/mirror-core';
 import { UsageError } from './errors.js';
 import { envName } from './env-names.js';
 
@@ -20,7 +21,8 @@ export function rejectSecretsOnCommandLine(args: readonly string[]): void {
         );
       }
     }
-    if (hasPassword(arg.replace(/^--[a-z0-9-]+=/, ''))) {
+    // mirror-core's rule, which also catches a password that keeps the URL from parsing (an unencoded `#`, `/`, `?`).
+    if (hasUrlPassword(arg.replace(/^--[a-z0-9-]+=/, ''))) {
       throw new UsageError(
         `argument ${index + 1} is a URL with a password, which other users can read on the command line; put the credentials in ~/.netrc (or --netrc FILE), or give the URL in ${envName('source')} or a --config file`,
       );
@@ -28,11 +30,3 @@ export function rejectSecretsOnCommandLine(args: readonly string[]): void {
   });
 }
 
-function hasPassword(text: string): boolean {
-  if (!text.includes('://')) return false;
-  try {
-    return new URL(text).password !== '';
-  } catch {
-    return false;
-  }
-}
