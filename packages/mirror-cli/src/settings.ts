@@ -1,9 +1,10 @@
 import { DEFAULT_MEMORY_BUDGET } from '@gitmirror/mirror-core';
 import { envName, kebabCase } from './env-names.js';
 import { UsageError } from './errors.js';
+import { parseRate } from './parse-rate.js';
 import { parseBoolean, parseCount, parseDuration, parseHeader, parseSize } from './parse-values.js';
 
-type Kind = 'string' | 'strings' | 'boolean' | 'count' | 'retries' | 'size' | 'duration' | 'netrc' | 'headers';
+type Kind = 'string' | 'strings' | 'boolean' | 'count' | 'retries' | 'size' | 'duration' | 'netrc' | 'headers' | 'bytes' | 'rate';
 
 const KINDS = {
   source: 'strings',
@@ -26,6 +27,10 @@ const KINDS = {
   json: 'boolean',
   full: 'boolean',
   symref: 'boolean',
+  deadline: 'duration',
+  minRate: 'rate',
+  maxRefs: 'count',
+  maxAdvertisement: 'bytes',
 } as const satisfies Record<string, Kind>;
 
 /** Name of a setting: the camel-case form of its long option. */
@@ -58,6 +63,14 @@ export interface Settings {
   json: boolean;
   full: boolean;
   symref: boolean;
+  /** Milliseconds one repository's whole sync may take; none by default. */
+  deadline?: number;
+  /** Bytes per second a pack download must average (over 30 s of waiting for the source); none by default. */
+  minRate?: number;
+  /** Most refs a source may list; mirror-core's default (2,000,000) when absent. */
+  maxRefs?: number;
+  /** Most bytes a source's ref listing may take; mirror-core's default (256 MiB) when absent. */
+  maxAdvertisement?: number;
 }
 
 const DEFAULTS = {
@@ -129,6 +142,10 @@ function convert(kind: Kind, value: unknown, what: string, fromEnv = false): unk
     case 'duration':
       if (typeof value !== 'number' && typeof value !== 'string') throw new UsageError(`${what}: expected a ${kind}`);
       return kind === 'size' ? parseSize(value, what) : parseDuration(value, what);
+    case 'bytes':
+    case 'rate':
+      if (typeof value !== 'number' && typeof value !== 'string') throw new UsageError(`${what}: expected a ${kind === 'bytes' ? 'size' : 'transfer rate'}`);
+      return kind === 'bytes' ? parseSize(value, what) : parseRate(value, what);
     case 'netrc':
       return toNetrc(value, what);
     case 'headers':

@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { CommandContext } from './context.js';
 
 const MIRROR_GROUP = 'Mirror:';
+const LIMITS_GROUP = 'Limits on sources:';
 
 /** `mirror-git-to-s3 [mirror] --source URL --target URL …` or `--config FILE|-`: mirrors repositories. */
 export function mirrorCommand(context: CommandContext): CommandModule {
@@ -22,7 +23,11 @@ export function mirrorCommand(context: CommandContext): CommandModule {
         .option('include-ref', { type: 'string', array: true, describe: 'Mirror only refs matching these globs (default every ref; * within a path segment, ** across)', group: MIRROR_GROUP })
         .option('exclude-ref', { type: 'string', array: true, describe: 'Leave out refs matching these globs', group: MIRROR_GROUP })
         .option('max-memory', { type: 'string', describe: 'Memory for packs, shared by the repositories in flight (default 128M)', group: MIRROR_GROUP })
-        .option('dry-run', { alias: 'n', type: 'boolean', describe: 'Show which refs would change; fetch and write nothing', group: MIRROR_GROUP }),
+        .option('dry-run', { alias: 'n', type: 'boolean', describe: 'Show which refs would change; fetch and write nothing', group: MIRROR_GROUP })
+        .option('deadline', { type: 'string', describe: 'Fail a repository whose whole sync takes longer (10m, 1h; default none; --timeout is per read)', group: LIMITS_GROUP })
+        .option('min-rate', { type: 'string', describe: 'Fail a pack download averaging less over 30 s of waiting for the source (1KiB/s; default none)', group: LIMITS_GROUP })
+        .option('max-refs', { type: 'number', describe: 'Fail a source listing more refs (default 2000000)', group: LIMITS_GROUP })
+        .option('max-advertisement', { type: 'string', describe: 'Fail a source whose ref listing is larger (default 256M)', group: LIMITS_GROUP }),
     handler: async (parsed) => {
       const { runMirror } = await import('../run-mirror.js');
       context.exit(await runMirror(parsed, context.io));
