@@ -47,6 +47,11 @@ export interface MirrorOptions extends PushTargetOptions, RefFilterOptions {
   /** Compute what would change without fetching or writing anything. */
   dryRun?: boolean;
   /**
+   * Leftovers of killed syncs (temporary packs, unlisted packs, incomplete uploads) idle for longer than this many
+   * milliseconds are removed by the next sync that writes. Default one hour; keep it above the longest sync.
+   */
+  leftoverGraceMs?: number;
+  /**
    * Milliseconds the whole sync may take, refs to publication; past it everything in flight is aborted, nothing more
    * is published, and the sync fails with `TIMEOUT`. Default none.
    */
@@ -167,7 +172,7 @@ async function syncDumb(transport: Transport, target: string | Storage, options:
     throw error;
   }
   emit({ type: 'phase', phase: 'publishing' });
-  await publish(storage, state, plan, pack, { bareRepo: storage.url.startsWith('file:'), signal });
+  await publish(storage, state, plan, pack, { bareRepo: storage.url.startsWith('file:'), leftoverGraceMs: options.leftoverGraceMs, signal });
   emit({ type: 'phase', phase: 'done' });
   return result(false, pack);
 }

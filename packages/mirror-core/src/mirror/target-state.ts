@@ -1,4 +1,4 @@
-import { StorageError, type Storage } from '@gitmirror/dumb-storage';
+import { BucketNotFoundError, StorageError, type Storage } from '@gitmirror/dumb-storage';
 import { parseInfoRefs } from '../dumb-repo/info-refs.js';
 import { parsePacksList } from '../dumb-repo/packs-list.js';
 import type { MirrorRef } from '../refs.js';
@@ -60,7 +60,8 @@ async function orUndefined<T>(promise: Promise<T>): Promise<T | undefined> {
   try {
     return await promise;
   } catch (error) {
-    if (isStorageError(error, 'NotFound')) return undefined;
+    // A missing bucket is no empty mirror: writing would fail later, less clearly.
+    if (isStorageError(error, 'NotFound') && !(error instanceof BucketNotFoundError)) return undefined;
     throw error;
   }
 }

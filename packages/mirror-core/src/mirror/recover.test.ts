@@ -1,0 +1,101 @@
+import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createFsStorage, type FsStorage } from '@gitmirror/dumb-storage/fs';
+import { createMemoryStorage } from '@gitmirror/dumb-storage/memory';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { suiteDir } from '../test-support/git.js';
+import { removeLeftovers } from './recover.js';
+
+const HOUR = 3_600_000;
+const sha = (digit: string) => digit.repeat(40);
+
+describe('removeLeftovers', () => {
+  const dir = suiteDir('mirror-core-recover-');
+  let root: string;
+  let storage: FsStorage;
+  let run = 0;
+  afterAll(() => dir.remove());
+  beforeEach(() => {
+    root = join(dir.path, `mirror-${run++}`);
+    mkdirSync(join(root, 'objects', 'pack'), { recursive: true });
+    mkdirSync(join(root, 'objects', 'info'), { recursive: true });
+    storage = createFsStorage(root);
+  });
+
+  /** Writes a file of the mirror, last modified `ageMs` ago. */
+  const file = (key: string, ageMs: number, body = 'x') => {
+    const path = join(root, ...key.split('/'));
+    writeFileSync(path, body);
+    const when = new Date(Date.now() - ageMs);
+    utimesSync(path, when, when);
+  };
+  const packFiles = () => readdirSync(join(root, 'objects', 'pack')).sort();
+
+  it('deletes stale temporary packs, unlisted packs and idx files, and temporary files; keeps the rest', async () => {
+    file('objects/info/packs', 2 * HOUR, `P pack-${sha('a')}.pack\n\n`);
+    file(`objects/pack/pack-${sha('a')}.pack`, 2 * HOUR);
+    file(`objects/pack/pack-${sha('a')}.idx`, 2 * HOUR);
+    file(`objects/pack/pack-${sha('b')}.pack`, 2 * HOUR);
+    file(`objects/pack/pack-${sha('b')}.idx`, 2 * HOUR);
+    file(`objects/pack/pack-${sha('c')}.pack`, 2 * HOUR);
+    file(`objects/pack/pack-${sha('d')}.idx`, 2 * HOUR);
+    file('objects/pack/tmp_pack_0123456789abcdef', 2 * HOUR);
+    file('objects/pack/.gitmirror-tmp-killed', 2 * HOUR);
+    file('.gitmirror-tmp-killed-head', 2 * HOUR);
+    const removed = await removeLeftovers(storage, [`pack-${sha('a')}.pack`], { graceMs: HOUR });
+    expect(removed.sort()).toEqual(
+      [
+        '.gitmirror-tmp-killed-head',
+        'objects/pack/.gitmirror-tmp-killed',
+        'objects/pack/tmp_pack_0123456789abcdef',
+        `objects/pack/pack-${sha('b')}.pack`,
+        `objects/pack/pack-${sha('b')}.idx`,
+        `objects/pack/pack-${sha('c')}.pack`,
+        `objects/pack/pack-${sha('d')}.idx`,
+      ].sort(),
+    );
+    expect(packFiles()).toEqual([`pack-${sha('a')}.idx`, `pack-${sha('a')}.pack`]);
+    expect(readdirSync(root).sort()).toEqual(['objects']);
+  });
+
+  it('keeps what a sync still running may own: anything written within the grace period, and its own temporary pack', async () => {
+    file('objects/info/packs', 2 * HOUR, '\n');
+    file('objects/pack/tmp_pack_recent', 60_000);
+    file('objects/pack/tmp_pack_mine', 2 * HOUR);
+    file(`objects/pack/pack-${sha('e')}.pack`, 2 * HOUR);
+    file(`objects/pack/pack-${sha('e')}.idx`, 1_000);
+    file(`objects/pack/pack-${sha('f')}.pack`, 60_000);
+    file('objects/pack/.gitmirror-tmp-writing', 1_000);
+    const removed = await removeLeftovers(storage, [], { graceMs: HOUR, keep: 'objects/pack/tmp_pack_mine' });
+    expect(removed).toEqual([]);
+    expect(packFiles()).toEqual(
+      ['.gitmirror-tmp-writing', `pack-${sha('e')}.idx`, `pack-${sha('e')}.pack`, `pack-${sha('f')}.pack`, 'tmp_pack_mine', 'tmp_pack_recent'].sort(),
+    );
+  });
+
+  it('keeps a pack another writer listed after this sync read the packs list', async () => {
+    file('objects/info/packs', 1_000, `P pack-${sha('1')}.pack\n\n`);
+    file(`objects/pack/pack-${sha('1')}.pack`, 2 * HOUR);
+    file(`objects/pack/pack-${sha('1')}.idx`, 2 * HOUR);
+    expect(await removeLeftovers(storage, [], { graceMs: HOUR })).toEqual([]);
+    expect(packFiles()).toEqual([`pack-${sha('1')}.idx`, `pack-${sha('1')}.pack`]);
+  });
+
+  it('lists once and writes nothing when there is nothing to remove (a sink without incomplete uploads)', async () => {
+    const memory = createMemoryStorage();
+    await memory.put(`objects/pack/pack-${sha('a')}.pack`, new Uint8Array(1));
+    const calls: string[] = [];
+    const counting = new Proxy(memory, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls.push(String(property));
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    expect(await removeLeftovers(counting, [`pack-${sha('a')}.pack`], { graceMs: 0 })).toEqual([]);
+    expect(calls).toEqual(['list']);
+  });
+});

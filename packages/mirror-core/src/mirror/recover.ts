@@ -1,0 +1,81 @@
+import type { ObjectInfo, Storage } from '@gitmirror/dumb-storage';
+import { parsePacksList } from '../dumb-repo/packs-list.js';
+import { isStorageError, readText } from './target-state.js';
+
+/** Default of {@link RecoverOptions.graceMs}: one hour. */
+export const DEFAULT_LEFTOVER_GRACE_MS = 60 * 60 * 1000;
+
+/** Options of {@link removeLeftovers}. */
+export interface RecoverOptions {
+  /**
+   * Leftovers written to less recently than this many milliseconds ago are kept: they may belong to a sync still
+   * running. It must exceed the longest pause in any sync's writes (default one hour).
+   */
+  graceMs: number;
+  /** A temporary key of this sync, never touched whatever its age. */
+  keep?: string;
+  signal?: AbortSignal;
+}
+
+const PACK_DIR = 'objects/pack/';
+const PACK_FILE = /^pack-([0-9a-f]{40})\.(pack|idx)$/;
+
+/**
+ * Deletes what killed syncs left in a mirror, once it is older than the grace period: `tmp_pack_*` keys, packs
+ * (and their idx) that `objects/info/packs` does not list, the storage's incomplete uploads (S3 multipart uploads,
+ * the filesystem sink's temporary files). Returns what it removed.
+ *
+ * An unlisted pack is deleted even when whole: no ref of a killed sync is published before its pack is listed, so the
+ * next fetch (whose haves are the published refs) brings its objects again, and keeping it would only store them
+ * twice. Requests: one listing of `objects/pack/`, one listing of incomplete uploads, and, only when there is
+ * something to delete, a re-read of the packs list (a concurrent writer may have listed a pack since) and the deletes.
+ */
+export async function removeLeftovers(storage: Storage, listedPacks: readonly string[], options: RecoverOptions): Promise<string[]> {
+  const cutoff = new Date(Date.now() - options.graceMs);
+  const [packFiles, aborted] = await Promise.all([listPackDir(storage), abortIncompleteUploads(storage, cutoff)]);
+  const stale = (info: ObjectInfo | undefined) => info?.lastModified !== undefined && info.lastModified < cutoff;
+
+  const candidates: string[] = [];
+  const packs = new Map<string, { pack?: ObjectInfo; idx?: ObjectInfo }>();
+  for (const info of packFiles) {
+    const name = info.key.slice(PACK_DIR.length);
+    const match = PACK_FILE.exec(name);
+    if (match) {
+      const entry = packs.get(match[1]) ?? {};
+      entry[match[2] as 'pack' | 'idx'] = info;
+      packs.set(match[1], entry);
+    } else if (name.startsWith('tmp_pack_') && info.key !== options.keep && stale(info)) candidates.push(info.key);
+  }
+  const unlisted = [...packs].filter(([checksum]) => !listedPacks.includes(`pack-${checksum}.pack`));
+  // Both files must be idle: on a folder the moved pack keeps its upload's time, the idx is written just before listing.
+  const stalePacks = unlisted.filter(([, { pack, idx }]) => (pack === undefined || stale(pack)) && (idx === undefined || stale(idx)));
+  if (stalePacks.length > 0) {
+    const current = await readText(storage, 'objects/info/packs', options.signal);
+    const listedNow = current ? parsePacksList(current.text) : [];
+    for (const [checksum, { pack, idx }] of stalePacks) {
+      if (listedNow.includes(`pack-${checksum}.pack`)) continue;
+      for (const info of [pack, idx]) if (info) candidates.push(info.key);
+    }
+  }
+  if (candidates.length > 0) await storage.delete(candidates);
+  return [...candidates, ...aborted];
+}
+
+async function listPackDir(storage: Storage): Promise<ObjectInfo[]> {
+  const files: ObjectInfo[] = [];
+  for await (const info of storage.list(PACK_DIR)) files.push(info);
+  return files;
+}
+
+/** The incomplete uploads aborted, as `upload of <key>`; none when the sink has no such capability or may not list them. */
+async function abortIncompleteUploads(storage: Storage, cutoff: Date): Promise<string[]> {
+  if (!storage.abortIncompleteUploads) return [];
+  try {
+    const aborted = await storage.abortIncompleteUploads('', cutoff);
+    return aborted.map((upload) => (upload.kind === 'multipart-upload' ? `upload of ${upload.key}` : upload.key));
+  } catch (error) {
+    // A bucket policy may grant writes without s3:ListBucketMultipartUploads; the sync must not fail for that.
+    if (isStorageError(error, 'AccessDenied')) return [];
+    throw error;
+  }
+}
