@@ -124,6 +124,8 @@ async function fastImport(repo, { seed, commits, files: fileCount, assetsMiB }) 
 
   const importer = spawn('git', ['fast-import', '--quiet', '--depth=50', '--done'], { cwd: repo, stdio: ['pipe', 'inherit', 'inherit'] });
   const exited = once(importer, 'exit');
+  importer.stdin.on('error', () => {}); // a fast-import that exits early is reported by its exit code below
+  const failed = () => new Error(`git fast-import exited with ${importer.exitCode}`);
   const pending = [];
   let pendingBytes = 0;
   const write = async (chunk) => {
@@ -133,7 +135,8 @@ async function fastImport(repo, { seed, commits, files: fileCount, assetsMiB }) 
     const data = pending.map((part) => (typeof part === 'string' ? Buffer.from(part) : part));
     pending.length = 0;
     pendingBytes = 0;
-    if (!importer.stdin.write(Buffer.concat(data))) await once(importer.stdin, 'drain');
+    if (!importer.stdin.write(Buffer.concat(data))) await Promise.race([once(importer.stdin, 'drain'), exited]);
+    if (importer.exitCode !== null) throw failed();
   };
   const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
   const fileChange = (path, body) => `M 100644 inline ${path}\n${data(body)}`;
@@ -192,8 +195,8 @@ async function fastImport(repo, { seed, commits, files: fileCount, assetsMiB }) 
   }
   pending.push('done\n');
   importer.stdin.end(Buffer.concat(pending.map((part) => (typeof part === 'string' ? Buffer.from(part) : part))));
-  const [code] = await exited;
-  if (code !== 0) throw new Error(`git fast-import exited with ${code}`);
+  await exited;
+  if (importer.exitCode !== 0) throw failed();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
