@@ -215,4 +215,22 @@ describe('LinkSet on content git accepts or refuses', () => {
       expect(() => new LinkSet().add(type, Buffer.alloc(1))).toThrow(expect.objectContaining({ code: 'BAD_OBJECT_TYPE' }));
     }
   });
+
+  it('throws nothing but PackError on damaged real objects', () => {
+    const next = random(11);
+    let refused = 0;
+    for (const object of objects.filter((candidate) => candidate.type !== 'blob')) {
+      for (let round = 0; round < 200; round++) {
+        const damaged = Buffer.from(object.content.subarray(0, Math.floor(next() * (object.content.length + 1))));
+        if (damaged.length > 0 && next() < 0.5) damaged[Math.floor(next() * damaged.length)] = Math.floor(next() * 256);
+        try {
+          new LinkSet().add(ObjectType[object.type], damaged);
+        } catch (error) {
+          expect(error).toBeInstanceOf(PackError);
+          refused++;
+        }
+      }
+    }
+    expect(refused).toBeGreaterThan(0);
+  });
 });
