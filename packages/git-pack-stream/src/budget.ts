@@ -1,23 +1,43 @@
+import type { PassLimits } from './pass-resolver.js';
+
 /** How a memory budget is shared out between the parts of the indexer. */
-export interface BudgetShares {
-  /** Bytes of inflated bases a delta base cache may hold. */
+export interface BudgetShares extends PassLimits {
+  /** Bytes of inflated objects the base cache of the stream resolver may hold. */
   cacheBytes: number;
-  /** Largest object materialized whole (delta bases and results). */
-  maxObjectSize: number;
-  /** Raw bytes per read-ahead batch. */
-  batchBytes: number;
+  /** Bytes of delta data kept from the stream for the passes. */
+  storeBytes: number;
+  /** Resolver workers worth starting: each costs {@link WORKER_COST} of memory. */
+  workers: number;
+  /** Old-generation heap limit of a worker, in MiB. */
+  workerHeapMiB: number;
 }
 
+const MiB = 1024 * 1024;
+/** What a worker thread costs in resident memory: its isolate, heap and code. */
+export const WORKER_COST = 16 * MiB;
+/** Reads back are this large at most: bigger ones save no time against S3, just memory. */
+const MAX_READ_SIZE = 16 * MiB;
+
 /**
- * Splits `budget` between `threads` resolvers: a quarter for their base caches, a sixteenth for
- * their read-ahead (three batches each); the rest is headroom for the runtime and transient
- * buffers. Single objects (a delta's base or result) may take up to half, so that a budget bounds
- * what one delta needs; larger ones are refused as decompression bombs.
+ * Splits `budget` for `threads` resolving threads. While the pack streams in: a quarter for the
+ * stream resolver's base cache (on this thread or moved to a worker), a sixteenth for delta data
+ * kept for later. Once it has ended, the stream cache is dropped and the passes take a quarter
+ * for the bases they hold, an eighth for each of the two reads they hold at once (up to 16 MiB
+ * each) and a thirty-second for deltas met before their base: with the delta data, 19/32 at the
+ * most. The rest is headroom for scratch space and the runtime. Single objects (a delta's base or
+ * result) may take up to half, so that a budget bounds what one delta needs; larger ones are
+ * refused as decompression bombs. A worker is started only if the budget has room for its cost
+ * twice over, so small budgets stay on the calling thread.
  */
 export function budgetShares(budget: number, threads: number): BudgetShares {
   return {
-    cacheBytes: Math.floor(budget / 4 / threads),
+    cacheBytes: Math.floor(budget / 4),
+    storeBytes: Math.floor(budget / 16),
+    heldBytes: Math.floor(budget / 4),
+    readSize: Math.max(64 * 1024, Math.min(MAX_READ_SIZE, Math.floor(budget / 8))),
+    stashBytes: Math.floor(budget / 32),
     maxObjectSize: Math.floor(budget / 2),
-    batchBytes: Math.max(64 * 1024, Math.floor(budget / 48 / threads)),
+    workers: threads > 1 && budget >= 2 * WORKER_COST ? 1 : 0,
+    workerHeapMiB: Math.max(8, Math.ceil(budget / 16 / MiB)),
   };
 }

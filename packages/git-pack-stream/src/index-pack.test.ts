@@ -4,10 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { budgetShares } from './budget.js';
 import { hashObject } from './object-id.js';
 import { indexPack, type IndexPackProgress } from './index-pack.js';
+import { PackError } from './errors.js';
 import { readIdx } from './idx-reader.js';
 import { parsePack } from './parse-pack.js';
 import { chunked, gitIndexPack, makeRepo, packObjects, random, readFrom, tempDir } from './test-support/git-fixtures.js';
-import { makeDelta, writePack } from './test-support/pack-writer.js';
+import { makeDelta, writePack, type TestEntry } from './test-support/pack-writer.js';
+import type { ReadRange } from './range-reads.js';
 
 const dir = tempDir();
 const repo = join(dir.path, 'repo');
@@ -20,10 +22,33 @@ async function entryTypes(pack: Uint8Array): Promise<Set<number>> {
   return types;
 }
 
-function index(pack: Uint8Array, options: { chunk?: () => number; memoryBudget?: number; largeOffsetThreshold?: number } = {}) {
+/** A `read` over `pack` that counts its calls and the bytes it returns. */
+function countingRead(pack: Uint8Array): { read: ReadRange; requests: [offset: number, length: number][]; bytes: number } {
+  const counter = {
+    requests: [] as [number, number][],
+    bytes: 0,
+    read: async (offset: number, length: number) => {
+      counter.requests.push([offset, length]);
+      const bytes = pack.subarray(offset, offset + length);
+      counter.bytes += bytes.length;
+      return bytes;
+    },
+  };
+  return counter;
+}
+
+/** `size` incompressible bytes. */
+function noise(size: number, seed: number): Buffer {
+  const next = random(seed);
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 4) bytes.writeUInt32LE(Math.floor(next() * 2 ** 32), i);
+  return bytes;
+}
+
+function index(pack: Uint8Array, options: { chunk?: () => number; memoryBudget?: number; largeOffsetThreshold?: number; read?: ReadRange } = {}) {
   return indexPack({
     source: chunked(pack, options.chunk ?? (() => 65536)),
-    read: readFrom(pack),
+    read: options.read ?? readFrom(pack),
     threads: 1,
     memoryBudget: options.memoryBudget,
     largeOffsetThreshold: options.largeOffsetThreshold,
@@ -108,6 +133,46 @@ describe('indexPack against git index-pack', () => {
   });
 });
 
+describe('indexPack on packs git refuses', () => {
+  const a = Buffer.from('object A, one of a pair of deltas on each other\n');
+  const b = Buffer.from('object B, one of a pair of deltas on each other\n');
+  const whole = (from: Buffer, to: Buffer) => makeDelta(from.length, to.length, [['insert', to]]);
+
+  it('refuses a REF delta cycle closed by a duplicate object, in any order, without hanging', { timeout: 10_000 }, async () => {
+    const cycle: TestEntry[] = [
+      { type: 7, data: whole(b, a), baseId: hashObject(3, b) },
+      { type: 7, data: whole(a, b), baseId: hashObject(3, a) },
+      { type: 3, data: a },
+    ];
+    for (const order of [[0, 1, 2], [2, 0, 1], [0, 2, 1], [1, 2, 0]]) {
+      const pack = writePack(order.map((k) => cycle[k]!));
+      expect(() => gitIndexPack(pack)).toThrow(/already resolved/);
+      const failure = index(pack);
+      await expect(failure).rejects.toBeInstanceOf(PackError);
+      await expect(failure).rejects.toMatchObject({ code: 'DUPLICATE_OBJECT' });
+    }
+  });
+
+  it('refuses a REF delta on an object the pack holds twice, as git does', async () => {
+    const pack = writePack([
+      { type: 3, data: a },
+      { type: 3, data: a },
+      { type: 7, data: whole(a, b), baseId: hashObject(3, a) },
+    ]);
+    expect(() => gitIndexPack(pack)).toThrow(/already resolved/);
+    await expect(index(pack)).rejects.toMatchObject({ code: 'DUPLICATE_OBJECT', offset: pack.indexOf(hashObject(3, a)) - 2 });
+  });
+
+  it('reports a REF delta cycle without a whole object as unresolved deltas, as git does', async () => {
+    const pack = writePack([
+      { type: 7, data: whole(b, a), baseId: hashObject(3, b) },
+      { type: 7, data: whole(a, b), baseId: hashObject(3, a) },
+    ]);
+    expect(() => gitIndexPack(pack)).toThrow(/unresolved/);
+    await expect(index(pack)).rejects.toMatchObject({ code: 'UNRESOLVED_DELTAS' });
+  });
+});
+
 describe('indexPack streaming', () => {
   it('gives the same idx whatever the chunking', async () => {
     const small = join(dir.path, 'small');
@@ -146,12 +211,94 @@ describe('indexPack streaming', () => {
     for await (const entry of parsePack([pack])) inflated += entry.size;
     const budget = 512 * 1024;
     expect(inflated).toBeGreaterThan(20 * budget);
-    const result = await index(pack, { memoryBudget: budget });
-    const { cacheBytes } = budgetShares(budget, 1);
-    expect(cacheBytes).toBeLessThanOrEqual(budget / 2);
-    expect(result.stats.peakCacheBytes).toBeLessThanOrEqual(cacheBytes);
+    const counter = countingRead(pack);
+    const result = await index(pack, { memoryBudget: budget, read: counter.read });
+    const { cacheBytes, heldBytes, readSize } = budgetShares(budget, 1);
+    expect(cacheBytes + heldBytes).toBeLessThanOrEqual(budget / 2);
+    expect(result.stats.peakCacheBytes).toBeLessThanOrEqual(Math.max(cacheBytes, heldBytes));
     expect(result.stats.peakCacheBytes).toBeGreaterThan(cacheBytes / 2);
     expect(Buffer.from(result.idx)).toEqual(gitIndexPack(pack));
+    // Read back in passes over the pack, in order, each in ranges of up to readSize: never a read per base.
+    expect(result.readBack).toEqual({ requests: counter.requests.length, bytes: counter.bytes, passes: expect.any(Number) });
+    expect(result.readBack.passes).toBeGreaterThan(0);
+    expect(counter.requests.every(([, length]) => length <= readSize)).toBe(true);
+    expect(result.readBack.requests).toBeLessThanOrEqual(result.readBack.passes * Math.ceil(pack.length / (readSize / 2)));
+    const passStarts = counter.requests.filter(([offset], k) => k === 0 || offset < counter.requests[k - 1]![0]).length;
+    expect(passStarts).toBeLessThanOrEqual(result.readBack.passes);
+  });
+
+  it('reads evicted bases back in the passes the forest predicts', async () => {
+    // Four 100 KiB blobs, then an OFS delta on each (70 KiB of new data, so none is kept in memory
+    // from the stream). With a 1 MiB budget, the passes hold 256 KiB of bases and read 128 KiB at
+    // a time: no two entries fit one read. Pass 1 reads all eight entries; it holds the first two
+    // blobs until their deltas come, finds no room for the other two, and defers their deltas.
+    // Pass 2 reads those two blobs and two deltas again.
+    const budget = 1 << 20;
+    const { readSize, heldBytes, storeBytes } = budgetShares(budget, 1);
+    const blobs = [1, 2, 3, 4].map((seed) => noise(100 * 1024, seed));
+    const entries: TestEntry[] = blobs.map((data) => ({ type: 3, data }));
+    for (const [b, blob] of blobs.entries()) {
+      const insert = noise(70 * 1024, 10 + b);
+      const ops: Parameters<typeof makeDelta>[2] = [['copy', 0, blob.length]];
+      for (let at = 0; at < insert.length; at += 127) ops.push(['insert', insert.subarray(at, at + 127)]);
+      entries.push({ type: 6, data: makeDelta(blob.length, blob.length + insert.length, ops), baseEntry: b });
+    }
+    const pack = writePack(entries);
+    const lengths: number[] = [];
+    for await (const entry of parsePack([pack])) lengths.push(entry.packedLength);
+    expect(Math.min(...lengths.slice(4))).toBeGreaterThan(storeBytes);
+    expect(Math.min(...lengths.slice(0, 4)) * 2).toBeLessThanOrEqual(heldBytes);
+    expect(Math.min(...lengths.slice(0, 4)) * 3).toBeGreaterThan(heldBytes);
+    for (let e = 0; e < 7; e++) expect(lengths[e]! + lengths[e + 1]!).toBeGreaterThan(readSize);
+
+    const counter = countingRead(pack);
+    const result = await index(pack, { memoryBudget: budget, read: counter.read });
+    expect(Buffer.from(result.idx)).toEqual(gitIndexPack(pack));
+    const offsets = lengths.map((_, e) => 12 + lengths.slice(0, e).reduce((sum, n) => sum + n, 0));
+    const expected = [0, 1, 2, 3, 4, 5, 6, 7, 2, 3, 6, 7].map((e) => [offsets[e], lengths[e]]);
+    expect(counter.requests).toEqual(expected);
+    expect(result.readBack).toEqual({ requests: 12, bytes: expected.reduce((sum, [, length]) => sum + length!, 0), passes: 2 });
+  });
+
+  it('reads nothing back when every delta resolves while streaming', async () => {
+    const pack = packObjects(repo, ['--delta-base-offset']);
+    const counter = countingRead(pack);
+    const result = await index(pack, { read: counter.read });
+    expect(result.stats.deltasResolvedWhileReceiving).toBeGreaterThan(0);
+    expect(result.readBack).toEqual({ requests: 0, bytes: 0, passes: 0 });
+    expect(counter.requests).toEqual([]);
+  });
+
+  it('rejects with the very error a failing read threw', async () => {
+    class ThrottledError extends Error {
+      readonly code = 'THROTTLED';
+    }
+    const thrown = new ThrottledError('slow down');
+    const pack = packObjects(repo, ['--delta-base-offset']);
+    const failure = index(pack, {
+      memoryBudget: 64 * 1024,
+      read: async () => {
+        throw thrown;
+      },
+    });
+    await expect(failure).rejects.toBe(thrown);
+  });
+
+  it('stops when aborted while resolving', async () => {
+    const pack = packObjects(repo, ['--no-reuse-delta', '--depth=250', '--window=250']);
+    const controller = new AbortController();
+    const reason = new Error('stop resolving');
+    const failure = indexPack({
+      source: [pack],
+      read: async (offset, length) => {
+        controller.abort(reason);
+        return pack.subarray(offset, offset + length);
+      },
+      threads: 1,
+      memoryBudget: 64 * 1024,
+      signal: controller.signal,
+    });
+    await expect(failure).rejects.toBe(reason);
   });
 
   it('stops when aborted', async () => {

@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { BaseCache } from './base-cache.js';
-import { budgetShares, type BudgetShares } from './budget.js';
+import { budgetShares } from './budget.js';
 import { iterateBytes, type ByteSource } from './byte-source.js';
 import { buildDeltaForest, RefDeltaList, type DeltaForest } from './delta-forest.js';
-import { ForestResolver } from './delta-resolver.js';
-import { EntryReader } from './entry-reader.js';
-import { limitedReads, type ReadRange, type ReadRanges } from './range-reads.js';
+import type { ReadBackCounts } from './pass-reads.js';
+import { PassResolver } from './pass-resolver.js';
+import type { ReadRange } from './range-reads.js';
 import { PackError } from './errors.js';
 import { encodeIdxV2, sortByIds } from './idx-writer.js';
 import { idToHex } from './object-id.js';
@@ -38,9 +38,17 @@ export interface IndexPackOptions {
   source: ByteSource;
   /** Reads back the stored pack; called only after `source` has been fully consumed. */
   read: ReadRange;
-  /** Bytes of inflated objects and read buffers to keep at most. Default 128 MiB. */
+  /**
+   * Bytes the indexer may allocate for what grows with the pack: base caches, kept delta data,
+   * read-back buffers, resolver workers. Per-object metadata (46 bytes an object) comes on top.
+   * Default 128 MiB.
+   */
   memoryBudget?: number;
-  /** Delta resolver threads; 0 or 1 resolves on the calling thread. Default `os.availableParallelism()`. */
+  /**
+   * Threads that may resolve deltas; 0 or 1 keeps everything on the calling thread. A worker is
+   * started only for packs that outgrow a quarter of the budget, and only under a budget of 32 MiB
+   * or more. Default `os.availableParallelism()`.
+   */
   threads?: number;
   onProgress?: (progress: IndexPackProgress) => void;
   signal?: AbortSignal;
@@ -61,16 +69,16 @@ export interface IndexPackResult {
   packSize: number;
   /** Memory accounting, for tests and benchmarks. */
   stats: IndexPackStats;
+  /** What reading the stored pack back cost, once the stream had ended; zeros if nothing was read. */
+  readBack: ReadBackCounts;
 }
 
 /** Where the memory budget went. */
 export interface IndexPackStats {
-  /** Most bytes held by a delta base cache (the largest among threads). */
+  /** Most bytes held by a delta base cache: the stream's, or the bases held by the passes after it. */
   peakCacheBytes: number;
   /** Deltas resolved while the pack streamed in. */
   deltasResolvedWhileReceiving: number;
-  /** Ranges read back from the stored pack. */
-  reads: number;
   /** Worker threads started. */
   workers: number;
 }
@@ -104,18 +112,18 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
 
   // Deltas whose base is still cached are resolved as they arrive: here at first, then, once the
   // pack outgrows a quarter of the budget, in a worker fed with batches of entries, carrying on with
-  // this thread's cache; more workers and this thread resolve the rest at the end. Small packs never
-  // start one: a worker costs about 20 MiB and its start-up, more than what is left of a pack that
-  // fits a quarter of the budget takes one thread.
+  // this thread's cache, while this thread parses and inflates. Small packs and small budgets never
+  // start one: a worker costs about 16 MiB and its start-up. The rest is resolved here once the
+  // stream has ended, in passes over the stored pack whose reads must stay few and sequential.
   const shares = budgetShares(budget, threads);
-  const store = new DeltaStore(Math.floor(budget / 16));
+  const store = new DeltaStore(shares.storeBytes);
   let here: StreamResolver | undefined = new StreamResolver(new BaseCache(shares.cacheBytes), store, shares.maxObjectSize, onStreamResolved);
   let receivingPeak = 0;
   let pool: ResolverPool | undefined;
   let batch: EntryBatchWriter | undefined;
   const moveToWorker = () => {
     receivingPeak = here!.cache.peakBytes;
-    const streamPool = (pool ??= new ResolverPool(store));
+    const streamPool = (pool ??= new ResolverPool(store, shares.workerHeapMiB));
     streamPool.startStreaming(here!.detach(), shares.maxObjectSize, (indices, types, ids, data) => {
       for (let k = 0; k < indices.length; k++) onStreamResolved(indices[k]!, types[k]!, ids.subarray(k * 20, k * 20 + 20));
       batch!.recycle(data);
@@ -152,7 +160,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
     (entry) => {
       onEntry(entry);
       // Between entries, when no view of the cache is in use any more.
-      if (here !== undefined && threads > 1 && parser.received > budget / 4) moveToWorker();
+      if (here !== undefined && shares.workers > 0 && parser.received > budget / 4) moveToWorker();
     },
     {
       maxInflatedObjectSize: shares.cacheBytes / 4,
@@ -182,35 +190,45 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
       parser.close();
     }
     table.entriesEnd = summary.size - 20;
+    const streamPeak = Math.max(here?.cache.peakBytes ?? receivingPeak, pool?.streamPeakCacheBytes ?? 0);
+    const workers = pool?.workers ?? 0;
+    // The stream cache's memory goes to the passes.
+    here = undefined;
+    await pool?.close();
+    pool = undefined;
 
     const columns = table.columns();
     const forest = buildDeltaForest(columns, refs);
-    const readRanges = limitedReads(async (offset, length) => {
-      signal?.throwIfAborted();
-      return read(offset, length);
-    });
-    const onResolved = (resolved: number) => progress('resolving', resolvedWhileReceiving + resolved);
-    let outcome = { peakCacheBytes: Math.max(here?.cache.peakBytes ?? receivingPeak, pool?.streamPeakCacheBytes ?? 0), reads: 0 };
-    if (forest.pending > 0 && pool !== undefined) {
-      pool.grow(threads);
-      outcome = await pool.resolve({ columns, forest, cache: here?.cache, readRanges, budget, onResolved, signal });
-      outcome.peakCacheBytes = Math.max(outcome.peakCacheBytes, pool.streamPeakCacheBytes);
-    } else if (forest.pending > 0) {
-      outcome = await resolveHere(columns, forest, here!.cache, store, readRanges, shares, onResolved);
-    }
+    const resolver = new PassResolver(
+      columns,
+      forest,
+      store,
+      async (offset, length) => {
+        signal?.throwIfAborted();
+        return read(offset, length);
+      },
+      shares,
+      { signal },
+    );
+    if (forest.pending > 0) await resolver.resolve((resolved) => progress('resolving', resolvedWhileReceiving + resolved));
     checkResolved(columns, forest);
-    return finish(columns, summary, options.largeOffsetThreshold, {
-      peakCacheBytes: outcome.peakCacheBytes,
+    return finish(columns, summary, options.largeOffsetThreshold, resolver.counts, {
+      peakCacheBytes: Math.max(streamPeak, resolver.peakHeldBytes),
       deltasResolvedWhileReceiving: resolvedWhileReceiving,
-      reads: outcome.reads,
-      workers: pool?.workers ?? 0,
+      workers,
     });
   } finally {
     await pool?.close();
   }
 }
 
-function finish(columns: ObjectColumns, summary: PackSummary, largeOffsetThreshold: number | undefined, stats: IndexPackStats): IndexPackResult {
+function finish(
+  columns: ObjectColumns,
+  summary: PackSummary,
+  largeOffsetThreshold: number | undefined,
+  readBack: ReadBackCounts,
+  stats: IndexPackStats,
+): IndexPackResult {
   const order = sortByIds(columns.ids, columns.count);
   const idx = encodeIdxV2(columns, order, summary.checksum, { largeOffsetThreshold });
   const count = columns.count;
@@ -224,6 +242,7 @@ function finish(columns: ObjectColumns, summary: PackSummary, largeOffsetThresho
     },
     packSize: summary.size,
     stats,
+    readBack,
   };
 }
 
@@ -231,25 +250,6 @@ function finish(columns: ObjectColumns, summary: PackSummary, largeOffsetThresho
 function idsOf(idx: Uint8Array, count: number): string[] {
   const hex = Buffer.from(idx.buffer, idx.byteOffset + 8 + 256 * 4, count * 20).toString('hex');
   return Array.from({ length: count }, (_, k) => hex.slice(k * 40, k * 40 + 40));
-}
-
-async function resolveHere(
-  columns: ObjectColumns,
-  forest: DeltaForest,
-  cache: BaseCache,
-  store: DeltaStore,
-  readRanges: ReadRanges,
-  shares: BudgetShares,
-  onResolved: (resolved: number) => void,
-): Promise<{ peakCacheBytes: number; reads: number }> {
-  const reader = new EntryReader(readRanges, columns, { batchBytes: shares.batchBytes });
-  const resolver = new ForestResolver(columns, forest, cache, store, reader, shares.maxObjectSize);
-  try {
-    await resolver.resolve(forest.roots, onResolved);
-  } finally {
-    resolver.close();
-  }
-  return { peakCacheBytes: cache.peakBytes, reads: reader.reads };
 }
 
 function checkResolved(columns: ObjectColumns, forest: DeltaForest): void {

@@ -1,9 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { BaseCache } from './base-cache.js';
-import { ForestResolver } from './delta-resolver.js';
 import { forEachEntry, type EntryBatch } from './entry-batch.js';
 import { DeltaStore } from './delta-store.js';
-import { EntryReader } from './entry-reader.js';
 import { PackError } from './errors.js';
 import { StreamResolver } from './stream-resolver.js';
 import type { FromWorker, ToWorker } from './worker-pool.js';
@@ -11,19 +9,8 @@ import type { FromWorker, ToWorker } from './worker-pool.js';
 const port = parentPort!;
 const send = (message: FromWorker) => port.postMessage(message);
 
-const pendingReads = new Map<number, { resolve: (chunks: Uint8Array[]) => void; reject: (error: Error) => void }>();
-let nextReadId = 0;
-const readRanges = (ranges: readonly (readonly [number, number])[]) =>
-  new Promise<Uint8Array[]>((resolve, reject) => {
-    const id = nextReadId++;
-    pendingReads.set(id, { resolve, reject });
-    send({ kind: 'read', id, ranges: ranges.map(([offset, length]) => [offset, length]) });
-  });
-
 let cache: BaseCache | undefined;
 let streamResolver: StreamResolver | undefined;
-let reader: EntryReader;
-let resolver: ForestResolver;
 
 const resolvedIndices: number[] = [];
 const resolvedTypes: number[] = [];
@@ -71,31 +58,6 @@ port.on('message', (message: ToWorker) => {
       } catch (error) {
         sendError(error as Error);
       }
-      break;
-    case 'setup': {
-      const { columns, forest, store, cacheBytes, batchBytes, maxObjectSize } = message.setup;
-      cache ??= new BaseCache(cacheBytes);
-      reader = new EntryReader(readRanges, columns, { batchBytes });
-      resolver = new ForestResolver(columns, forest, cache, new DeltaStore(store), reader, maxObjectSize);
-      break;
-    }
-    case 'read': {
-      const pending = pendingReads.get(message.id)!;
-      pendingReads.delete(message.id);
-      if (message.chunks) pending.resolve(message.chunks);
-      else pending.reject(new Error(message.error));
-      break;
-    }
-    case 'resolve':
-      resolver.resolve(message.roots, (resolved) => send({ kind: 'progress', resolved })).then(
-        () => send({ kind: 'done', resolved: resolver.resolved }),
-        sendError,
-      );
-      break;
-    case 'finish':
-      resolver.close();
-      send({ kind: 'stats', peakCacheBytes: cache!.peakBytes, reads: reader.reads });
-      port.close();
       break;
   }
 });

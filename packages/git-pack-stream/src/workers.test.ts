@@ -1,64 +1,121 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashObject } from './object-id.js';
-import { chunked, gitIndexPack, makeRepo, packObjects, readFrom, tempDir } from './test-support/git-fixtures.js';
+import { chunked, gitIndexPack, makeRepo, packObjects, random, readFrom, tempDir } from './test-support/git-fixtures.js';
 import { makeDelta, writePack, type TestEntry } from './test-support/pack-writer.js';
 
 // Worker threads run compiled JavaScript, so these tests use dist (built by the global setup).
 const dist = new URL('../dist/index.js', import.meta.url).href;
 const { indexPack, PackError } = (await import(dist)) as typeof import('./index.js');
 
+/** The smallest budget that starts a worker, and a blob that takes the pack past a quarter of it. */
+const WORKER_BUDGET = 32 << 20;
+const next = random(5);
+const noise = Buffer.alloc(9 << 20);
+for (let i = 0; i < noise.length; i += 4) noise.writeUInt32LE(Math.floor(next() * 2 ** 32), i);
+
+/** `entries` behind an incompressible 9 MiB blob, so that a worker resolves them as they stream in. */
+function afterNoise(entries: TestEntry[]): TestEntry[] {
+  return [{ type: 3, data: noise }, ...entries.map((entry) => (entry.baseEntry === undefined ? entry : { ...entry, baseEntry: entry.baseEntry + 1 }))];
+}
+
+/**
+ * The noise blob, then blobs each with an OFS delta on it (resolved while streaming) or, for every
+ * third, on the noise blob (too large for the stream cache: resolved in passes afterwards).
+ */
+function deltaEntries(count: number): TestEntry[] {
+  const entries: TestEntry[] = [{ type: 3, data: noise }];
+  for (let b = 0; b < count; b++) {
+    entries.push({ type: 3, data: Buffer.from(`blob ${b}: ${'some text to share with its deltas '.repeat(40)}\n`) });
+    const base = b % 3 === 0 ? 0 : entries.length - 1;
+    const insert = Buffer.from(`delta ${b}\n`);
+    entries.push({ type: 6, data: makeDelta(entries[base]!.data.length, 64 + insert.length, [['copy', 0, 64], ['insert', insert]]), baseEntry: base });
+  }
+  return entries;
+}
+
 const dir = tempDir();
 const repo = join(dir.path, 'repo');
 beforeAll(() => makeRepo(repo, { files: 40, commits: 120, fileSize: 3000, seed: 9 }));
 afterAll(() => dir.dispose());
 
-describe('indexPack with resolver workers', () => {
-  it('resolves in worker threads to the same idx as git', async () => {
+describe('indexPack with a resolver worker', () => {
+  it('resolves in a worker while the pack streams in, to the same idx as git', async () => {
+    const pack = writePack(deltaEntries(3000));
+    const result = await indexPack({ source: chunked(pack, () => 65536), read: readFrom(pack), threads: 2, memoryBudget: WORKER_BUDGET });
+    expect(result.stats.workers).toBe(1);
+    expect(result.stats.deltasResolvedWhileReceiving).toBeGreaterThan(1000);
+    expect(result.stats.deltasResolvedWhileReceiving).toBeLessThan(3000);
+    expect(result.readBack.passes).toBeGreaterThan(0);
+    expect(Buffer.from(result.idx)).toEqual(gitIndexPack(pack));
+    // The noise blob is a base over the quarter of the budget for held bases: it is held alone.
+    expect(result.stats.peakCacheBytes).toBeLessThanOrEqual(noise.length);
+  });
+
+  it('starts no worker under a small budget, nor for a pack within a quarter of the budget', async () => {
     const pack = packObjects(repo, ['--delta-base-offset', '--depth=250', '--window=250']);
-    const budget = 256 * 1024;
-    const result = await indexPack({ source: chunked(pack, () => 65536), read: readFrom(pack), threads: 2, memoryBudget: budget });
-    expect(result.objectCount - result.stats.deltasResolvedWhileReceiving).toBeGreaterThan(2048);
-    expect(result.stats.deltasResolvedWhileReceiving).toBeGreaterThan(0);
+    const expected = gitIndexPack(pack);
+    const small = await indexPack({ source: chunked(pack, () => 16384), read: readFrom(pack), threads: 4, memoryBudget: 256 * 1024 });
+    expect(pack.length).toBeGreaterThan(256 * 1024);
+    expect(small.stats.workers).toBe(0);
+    expect(Buffer.from(small.idx)).toEqual(expected);
+    const fits = await indexPack({ source: chunked(pack, () => 16384), read: readFrom(pack), threads: 4 });
+    expect(fits.stats.workers).toBe(0);
+    expect(Buffer.from(fits.idx)).toEqual(expected);
+  });
+
+  it('resolves REF deltas after the stream with a worker started', async () => {
+    const bases = [0, 1, 2, 3].map((b) => Buffer.from(`base number ${b}\n`.repeat(20)));
+    const entries: TestEntry[] = bases.map((base) => ({ type: 3, data: base }));
+    for (let d = 0; d < 2000; d++) {
+      const base = bases[d % 4]!;
+      const insert = Buffer.from(`delta ${d}\n`);
+      entries.push({ type: 7, data: makeDelta(base.length, 16 + insert.length, [['copy', 0, 16], ['insert', insert]]), baseId: hashObject(3, base) });
+    }
+    const pack = writePack(afterNoise(entries));
+    const result = await indexPack({ source: chunked(pack, () => 65536), read: readFrom(pack), threads: 2, memoryBudget: WORKER_BUDGET });
     expect(result.stats.workers).toBe(1);
     expect(Buffer.from(result.idx)).toEqual(gitIndexPack(pack));
-    expect(result.stats.peakCacheBytes).toBeLessThanOrEqual(budget / 4);
-    expect(result.stats.peakCacheBytes).toBeGreaterThan(0);
-  });
-
-  it('resolves REF deltas in workers', async () => {
-    const pack = packObjects(repo, ['--no-reuse-delta', '--depth=50']);
-    const expected = gitIndexPack(pack);
-    // The pack outgrows the budget: a worker resolves while receiving, another joins afterwards.
-    const streamed = await indexPack({ source: chunked(pack, () => 16384), read: readFrom(pack), threads: 3, memoryBudget: 256 * 1024 });
-    expect(streamed.stats.workers).toBe(2);
-    expect(Buffer.from(streamed.idx)).toEqual(expected);
-    // It does not: REF deltas wait for the end, and this thread resolves them without starting a worker.
-    const afterwards = await indexPack({ source: chunked(pack, () => 16384), read: readFrom(pack), threads: 2 });
-    expect(afterwards.stats).toMatchObject({ workers: 0, deltasResolvedWhileReceiving: 0 });
-    expect(Buffer.from(afterwards.idx)).toEqual(expected);
-  });
-
-  it('reports a bad delta found in a worker as a PackError', async () => {
-    const entries: TestEntry[] = [];
-    const bases = [0, 1, 2, 3].map((b) => Buffer.from(`base number ${b}\n`.repeat(20)));
-    for (const base of bases) entries.push({ type: 3, data: base });
-    for (let d = 0; d < 3000; d++) {
-      const base = bases[d % 4]!;
-      const ops: Parameters<typeof makeDelta>[2] = d === 2999 ? [['raw', [0]]] : [['copy', 0, 16], ['insert', Buffer.from(`delta ${d}\n`)]];
-      entries.push({ type: 7, data: makeDelta(base.length, 16 + `delta ${d}\n`.length, ops), baseId: hashObject(3, base) });
-    }
-    const pack = writePack(entries);
-    const failure = indexPack({ source: chunked(pack, () => 4096), read: readFrom(pack), threads: 2, memoryBudget: 64 * 1024 });
-    await expect(failure).rejects.toBeInstanceOf(PackError);
-    await expect(failure).rejects.toMatchObject({ code: 'BAD_DELTA' });
   });
 
   it('reports a bad delta met by the stream worker as a PackError', async () => {
     const entries: TestEntry[] = Array.from({ length: 3000 }, (_, b) => ({ type: 3, data: Buffer.from(`blob ${b}\n`.repeat(8)) }));
     entries.push({ type: 6, data: makeDelta(entries[2999]!.data.length, 4, [['copy', 0, 4], ['raw', [0]]]), baseEntry: 2999 });
-    const pack = writePack(entries);
-    const failure = indexPack({ source: chunked(pack, () => 4096), read: readFrom(pack), threads: 2, memoryBudget: 64 * 1024 });
-    await expect(failure).rejects.toMatchObject({ code: 'BAD_DELTA', offset: writePack(entries.slice(0, -1)).length - 20 });
+    const pack = writePack(afterNoise(entries));
+    const failure = indexPack({ source: chunked(pack, () => 65536), read: readFrom(pack), threads: 2, memoryBudget: WORKER_BUDGET });
+    await expect(failure).rejects.toBeInstanceOf(PackError);
+    await expect(failure).rejects.toMatchObject({ code: 'BAD_DELTA', offset: writePack(afterNoise(entries).slice(0, -1)).length - 20 });
+  });
+
+  it('refuses a REF delta cycle closed by a duplicate object, as git does, without hanging', { timeout: 10_000 }, async () => {
+    const a = Buffer.from('object A, one of a pair of deltas on each other\n');
+    const b = Buffer.from('object B, one of a pair of deltas on each other\n');
+    const whole = (from: Buffer, to: Buffer) => makeDelta(from.length, to.length, [['insert', to]]);
+    const pack = writePack(afterNoise([
+      { type: 7, data: whole(b, a), baseId: hashObject(3, b) },
+      { type: 7, data: whole(a, b), baseId: hashObject(3, a) },
+      { type: 3, data: a },
+    ]));
+    expect(() => gitIndexPack(pack)).toThrow(/already resolved/);
+    const failure = indexPack({ source: chunked(pack, () => 65536), read: readFrom(pack), threads: 2, memoryBudget: WORKER_BUDGET });
+    await expect(failure).rejects.toBeInstanceOf(PackError);
+    await expect(failure).rejects.toMatchObject({ code: 'DUPLICATE_OBJECT' });
+  });
+
+  it('rejects with the very error a failing read threw, with a worker started', async () => {
+    class ThrottledError extends Error {
+      readonly code = 'THROTTLED';
+    }
+    const thrown = new ThrottledError('slow down');
+    const pack = writePack(deltaEntries(3000));
+    const failure = indexPack({
+      source: chunked(pack, () => 65536),
+      read: async () => {
+        throw thrown;
+      },
+      threads: 2,
+      memoryBudget: WORKER_BUDGET,
+    });
+    await expect(failure).rejects.toBe(thrown);
   });
 });

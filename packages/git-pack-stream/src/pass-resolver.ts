@@ -1,0 +1,366 @@
+import { applyDeltaInto, readDeltaHeader } from './delta.js';
+import { refChildRange, type DeltaForest } from './delta-forest.js';
+import type { DeltaStore } from './delta-store.js';
+import { PackError } from './errors.js';
+import { HeldBases } from './held-bases.js';
+import { inflateKnown, Inflater } from './inflater.js';
+import { allocateFramedObject, idToHex, writeFramedObjectId } from './object-id.js';
+import { NO_BASE, UNKNOWN_BASE, type ObjectColumns } from './object-table.js';
+import { PassReader, type ReadBackCounts } from './pass-reads.js';
+import type { ReadRange } from './range-reads.js';
+import { Scratch } from './scratch.js';
+
+/** Memory a {@link PassResolver} may use. */
+export interface PassLimits {
+  /** Bytes of delta bases held between their uses. */
+  heldBytes: number;
+  /** Bytes per read; two reads are held at most. */
+  readSize: number;
+  /** Bytes of delta data kept from a pass for the next, when the delta's base came too late. */
+  stashBytes: number;
+  /** Largest object materialised. */
+  maxObjectSize: number;
+}
+
+/** Told of each commit, tree and tag content materialised for the first time. */
+export type OnObject = (type: number, content: Uint8Array) => void;
+
+/** Entries processed between yields to the event loop (and checks of the abort signal). */
+const YIELD_EVERY = 256;
+
+// Where each entry stands in the current pass.
+const NOT_PLANNED = 0;
+const PLANNED = 1;
+const DEFERRED = 2;
+const MATERIALISED = 3;
+
+interface Frame {
+  entry: number;
+  /** Children whose data is at hand, to resolve right away. */
+  now: number[];
+  next: number;
+}
+
+/** Children of a held base still to come in this pass, and the first deferred to the next. */
+interface Waiting {
+  ahead: number[];
+  next: number;
+  deferred: number;
+}
+
+/**
+ * Resolves what the stream left of a {@link DeltaForest} in passes over the stored pack, each in
+ * pack order and read in a few large ranges. A pass plans every entry not materialised yet, and
+ * for those whose base is known, the chain of bases up to one held or a non-delta root. Walking
+ * the plan, a root is inflated, a delta whose base is held is applied, and anything else waits
+ * for the next pass. A base is held only while children of it are still to come (exact counts
+ * from the forest), and evicted, when room runs out, by next use ({@link HeldBases}). Deltas
+ * whose data is at hand (in the {@link DeltaStore}, or stashed when met before their base) are
+ * resolved as soon as their base is. Every pass materialises something new or ends the run.
+ */
+export class PassResolver {
+  /** Deltas resolved. */
+  resolved = 0;
+  readonly counts: ReadBackCounts = { requests: 0, bytes: 0, passes: 0 };
+  readonly #columns: ObjectColumns;
+  readonly #forest: DeltaForest;
+  readonly #store: DeltaStore;
+  readonly #read: ReadRange;
+  readonly #limits: PassLimits;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onObject: OnObject | undefined;
+  readonly #held: HeldBases;
+  readonly #ids: Buffer;
+  /** 1 once an entry's content has been made in some pass. */
+  readonly #materialised: Uint8Array;
+  readonly #state: Uint8Array;
+  readonly #waiting = new Map<number, Waiting>();
+  readonly #stash = new Map<number, Uint8Array>();
+  #stashed = 0;
+  readonly #inflater = new Inflater();
+  readonly #deltaScratch = new Scratch();
+  readonly #resultScratch = new Scratch();
+  #steps = 0;
+  #onProgress: ((resolved: number) => void) | undefined;
+
+  constructor(
+    columns: ObjectColumns,
+    forest: DeltaForest,
+    store: DeltaStore,
+    read: ReadRange,
+    limits: PassLimits,
+    options: { signal?: AbortSignal; onObject?: OnObject } = {},
+  ) {
+    this.#columns = columns;
+    this.#forest = forest;
+    this.#store = store;
+    this.#read = read;
+    this.#limits = limits;
+    this.#signal = options.signal;
+    this.#onObject = options.onObject;
+    this.#held = new HeldBases(limits.heldBytes);
+    this.#ids = Buffer.from(columns.ids.buffer, columns.ids.byteOffset, columns.ids.byteLength);
+    this.#materialised = new Uint8Array(columns.count);
+    this.#state = new Uint8Array(columns.count);
+  }
+
+  /** Most bytes of bases held at once. */
+  get peakHeldBytes(): number {
+    return this.#held.peakBytes;
+  }
+
+  /**
+   * Resolves every delta that can be. Leaves those whose base is not in the pack unresolved (the
+   * caller reports them); throws `UNRESOLVED_DELTAS` if the rest cannot be within the limits.
+   */
+  async resolve(onProgress?: (resolved: number) => void): Promise<void> {
+    this.#onProgress = onProgress;
+    try {
+      for (let pass = 0; ; pass++) {
+        const plan = this.#plan(pass === 0);
+        if (plan.length === 0) break;
+        const before = this.resolved + this.#materialisedCount;
+        await this.#pass(plan);
+        if (this.resolved + this.#materialisedCount === before) {
+          this.#stuck();
+          break;
+        }
+      }
+    } finally {
+      this.#inflater.close();
+    }
+    onProgress?.(this.resolved);
+  }
+
+  #materialisedCount = 0;
+
+  /**
+   * The entries of the next pass, in pack order: those needed and not materialised yet (in later
+   * passes, only those whose base is known by now), each with its chain of bases up to a held one.
+   */
+  #plan(first: boolean): Int32Array {
+    const { count, bases } = this.#columns;
+    const { needed } = this.#forest;
+    const state = this.#state;
+    state.fill(NOT_PLANNED);
+    const plan: number[] = [];
+    for (let i = 0; i < count; i++) {
+      if (needed[i] === 0 || this.#materialised[i] === 1 || state[i] !== NOT_PLANNED) continue;
+      if (!first && bases[i] === UNKNOWN_BASE) continue;
+      state[i] = PLANNED;
+      plan.push(i);
+      for (let base = bases[i]!; base >= 0 && state[base] === NOT_PLANNED && !this.#held.has(base); base = bases[base]!) {
+        state[base] = PLANNED;
+        plan.push(base);
+      }
+    }
+    plan.sort((a, b) => a - b);
+    this.#waiting.clear();
+    for (const index of this.#held.indices()) {
+      const ahead = this.#children(index).filter((child) => state[child] === PLANNED);
+      if (ahead.length === 0) this.#held.release(index);
+      else {
+        this.#waiting.set(index, { ahead, next: 0, deferred: -1 });
+        this.#held.setKey(index, ahead[0]!);
+      }
+    }
+    return Int32Array.from(plan);
+  }
+
+  async #pass(plan: Int32Array): Promise<void> {
+    const columns = this.#columns;
+    const { bases } = columns;
+    const toRead = plan.filter((i) => this.#dataAtHand(i) === undefined);
+    if (toRead.length > 0) this.counts.passes++;
+    const reader = new PassReader(this.#read, columns, toRead, this.#limits.readSize, this.counts);
+    for (const i of plan) {
+      await this.#tick();
+      const state = this.#state[i]!;
+      // Resolved out of turn, as soon as its base was.
+      if (state === MATERIALISED) continue;
+      const atHand = this.#dataAtHand(i);
+      const raw = atHand === undefined ? await reader.raw(i) : undefined;
+      const base = bases[i]!;
+      if (base === NO_BASE) {
+        await this.#settle(i, this.#inflateRoot(i, raw!));
+        continue;
+      }
+      const delta = atHand ?? this.#inflate(i, raw!, this.#deltaScratch);
+      const baseContent = base >= 0 ? this.#held.get(base) : undefined;
+      if (baseContent === undefined) {
+        this.#state[i] = DEFERRED;
+        if (atHand === undefined) this.#stashCopy(i, delta);
+        continue;
+      }
+      await this.#settle(i, this.#apply(i, base, baseContent, delta));
+      this.#passed(base);
+    }
+  }
+
+  /**
+   * Records entry `i`, just materialised as `content` (valid until the next one), then resolves
+   * at once its children whose data is at hand, depth first; holds whichever still has children
+   * to come.
+   */
+  async #settle(i: number, content: Uint8Array): Promise<void> {
+    const frames: Frame[] = [];
+    const enter = (entry: number, entryContent: Uint8Array) => {
+      this.#record(entry, entryContent);
+      const frame = this.#hold(entry, entryContent);
+      if (frame !== undefined) frames.push(frame);
+    };
+    enter(i, content);
+    while (frames.length > 0) {
+      const frame = frames.at(-1)!;
+      if (frame.next === frame.now.length) {
+        frames.pop();
+        this.#passed(frame.entry, true);
+        continue;
+      }
+      const child = frame.now[frame.next++]!;
+      await this.#tick();
+      const baseContent = this.#held.get(frame.entry)!;
+      enter(child, this.#apply(child, frame.entry, baseContent, this.#dataAtHand(child)!));
+    }
+  }
+
+  /** Marks entry `i` materialised: records the type and id of a delta resolved now, claims its REF children. */
+  #record(i: number, content: Uint8Array): void {
+    const { types, bases, offsets } = this.#columns;
+    if (types[i] === 0) {
+      const type = types[bases[i]!]!;
+      writeFramedObjectId(type, content, this.#ids, i * 20);
+      types[i] = type;
+      if (type !== 3) this.#onObject?.(type, content);
+      if (++this.resolved % 1024 === 0) this.#onProgress?.(this.resolved);
+    }
+    if (this.#materialised[i] === 0) {
+      this.#materialised[i] = 1;
+      this.#materialisedCount++;
+    }
+    this.#state[i] = MATERIALISED;
+    this.#stashed -= this.#stash.get(i)?.length ?? 0;
+    this.#stash.delete(i);
+    const { refChildren } = this.#forest;
+    if (refChildren.length === 0) return;
+    const [first, end] = refChildRange(this.#forest, this.#columns.ids, i * 20);
+    for (let k = first; k < end; k++) {
+      const child = refChildren[k]!;
+      if (bases[child] === UNKNOWN_BASE) bases[child] = i;
+      else if (bases[child] !== i) {
+        // Another entry with this id was a base already: git refuses such a pack the same way.
+        throw new PackError(
+          'DUPLICATE_OBJECT',
+          `REF delta already resolved: its base ${idToHex(this.#columns.ids, i * 20)} appears twice in the pack`,
+          offsets[child],
+        );
+      }
+    }
+  }
+
+  /**
+   * Holds entry `i` if children of it are still to come, now, later in this pass or in the next;
+   * returns the children to resolve right away, if held.
+   */
+  #hold(i: number, content: Uint8Array): Frame | undefined {
+    const state = this.#state;
+    const ahead: number[] = [];
+    const now: number[] = [];
+    let deferred = -1;
+    for (const child of this.#children(i)) {
+      const childState = state[child]!;
+      if (childState === PLANNED) ahead.push(child);
+      else if (childState === MATERIALISED || (childState === NOT_PLANNED && this.#materialised[child] === 1)) continue;
+      else if (this.#dataAtHand(child) !== undefined) now.push(child);
+      else if (deferred < 0) deferred = child;
+    }
+    if (ahead.length === 0 && now.length === 0 && deferred < 0) return undefined;
+    const key = now.length > 0 ? i : ahead.length > 0 ? ahead[0]! : this.#columns.count + deferred;
+    if (!this.#held.hold(i, content.length, key, () => Uint8Array.prototype.slice.call(content))) return undefined;
+    this.#waiting.set(i, { ahead, next: 0, deferred });
+    return now.length > 0 ? { entry: i, now, next: 0 } : undefined;
+  }
+
+  /** A child of held base `base` was materialised (or, with `rekey`, its children at hand were): moves its key on or releases it. */
+  #passed(base: number, rekey = false): void {
+    const waiting = this.#waiting.get(base);
+    if (waiting === undefined || !this.#held.has(base)) return;
+    const { ahead } = waiting;
+    const before = waiting.next;
+    while (waiting.next < ahead.length && this.#state[ahead[waiting.next]!] !== PLANNED) waiting.next++;
+    if (waiting.next === before && !rekey) return;
+    if (waiting.next < ahead.length) this.#held.setKey(base, ahead[waiting.next]!);
+    else if (waiting.deferred >= 0) this.#held.setKey(base, this.#columns.count + waiting.deferred);
+    else {
+      this.#held.release(base);
+      this.#waiting.delete(base);
+    }
+  }
+
+  /** Needed children of entry `i`, in pack order: OFS deltas on it, and the REF deltas it was claimed as base of. */
+  #children(i: number): number[] {
+    const { ofsChildStart, ofsChildren, refChildren, needed } = this.#forest;
+    const { bases, ids } = this.#columns;
+    const children: number[] = [];
+    for (let k = ofsChildStart[i]!; k < ofsChildStart[i + 1]!; k++) if (needed[ofsChildren[k]!] === 1) children.push(ofsChildren[k]!);
+    if (refChildren.length === 0) return children;
+    const [first, end] = refChildRange(this.#forest, ids, i * 20);
+    if (first < 0) return children;
+    for (let k = first; k < end; k++) if (bases[refChildren[k]!] === i) children.push(refChildren[k]!);
+    return children.sort((a, b) => a - b);
+  }
+
+  /** The delta data of entry `i` kept in memory, if any. */
+  #dataAtHand(i: number): Uint8Array | undefined {
+    return this.#columns.bases[i] === NO_BASE ? undefined : (this.#store.get(i) ?? this.#stash.get(i));
+  }
+
+  #stashCopy(i: number, delta: Uint8Array): void {
+    if (this.#stash.has(i) || this.#stashed + delta.length > this.#limits.stashBytes) return;
+    this.#stash.set(i, Uint8Array.prototype.slice.call(delta));
+    this.#stashed += delta.length;
+  }
+
+  /** Applies delta entry `i` to `baseContent` (entry `base`), into scratch space framed for hashing. */
+  #apply(i: number, base: number, baseContent: Uint8Array, delta: Uint8Array): Uint8Array {
+    const offset = this.#columns.offsets[i]!;
+    const header = readDeltaHeader(delta, offset);
+    if (header.resultSize > this.#limits.maxObjectSize) {
+      throw new PackError('OBJECT_TOO_LARGE', `delta declares a ${header.resultSize}-byte result, over the ${this.#limits.maxObjectSize}-byte limit`, offset);
+    }
+    const target = allocateFramedObject(this.#columns.types[base]!, header.resultSize, (length) => this.#resultScratch.get(length));
+    return applyDeltaInto(baseContent, delta, header, target, offset);
+  }
+
+  #inflateRoot(i: number, raw: Uint8Array): Uint8Array {
+    const size = this.#columns.sizes[i]!;
+    if (size > this.#limits.maxObjectSize) {
+      throw new PackError('OBJECT_TOO_LARGE', `object of ${size} bytes is a delta base, over the ${this.#limits.maxObjectSize}-byte limit`, this.#columns.offsets[i]);
+    }
+    return this.#inflate(i, raw, this.#resultScratch);
+  }
+
+  #inflate(i: number, raw: Uint8Array, scratch: Scratch): Uint8Array {
+    const columns = this.#columns;
+    const size = columns.sizes[i]!;
+    const data = inflateKnown(this.#inflater, raw.subarray(columns.headerLengths[i]!), size, scratch.get(size + 1));
+    if (data === undefined) throw new PackError('READ_BACK_MISMATCH', 'entry read back from storage does not inflate as received', columns.offsets[i]);
+    return data;
+  }
+
+  async #tick(): Promise<void> {
+    if (++this.#steps % YIELD_EVERY !== 0) return;
+    await new Promise(setImmediate);
+    this.#signal?.throwIfAborted();
+  }
+
+  /** A pass made no progress: fails if deltas with a base in the pack are left, as only the limits can stop those. */
+  #stuck(): void {
+    const { types, bases, offsets, count } = this.#columns;
+    for (let i = 0; i < count; i++) {
+      if (types[i] === 0 && bases[i] !== UNKNOWN_BASE) {
+        throw new PackError('UNRESOLVED_DELTAS', 'deltas left unresolved: their bases do not fit the memory budget together', offsets[i]);
+      }
+    }
+  }
+}
