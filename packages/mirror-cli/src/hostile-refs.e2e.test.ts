@@ -103,6 +103,13 @@ describe('hostile sources (built CLI)', () => {
     expect(filesUnder(target)).toEqual([]);
   });
 
+  it('lists a hostile source with ls-refs, its names escaped', async () => {
+    const run = await runCli(['ls-refs', '--retries', '0', `${server.url}/hostile-1`]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`${OID}\trefs/heads/a\\x1b]0;pwned\\x07\\x1b[2J\n`);
+    expect(run.stdout + run.stderr).not.toMatch(RAW_CONTROL);
+  });
+
   it('shows the remote progress and band-3 error escaped, never their escape sequences', async () => {
     const target = join(dir.path, 'target-progress');
     const args = ['--retries', '0', '--source', `${server.url}/progress`, '--target', target];

@@ -1,5 +1,5 @@
 import { openStorage } from '@gitmirror/dumb-storage';
-import { openTransport, parseInfoRefs, redactUrl, type MirrorRef } from '@gitmirror/mirror-core';
+import { openTransport, parseInfoRefs, redactUrl, sanitizeServerText, type MirrorRef } from '@gitmirror/mirror-core';
 import { commandSettings } from './config-file.js';
 import type { Io } from './io.js';
 import { writeCommandFailure } from './report/reporter.js';
@@ -32,18 +32,19 @@ export async function runLsRefs(flags: Record<string, unknown>, io: Io): Promise
   return 0;
 }
 
-/** `git ls-remote` output of a listing (with `--symref`, HEAD's target first). */
+/** `git ls-remote` output of a listing (with `--symref`, HEAD's target first); names a server sent are shown escaped. */
 export function formatLsRemote(listing: RefListing, symref: boolean): string {
   let text = '';
   const { head, refs } = listing;
   if (head && 'symref' in head) {
     const target = refs.find((ref) => ref.name === head.symref);
-    if (symref && target) text += `ref: ${head.symref}\tHEAD\n`;
+    if (symref && target) text += `ref: ${sanitizeServerText(head.symref)}\tHEAD\n`;
     if (target) text += `${target.oid}\tHEAD\n`;
-  } else if (head) text += `${head.oid}\tHEAD\n`;
+  } else if (head) text += `${sanitizeServerText(head.oid)}\tHEAD\n`;
   for (const ref of refs) {
-    text += `${ref.oid}\t${ref.name}\n`;
-    if (ref.peeled) text += `${ref.peeled}\t${ref.name}^{}\n`;
+    const name = sanitizeServerText(ref.name);
+    text += `${ref.oid}\t${name}\n`;
+    if (ref.peeled) text += `${ref.peeled}\t${name}^{}\n`;
   }
   return text;
 }

@@ -74,7 +74,7 @@ export async function pushMirror(transport: Transport, target: ReceivePackClient
   }
   const rejected = results.filter((ref) => !ref.ok);
   if (rejected.length > 0) {
-    const list = rejected.map((ref) => `${ref.name} (${explain(ref.reason ?? 'rejected')})`).join(', ');
+    const list = rejected.map((ref) => `${sanitizeServerText(ref.name)} (${explain(ref.reason ?? 'rejected')})`).join(', ');
     const noun = rejected.length === 1 ? 'ref' : 'refs';
     throw new PushRejectedError(`${target.url}: the target refused ${rejected.length} ${noun}: ${list}`, results);
   }
