@@ -1,6 +1,9 @@
-import { DEFAULT_WINDOW, WindowedReader, type ContentReader, type ContentSource } from './content-reader.js';
+import { DEFAULT_WINDOW, memoryReader, WindowedReader, type ContentReader, type ContentSource } from './content-reader.js';
 import { PackError } from './errors.js';
 import { startObjectHash } from './object-id.js';
+import { NO_BASE, UNKNOWN_BASE, type ObjectColumns } from './object-table.js';
+import type { ReadRange } from './range-reads.js';
+import { storedEntry, storedEntryReader } from './stored-entry-reader.js';
 
 /** Git refuses shorter deltas (`DELTA_SIZE_MIN`). */
 const MIN_DELTA_LENGTH = 4;
@@ -77,6 +80,49 @@ export async function deltaResultReader(base: ContentReader, delta: ContentReade
       delta.close();
     },
   };
+}
+
+/** Options of {@link storedContentReader}. */
+export interface StoredContentOptions {
+  /** Bytes each level keeps (and its longest read). Default 1 MiB. */
+  window?: number;
+  /** Content of entry `j` at hand (a cached base): the chain stops there. */
+  contentAt?: (j: number) => Uint8Array | undefined;
+  /** Instructions of delta `j` at hand (a delta store), instead of inflating them again. */
+  deltaAt?: (j: number) => Uint8Array | undefined;
+}
+
+/**
+ * A {@link ContentReader} over the content of entry `i` of the stored pack: a whole object inflated
+ * again from `read`, or a delta rebuilt on a reader over its base, down its chain of bases
+ * (`columns.bases`, which must lead to a whole object or to content at hand). Each level keeps a
+ * window; none holds its whole content. `close` closes the whole chain.
+ */
+export async function storedContentReader(read: ReadRange, columns: ObjectColumns, i: number, options: StoredContentOptions = {}): Promise<ContentReader> {
+  const { window = DEFAULT_WINDOW, contentAt, deltaAt } = options;
+  const chain: number[] = [];
+  let top = i;
+  let reader: ContentReader | undefined;
+  for (;;) {
+    const content = contentAt?.(top);
+    if (content !== undefined) {
+      reader = memoryReader(content);
+      break;
+    }
+    const base = columns.bases[top]!;
+    if (base === NO_BASE) break;
+    if (base === UNKNOWN_BASE) throw new PackError('UNRESOLVED_DELTAS', 'delta whose base is not known yet', columns.offsets[top]);
+    chain.push(top);
+    top = base;
+  }
+  reader ??= storedEntryReader(read, storedEntry(columns, top), window);
+  for (let k = chain.length - 1; k >= 0; k--) {
+    const j = chain[k]!;
+    const instructions = deltaAt?.(j);
+    const delta = instructions ? memoryReader(instructions) : storedEntryReader(read, storedEntry(columns, j), window);
+    reader = await deltaResultReader(reader, delta, columns.offsets[j], window);
+  }
+  return reader;
 }
 
 /**
