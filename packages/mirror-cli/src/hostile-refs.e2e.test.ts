@@ -23,6 +23,8 @@ const FLUSH = Buffer.from('0000');
 /** What the hostile server answers: its ls-refs lines, and the fetch response's progress and band-3 error. */
 interface Script {
   lsRefs: string[];
+  /** Answer with this protocol v0 advertisement (first line's capabilities included) instead of speaking v2. */
+  v0?: string[];
   progress?: string;
   error?: string;
 }
@@ -41,6 +43,7 @@ async function startHostileServer(scripts: Record<string, Script>): Promise<{ ur
       if (!script) return void response.writeHead(404).end();
       if (request.method === 'GET' && rest.startsWith('info/refs?service=git-upload-pack')) {
         response.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement' });
+        if (script.v0) return void response.end(Buffer.concat([pkt('# service=git-upload-pack\n'), FLUSH, ...script.v0.map((line) => pkt(`${line}\n`)), FLUSH]));
         return void response.end(Buffer.concat([pkt('# service=git-upload-pack\n'), FLUSH, pkt('version 2\n'), pkt('ls-refs\n'), pkt('fetch\n'), FLUSH]));
       }
       if (request.method !== 'POST' || rest !== 'git-upload-pack') return void response.writeHead(404).end();
@@ -80,6 +83,8 @@ describe('hostile sources (built CLI)', () => {
   beforeAll(async () => {
     const scripts: Record<string, Script> = Object.fromEntries(HOSTILE.map(([, , , lsRefs], index) => [`hostile-${index}`, { lsRefs }]));
     scripts.progress = { lsRefs: [HEAD, MAIN], progress: `Counting objects ${TITLE}${CLEAR}done`, error: `fatal ${TITLE}failure${CLEAR}\nerror: forged line` };
+    scripts.v0 = { lsRefs: [], v0: [`${OID} HEAD\0symref=HEAD:refs/heads/../../HEAD side-band-64k ofs-delta`, MAIN] };
+    scripts['v0-dots'] = { lsRefs: [], v0: [`${OID} HEAD\0symref=HEAD:refs/heads/main side-band-64k ofs-delta`, MAIN, `${OID} refs/heads/a..b\x1b[2J`] };
     server = await startHostileServer(scripts);
   });
   afterAll(async () => {
@@ -101,6 +106,18 @@ describe('hostile sources (built CLI)', () => {
     expect(plain.stdout + plain.stderr + json.stdout + json.stderr).not.toMatch(RAW_CONTROL);
     expect(plain.stderr).not.toMatch(/^[0-9a-f]{40}\trefs\/heads\/forged/m);
     expect(filesUnder(target)).toEqual([]);
+  });
+
+  it('refuses the same over protocol v0: a HEAD symref and a ref name git refuses', async () => {
+    for (const [name, shown] of [['v0', '"refs/heads/../../HEAD"'], ['v0-dots', '"refs/heads/a..b\\x1b[2J"']]) {
+      const target = join(dir.path, `target-${name}`);
+      const run = await runCli(['--json', '--retries', '0', '--source', `${server.url}/${name}`, '--target', target]);
+      expect(run.code).toBe(1);
+      const report = JSON.parse(run.stdout) as MirrorReport;
+      expect(report.repositories[0].error).toMatchObject({ code: 'INVALID_REF_NAME', message: expect.stringContaining(shown) });
+      expect(run.stdout + run.stderr).not.toMatch(RAW_CONTROL);
+      expect(filesUnder(target)).toEqual([]);
+    }
   });
 
   it('lists a hostile source with ls-refs, its names escaped', async () => {
@@ -147,15 +164,19 @@ describe('passwords that keep a URL from parsing (built CLI)', () => {
     ['a # after digits (parses as a port and a fragment)', 'http://127.0.0.1:1#SECRET-5@127.0.0.1:1/repo.git'],
     ['a / after digits (parses as a port and a path)', 'http://127.0.0.1:1/SECRET-6@127.0.0.1:1/repo.git'],
   ];
+  /** A git-server target (a push) with such a password, behind a source that is never reached. */
+  const PUSH_TARGET = 'http://ada:pa#ss-SECRET-7@127.0.0.1:1/target.git';
 
   it('never prints them from a config file, in stderr, --json or on a terminal', async () => {
     const config = join(dir.path, 'mirrors.json');
-    writeFileSync(config, JSON.stringify(URLS.map(([, source], index) => ({ source, target: join(dir.path, `t${index}`) }))));
+    const entries = URLS.map(([, source], index) => ({ source, target: join(dir.path, `t${index}`) }));
+    writeFileSync(config, JSON.stringify([...entries, { source: 'http://127.0.0.1:1/source.git', target: PUSH_TARGET }]));
     const json = await runCli(['--json', '--retries', '0', '--config', config]);
     expect(json.code).toBe(1);
     const report = JSON.parse(json.stdout) as MirrorReport;
-    expect(report.repositories.map((repo) => repo.ok)).toEqual(URLS.map(() => false));
-    for (const repo of report.repositories) expect(repo.source).toMatch(/^http:\/\/(ada|127\.0\.0\.1):\*\*\*@127\.0\.0\.1/);
+    expect(report.repositories.map((repo) => repo.ok)).toEqual([...URLS, PUSH_TARGET].map(() => false));
+    for (const repo of report.repositories.slice(0, -1)) expect(repo.source).toMatch(/^http:\/\/(ada|127\.0\.0\.1):\*\*\*@127\.0\.0\.1/);
+    expect(report.repositories.at(-1)?.target).toBe('http://ada:***@127.0.0.1:1/target.git');
     const plain = await runCli(['--retries', '0', '--config', config]);
     expect(plain.code).toBe(1);
     expect(plain.stderr).toMatch(/^error: http:\/\/ada:\*\*\*@127\.0\.0\.1:1\/repo\.git -> /m);
