@@ -257,6 +257,12 @@ describe('t5308: duplicate objects', () => {
     await agree(writePack([blob(lo), blob(lo), { type: 7, data: delta, baseId: id(lo) }]), 'DUPLICATE_OBJECT');
     await agree(writePack([blob(lo), { type: 6, data: delta, baseEntry: 0 }, blob(lo), { type: 6, data: delta, baseEntry: 2 }]));
   });
+
+  it('accepts a delta whose result is an object the pack already holds whole', async () => {
+    const again = makeDelta(lo.length, lo.length, [['copy', 0, lo.length]]);
+    await agree(writePack([blob(lo), { type: 6, data: again, baseEntry: 0 }]));
+    await agree(writePack([blob(hi), { type: 7, data: insertDelta(hi.length, Buffer.from(lo)), baseId: id(hi) }, blob(lo)]));
+  });
 });
 
 describe('t5309: delta cycles and missing bases', () => {
