@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PackError, type PackErrorCode } from './errors.js';
@@ -67,33 +66,6 @@ async function ourVerdict(pack: Uint8Array, options: { chunk?: number; memoryBud
     expect(performance.now() - started, 'refused within bounded time').toBeLessThan(10_000);
     return { error };
   }
-}
-
-const distIndex = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-const childScript = `
-import { readFileSync } from 'node:fs';
-const { indexPack } = await import(process.argv[1]);
-const pack = readFileSync(0);
-try {
-  const result = await indexPack({ source: [pack], read: async (offset, length) => pack.subarray(offset, offset + length), threads: 1 });
-  process.stdout.write(JSON.stringify({ idx: Buffer.from(result.idx).toString('hex') }));
-} catch (error) {
-  process.stdout.write(JSON.stringify({ code: error.code, name: error.name, message: error.message }));
-}
-`;
-
-/**
- * Our verdict from the built package in a child process killed after `timeout` ms, for packs whose
- * resolution could loop: a hang fails the test instead of stalling the run.
- */
-function ourVerdictInChild(pack: Uint8Array, timeout = 20_000): Ours {
-  expect(existsSync(distIndex), 'dist is built (vitest global setup)').toBe(true);
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', childScript, distIndex], { input: pack, timeout });
-  expect(run.error?.message ?? run.signal ?? '', 'indexPack ends').toBe('');
-  const out = JSON.parse(run.stdout.toString()) as { idx?: string; code?: PackErrorCode; name?: string; message?: string };
-  if (out.idx !== undefined) return { idx: Buffer.from(out.idx, 'hex') };
-  expect(out.name, out.message).toBe('PackError');
-  return { error: new PackError(out.code!, out.message!) };
 }
 
 /** Expects ours to accept with git's idx if git accepts, or to refuse with `code` if git refuses. */
@@ -281,17 +253,15 @@ describe('t5309: delta cycles and missing bases', () => {
     await agree(writePack([aOnB]), 'UNRESOLVED_DELTAS');
   });
 
-  // Resolution could loop on these until the resolvers stop at a delta already resolved: each runs
-  // in a child process with a timeout.
-  it('a REF delta cycle', { timeout: 30_000 }, () => {
-    const pack = writePack([aOnB, bOnA]);
-    expectAgreement(gitVerdict(pack), ourVerdictInChild(pack), 'UNRESOLVED_DELTAS');
+  // These looped forever before the resolvers stopped at a REF delta claimed twice (5746af8); the
+  // per-test timeout bounds them, and resolution yields to the event loop, so a loop would end there.
+  it('a REF delta cycle', { timeout: 20_000 }, async () => {
+    await agree(writePack([aOnB, bOnA]), 'UNRESOLVED_DELTAS');
   });
 
-  it('a REF delta cycle with a whole copy of one of its objects (failover to a duplicate object)', { timeout: 60_000 }, () => {
-    for (const pack of [writePack([whole(a), bOnA, aOnB]), writePack([aOnB, bOnA, whole(a)])]) {
-      expectAgreement(gitVerdict(pack), ourVerdictInChild(pack), 'DUPLICATE_OBJECT');
-    }
+  it('a REF delta cycle with a whole copy of one of its objects (failover to a duplicate object)', { timeout: 20_000 }, async () => {
+    await agree(writePack([whole(a), bOnA, aOnB]), 'DUPLICATE_OBJECT');
+    await agree(writePack([aOnB, bOnA, whole(a)]), 'DUPLICATE_OBJECT');
   });
 });
 
