@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { deflateSync } from 'node:zlib';
 import { openStorage, type Body, type PutOptions, type Storage } from '@gitmirror/dumb-storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mirrorRepo, type MirrorOptions } from './mirror-repo.js';
@@ -260,5 +261,29 @@ describe.each([0, 2] as const)('a hostile smart-HTTP source speaking protocol v%
       },
     });
     await expectFailure(url, { code: 'CONNECTION_LOST', maxSeconds: 5 }, options);
+  });
+
+  it('fails when a pkt-line claims more bytes than the server sends before ending', async () => {
+    const url = await serve(version, {
+      pack: async (exchange) => {
+        await exchange.band(1, packHeader(1));
+        await exchange.write(Buffer.concat([Buffer.from('fff0\u0001'), blobEntry(BLOB)]));
+      },
+    });
+    await expectFailure(url, { code: 'CONNECTION_LOST', maxSeconds: 5 }, options);
+  });
+
+  it('fails on a pack entry that lies about its size', async () => {
+    // The type-and-size header of a 1000-byte blob, in front of the 28-byte blob's zlib stream.
+    const body = Buffer.concat([packHeader(1), blobEntry('x'.repeat(1000)).subarray(0, 2), deflateSync(BLOB)]);
+    const lying = Buffer.concat([body, createHash('sha1').update(body).digest()]);
+    const url = await serve(version, { pack: (exchange) => exchange.band(1, lying).then(() => exchange.flush()) });
+    const { error } = await expectFailure(url, { code: 'SIZE_MISMATCH', maxSeconds: 5 }, options);
+    expect(error.message).toContain('declared 1000');
+  });
+
+  it('ends a pack that stops arriving at the idle timeout', async () => {
+    const url = await serve(version, { pack: (exchange) => exchange.band(1, truncatedPack(30)).then(() => exchange.hang()) });
+    await expectFailure(url, { code: 'TIMEOUT', message: /timed out/, maxSeconds: 5 }, { ...options, timeout: 1000 });
   });
 });
