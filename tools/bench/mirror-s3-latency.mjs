@@ -4,10 +4,10 @@
 // through a loopback proxy adding --latency ms (default 30, as a real endpoint's 20–50 ms). Ours is the built CLI
 // (`mirror-git-to-s3 --json`, default flags, and once more with --max-memory 192M); the naive pipeline is
 // mirror-naive.mjs (`git clone --mirror` + `git update-server-info` + uploading every file with the same S3 client),
-// through the same proxy. The sides alternate (A B C, C B A, …) for --runs runs. Per side it prints the median wall
-// time, its ratio to naive, S3 requests (total, by method, ranged GETs of pack keys: reading back what was written),
-// our `readBack` report when the CLI gives one, and peak RSS (GNU time, largest process of the side's tree). Every
-// mirror must clone over dumb HTTP straight from the bucket with the source's refs.
+// through the same proxy. Each side writes into a bucket of its own; the sides alternate (A B C, C B A, …) for --runs
+// runs. Per side it prints the median wall time, its ratio to naive, S3 requests (total, by method, GETs of pack and idx
+// keys: reading back what was written), our `readBack` report when the CLI gives one, and peak RSS (GNU time, largest
+// process of the side's tree). Every mirror must clone over dumb HTTP straight from the bucket with the source's refs.
 //
 // With --target folder: ours into a local folder against `git clone --mirror` + `git update-server-info`, each mirror
 // cloned over dumb HTTP from a static server.
@@ -75,12 +75,16 @@ try {
 async function benchS3() {
   const server = s3TestServers().find((slot) => slot.name === values.server)?.server;
   if (!server) throw new Error(`${values.server} is not running: bash tools/servers/${values.server}.sh start, then . /tmp/gitmirror-servers/${values.server}/env`);
-  let packReads = 0;
+  // GETs of the mirror's pack files: reading back what was just written (ranged: parts of a .pack; or a whole .idx).
+  let packReads = newPackReads();
   const proxy = await startLatencyProxy({
     target: server.endpoint,
     delayMs: latency,
     onRequest: ({ method, url, range }) => {
-      if (method === 'GET' && range !== undefined && new URL(url, 'http://proxy').pathname.endsWith('.pack')) packReads += 1;
+      const path = new URL(url, 'http://proxy').pathname;
+      if (method !== 'GET' || !path.includes('/objects/pack/')) return;
+      if (path.endsWith('.pack')) packReads[range === undefined ? 'packWhole' : 'packRanged'] += 1;
+      else if (path.endsWith('.idx')) packReads.idx += 1;
     },
   });
   const env = {
@@ -90,28 +94,28 @@ async function benchS3() {
     AWS_REGION: server.region,
     NODE_NO_WARNINGS: '1',
   };
-  const ours = (prefix, bucket, extra = []) => [process.execPath, cli, '--quiet', '--json', '--source', source, '--target', `s3://${bucket}/${prefix}`, '--s3-endpoint-url', proxy.url, '--s3-force-path-style', ...extra];
+  const ours = (bucket, extra = []) => [process.execPath, cli, '--quiet', '--json', '--source', source, '--target', `s3://${bucket}/mirror`, '--s3-endpoint-url', proxy.url, '--s3-force-path-style', ...extra];
   const sides = {
-    ours: (bucket) => ours('ours', bucket),
-    'ours --max-memory 192M': (bucket) => ours('ours-192m', bucket, ['--max-memory', '192M']),
-    naive: (bucket) => [process.execPath, naive, source, proxy.url, bucket, 'naive'],
+    ours: (bucket) => ours(bucket),
+    'ours --max-memory 192M': (bucket) => ours(bucket, ['--max-memory', '192M']),
+    naive: (bucket) => [process.execPath, naive, source, proxy.url, bucket, 'mirror'],
   };
-  const prefixes = { ours: 'ours', 'ours --max-memory 192M': 'ours-192m', naive: 'naive' };
   const results = Object.fromEntries(Object.keys(sides).map((name) => [name, []]));
   try {
     for (let index = 0; index < runs; index++) {
-      const bucket = await createTestBucket(server, { publicRead: true });
       const order = index % 2 === 0 ? Object.keys(sides) : Object.keys(sides).reverse();
       for (const name of order) {
+        // A bucket of its own: no side sees another's objects.
+        const bucket = await createTestBucket(server, { publicRead: true });
         proxy.reset();
-        packReads = 0;
+        packReads = newPackReads();
         const measured = await measure(sides[name](bucket), env, timeFile);
         const result = { ...measured, s3: proxy.counts(), packReads, readBack: name === 'naive' ? undefined : readBackOf(measured.stdout) };
         results[name].push(result);
-        await expectClone(`${server.endpoint}/${bucket}/${prefixes[name]}`, `run ${index + 1}: the ${name} mirror`);
+        await expectClone(`${server.endpoint}/${bucket}/mirror`, `run ${index + 1}: the ${name} mirror`);
+        await deleteBucket(server, bucket);
         console.log(`run ${index + 1} ${name}: ${result.seconds.toFixed(2)} s, S3 requests ${describeRequests(result)}, peak RSS ${(result.rssKiB / 1024).toFixed(1)} MiB`);
       }
-      await emptyBucket(server, bucket);
     }
   } finally {
     await proxy.close();
@@ -125,7 +129,7 @@ async function benchS3() {
     console.log(`${name}:`);
     console.log(`  median wall time ${seconds.toFixed(2)} s${name === 'naive' ? '' : `, ratio ours/naive ${(seconds / naiveSeconds).toFixed(2)}`}`);
     console.log(`  S3 requests (last run): ${describeRequests(last)}; ${(last.s3.bytesUp / 2 ** 20).toFixed(1)} MiB up, ${(last.s3.bytesDown / 2 ** 20).toFixed(1)} MiB down`);
-    if (name !== 'naive') console.log(`  readBack (CLI --json): ${last.readBack ? JSON.stringify(last.readBack) : 'absent from this CLI build; the proxy counted the ranged pack GETs above'}`);
+    if (name !== 'naive') console.log(`  readBack (CLI --json): ${last.readBack ? JSON.stringify(last.readBack) : 'absent from this CLI build; see the read-back GETs the proxy counted above'}`);
     console.log(`  peak RSS ${(Math.max(...list.map((r) => r.rssKiB)) / 1024).toFixed(1)} MiB (largest process of its tree)`);
   }
 }
@@ -164,10 +168,14 @@ async function benchFolder() {
   console.log(`readBack (CLI --json): ${readBack ? JSON.stringify(readBack) : 'absent from this CLI build'}`);
 }
 
-/** `1155 (GET 40, PUT 1100, …), ranged GETs of pack keys 0` for one measured side. */
+function newPackReads() {
+  return { packRanged: 0, packWhole: 0, idx: 0 };
+}
+
+/** `30 (PUT 19, GET 5, …), read-back GETs: .pack ranged 0, .pack whole 0, .idx 1` for one measured side. */
 function describeRequests({ s3, packReads }) {
   const methods = Object.entries(s3.byMethod).map(([method, count]) => `${method} ${count}`).join(', ');
-  return `${s3.requests} (${methods}), ranged GETs of pack keys (read-back) ${packReads}`;
+  return `${s3.requests} (${methods}), read-back GETs: .pack ranged ${packReads.packRanged}, .pack whole ${packReads.packWhole}, .idx ${packReads.idx}`;
 }
 
 /** The `readBack` object of the one repository in the CLI's `--json` report, if the CLI reports one. */
@@ -192,8 +200,8 @@ function forEachRef(repoPath) {
   return run('git', ['-C', repoPath, 'for-each-ref', '--format=%(objectname) %(refname)']);
 }
 
-/** Deletes a run's mirrors and their bucket: radosgw keeps objects in memory. */
-async function emptyBucket(server, bucket) {
+/** Deletes a mirror and its bucket: radosgw keeps objects in memory. */
+async function deleteBucket(server, bucket) {
   const client = createTestS3Client(server);
   try {
     for (let listed; listed === undefined || listed.IsTruncated; ) {
