@@ -141,6 +141,12 @@ describe('t5300: pack-objects and index-pack basics', () => {
     }
     const delta = makeDelta(7, 3, [['copy', 0, 3]]);
     await agree(writePack([blob('padded\n'), { type: 6, data: delta, baseEntry: 0, padding: 12 }]));
+    // Where we part from git: it reads any number of zero groups, the idx column keeps a header's
+    // length in one byte, so longer headers are refused rather than misread.
+    const overlong = writePack([{ ...blob('padded\n'), padding: 300 }]);
+    expect(gitVerdict(overlong).accepted).toBe(true);
+    const refused = await ourVerdict(overlong, { chunk: 100 });
+    expect('error' in refused && refused.error.code).toBe('BAD_ENTRY_HEADER');
     // A non-zero group past 2^53: git reads a size no pack holds and fails to inflate to it.
     const tooLarge = writePack([blob('x')]);
     const body = Buffer.concat([tooLarge.subarray(0, 12), Buffer.from([0xb1, ...Array(7).fill(0x80), 0x01]), tooLarge.subarray(13, -20)]);
