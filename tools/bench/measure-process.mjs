@@ -1,5 +1,5 @@
-// Child processes for the end-to-end benchmarks (broker-express.mjs, mirror-express.mjs), run asynchronously so the
-// calling process keeps serving the git repositories they read from.
+// Child processes for the end-to-end benchmarks (broker-express.mjs, mirror-express.mjs, mirror-s3-latency.mjs), run
+// asynchronously so the calling process keeps serving the git repositories they read from.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 

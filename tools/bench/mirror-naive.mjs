@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The naive dumb mirror the mirror-express benchmark compares against: `git clone --mirror` into a temporary folder,
-// `git update-server-info`, then every file uploaded with the same S3 client and sink as ours (4 at a time).
+// The naive dumb mirror mirror-express.mjs and mirror-s3-latency.mjs compare against: `git clone --mirror` into a
+// temporary folder, `git update-server-info`, then every file uploaded with the same S3 client and sink as ours
+// (4 at a time).
 //
 // usage: node tools/bench/mirror-naive.mjs <source-url> <s3-endpoint> <bucket> <prefix>   (credentials from AWS_*)
 import { execFileSync } from 'node:child_process';
