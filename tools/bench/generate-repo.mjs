@@ -29,6 +29,7 @@ export function benchCache(cache) {
  */
 export async function benchRepo(options = {}, cache = benchCache()) {
   const settings = { ...DEFAULT_REPO_OPTIONS, ...options };
+  // v1 names this generator's history: bump it when a change to the generator changes the objects it writes.
   const name = `repo-v1-s${settings.seed}-c${settings.commits}-f${settings.files}-a${settings.assetsMiB}.git`;
   const path = join(cache, name);
   const statsFile = `${path}.stats.json`;
