@@ -1,4 +1,4 @@
-import { mirrorRepos, type MirrorOutcome } from '@gitmirror/mirror-core';
+import { minimumCeiling, mirrorRepos, planProcessMemory, type MirrorOutcome } from '@gitmirror/mirror-core';
 import { loadConfigFile } from './config-file.js';
 import { UsageError } from './errors.js';
 import type { Io } from './io.js';
@@ -9,7 +9,7 @@ import { silentReporter, type InputProblem, type MirrorReporter } from './report
 import { createStyle } from './report/style.js';
 import { createTtyReporter } from './report/tty-reporter.js';
 import { resolveSettings, type Settings } from './settings.js';
-import { targetOptions } from './target-options.js';
+import { isS3Url, targetOptions } from './target-options.js';
 
 /** Arguments of the mirror command as yargs parses them (options not given are `undefined`). */
 export interface MirrorFlags extends Record<string, unknown> {
@@ -34,6 +34,13 @@ export async function runMirror(flags: MirrorFlags, io: Io): Promise<number> {
     throw new UsageError('nothing to mirror: give --source URL --target URL pairs, or --config FILE (--config - reads JSON lines from stdin)');
   }
 
+  // --max-memory bounds the process: what the runtime (and the AWS SDK, if an s3:// target may come) keeps is not
+  // the packs'. Targets read from stdin are not known yet.
+  const mayUseS3 = fromStdin || [...settings.target, ...(config?.mirrors.map((entry) => entry.target) ?? [])].some(isS3Url);
+  if (mayUseS3 && settings.maxMemory < minimumCeiling({ s3: true })) {
+    const needed = `${minimumCeiling({ s3: true }) / 1024 / 1024}M`;
+    throw new UsageError(`--max-memory: with s3:// targets${fromStdin ? ' (or targets read from stdin)' : ''} the process needs at least ${needed} (Node, the AWS SDK and one pack)`);
+  }
   const reporter = createReporter(settings, io);
   const invalidInput: InputProblem[] = [];
   const onAbort = () => reporter.interrupted(`interrupted by ${io.interruptedBy() ?? 'an abort'}`);
@@ -54,7 +61,7 @@ export async function runMirror(flags: MirrorFlags, io: Io): Promise<number> {
     outcomes = await mirrorRepos(mappings, {
       ...targetOptions(settings),
       concurrency: settings.concurrency,
-      memoryBudget: settings.maxMemory,
+      memoryBudget: planProcessMemory(settings.maxMemory, { s3: mayUseS3 }).repositories,
       dryRun: settings.dryRun,
       include: settings.includeRef,
       exclude: settings.excludeRef,

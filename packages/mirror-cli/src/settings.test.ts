@@ -9,7 +9,7 @@ describe('resolveSettings', () => {
     const env = { MIRROR_GIT_TO_S3_CONCURRENCY: '3', MIRROR_GIT_TO_S3_MAX_MEMORY: '1G' };
     const settings = resolveSettings({ concurrency: 8 }, env, file);
     expect(settings).toMatchObject({ concurrency: 8, maxMemory: 1024 ** 3, includeRef: ['refs/heads/*'], header: { 'X-Team': 'file' }, timeout: 30_000 });
-    expect(resolveSettings({}, {})).toMatchObject({ concurrency: 4, maxMemory: 128 * 1024 ** 2, netrc: true, dryRun: false, header: {}, source: [] });
+    expect(resolveSettings({}, {})).toMatchObject({ concurrency: 4, maxMemory: 256 * 1024 ** 2, netrc: true, dryRun: false, header: {}, source: [] });
     expect(resolveSettings({}, {}).includeRef).toBeUndefined();
   });
 

@@ -1,10 +1,10 @@
-import { DEFAULT_MEMORY_BUDGET } from '@gitmirror/mirror-core';
+import { MIN_PROCESS_MEMORY } from '@gitmirror/mirror-core';
 import { envName, kebabCase } from './env-names.js';
 import { UsageError } from './errors.js';
 import { parseRate } from './parse-rate.js';
 import { parseBoolean, parseCount, parseDuration, parseHeader, parseSize } from './parse-values.js';
 
-type Kind = 'string' | 'strings' | 'boolean' | 'count' | 'retries' | 'size' | 'duration' | 'netrc' | 'headers' | 'bytes' | 'rate';
+type Kind = 'string' | 'strings' | 'boolean' | 'count' | 'retries' | 'memory' | 'duration' | 'netrc' | 'headers' | 'bytes' | 'rate';
 
 const KINDS = {
   source: 'strings',
@@ -12,7 +12,7 @@ const KINDS = {
   concurrency: 'count',
   includeRef: 'strings',
   excludeRef: 'strings',
-  maxMemory: 'size',
+  maxMemory: 'memory',
   dryRun: 'boolean',
   s3EndpointUrl: 'string',
   s3ForcePathStyle: 'boolean',
@@ -44,6 +44,7 @@ export interface Settings {
   /** Ref globs to mirror and to leave out; given patterns replace the default (every ref). */
   includeRef?: string[];
   excludeRef?: string[];
+  /** Bytes the whole process may keep resident (Node, SDK, workers, buffers), at least {@link MIN_PROCESS_MEMORY}. */
   maxMemory: number;
   dryRun: boolean;
   s3EndpointUrl?: string;
@@ -73,11 +74,14 @@ export interface Settings {
   maxAdvertisement?: number;
 }
 
+/** `--max-memory` when not given: 256 MiB. */
+export const DEFAULT_MAX_MEMORY = 256 * 1024 * 1024;
+
 const DEFAULTS = {
   source: [],
   target: [],
   concurrency: 4,
-  maxMemory: DEFAULT_MEMORY_BUDGET,
+  maxMemory: DEFAULT_MAX_MEMORY,
   dryRun: false,
   s3ForcePathStyle: false,
   s3UnquotedIfMatch: false,
@@ -138,10 +142,10 @@ function convert(kind: Kind, value: unknown, what: string, fromEnv = false): unk
     case 'retries':
       if ((typeof value !== 'number' && typeof value !== 'string') || Number.isNaN(value)) throw new UsageError(`${what}: expected a number`);
       return parseCount(value, what, kind === 'count' ? 1 : 0);
-    case 'size':
+    case 'memory':
     case 'duration':
-      if (typeof value !== 'number' && typeof value !== 'string') throw new UsageError(`${what}: expected a ${kind}`);
-      return kind === 'size' ? parseSize(value, what) : parseDuration(value, what);
+      if (typeof value !== 'number' && typeof value !== 'string') throw new UsageError(`${what}: expected a ${kind === 'memory' ? 'size' : kind}`);
+      return kind === 'memory' ? parseMemory(value, what) : parseDuration(value, what);
     case 'bytes':
     case 'rate':
       if (typeof value !== 'number' && typeof value !== 'string') throw new UsageError(`${what}: expected a ${kind === 'bytes' ? 'size' : 'transfer rate'}`);
@@ -151,6 +155,14 @@ function convert(kind: Kind, value: unknown, what: string, fromEnv = false): unk
     case 'headers':
       return toHeaders(value, what, fromEnv);
   }
+}
+
+/** A process-wide memory ceiling: below {@link MIN_PROCESS_MEMORY} Node alone would not leave a pack its floor. */
+function parseMemory(value: string | number, what: string): number {
+  const bytes = parseSize(value, what);
+  const minimum = `${MIN_PROCESS_MEMORY / 1024 / 1024}M`;
+  if (bytes < MIN_PROCESS_MEMORY) throw new UsageError(`${what}: ${value} is too small: the process needs at least ${minimum} (Node and one pack)`);
+  return bytes;
 }
 
 function toStrings(value: unknown, what: string, separator?: RegExp): string[] {

@@ -28,5 +28,5 @@ export { hasUrlPassword, redactUrl } from './redact.js';
 export { isValidRefName, refNameProblem } from './ref-name.js';
 export type { RefNameOptions } from './ref-name.js';
 export { sanitizeServerText } from './server-text.js';
-export { MIN_PROCESS_MEMORY, MIN_REPOSITORY_BUDGET, planProcessMemory, planRepositoryMemory } from './memory-plan.js';
+export { MIN_PROCESS_MEMORY, MIN_REPOSITORY_BUDGET, minimumCeiling, planProcessMemory, planRepositoryMemory } from './memory-plan.js';
 export type { RepositoryMemoryPlan } from './memory-plan.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_PROCESS_MEMORY, MIN_REPOSITORY_BUDGET, planProcessMemory, planRepositoryMemory, RUNTIME_COST, S3_RUNTIME_COST } from './memory-plan.js';
+import { MIN_PROCESS_MEMORY, MIN_REPOSITORY_BUDGET, minimumCeiling, planProcessMemory, planRepositoryMemory, RUNTIME_COST, S3_RUNTIME_COST } from './memory-plan.js';
 
 const MiB = 1024 * 1024;
 
@@ -31,10 +31,24 @@ describe('planRepositoryMemory', () => {
 });
 
 describe('planProcessMemory', () => {
-  it('keeps the runtime (and the AWS SDK when S3 may be used) out of what repositories share', () => {
-    expect(planProcessMemory(256 * MiB, { s3: false })).toEqual({ runtime: RUNTIME_COST, repositories: 256 * MiB - RUNTIME_COST });
-    expect(planProcessMemory(256 * MiB, { s3: true }).repositories).toBe(256 * MiB - RUNTIME_COST - S3_RUNTIME_COST);
-    expect(planProcessMemory(MIN_PROCESS_MEMORY, { s3: true }).repositories).toBe(MIN_REPOSITORY_BUDGET);
-    expect(planProcessMemory(10 * MiB, { s3: false }).repositories).toBe(0);
+  it('keeps the runtime (and the AWS SDK when S3 may be used) and some slack out of what repositories share', () => {
+    const folder = planProcessMemory(256 * MiB, { s3: false });
+    expect(folder.runtime).toBe(RUNTIME_COST);
+    expect(folder.runtime + folder.slack + folder.repositories).toBe(256 * MiB);
+    expect(folder.repositories).toBe((256 * MiB - RUNTIME_COST) / 2);
+    const s3 = planProcessMemory(256 * MiB, { s3: true });
+    expect(s3.runtime).toBe(RUNTIME_COST + S3_RUNTIME_COST);
+    expect(s3.repositories).toBeLessThan(folder.repositories);
+    expect(planProcessMemory(10 * MiB, { s3: false })).toEqual({ runtime: RUNTIME_COST, slack: 0, repositories: 0 });
+  });
+
+  it('leaves one repository its floor at the smallest ceiling, and not a MiB below', () => {
+    expect(minimumCeiling({ s3: false })).toBe(MIN_PROCESS_MEMORY);
+    expect(MIN_PROCESS_MEMORY % MiB).toBe(0);
+    for (const s3 of [false, true]) {
+      const minimum = minimumCeiling({ s3 });
+      expect(planProcessMemory(minimum, { s3 }).repositories).toBeGreaterThanOrEqual(MIN_REPOSITORY_BUDGET);
+      expect(planProcessMemory(minimum - MiB, { s3 }).repositories).toBeLessThan(MIN_REPOSITORY_BUDGET);
+    }
   });
 });

@@ -7,16 +7,27 @@ const MiB = 1024 * 1024;
 export const MIN_REPOSITORY_BUDGET = 32 * MiB;
 
 /**
- * Resident memory of a run before any pack arrives: Node, the command's modules and V8's heaps at rest, measured as
- * the peak RSS of an up-to-date run of the built command into a folder (`/usr/bin/time -v`, Node 20, x64), rounded up.
+ * Resident memory of a run that is not a pack's: Node, the command's modules, undici's parser and V8's heaps (76 MiB,
+ * the peak RSS of an up-to-date run of the built command from smart HTTP into a folder, `/usr/bin/time -v`, Node 20,
+ * x64), plus the connection, zlib and thread-pool memory a sync with a pack adds whatever its budget.
  */
-export const RUNTIME_COST = 80 * MiB;
+export const RUNTIME_COST = 96 * MiB;
 
-/** What loading the AWS SDK and its client adds to {@link RUNTIME_COST}, measured the same way with an `s3://` target. */
-export const S3_RUNTIME_COST = 56 * MiB;
+/**
+ * What the AWS SDK and its client add to {@link RUNTIME_COST}: 11 MiB measured the same way with an `s3://` target,
+ * and V8's heap grows by some 20 MiB more while the SDK uploads a pack and reads it back.
+ */
+export const S3_RUNTIME_COST = 32 * MiB;
 
-/** The smallest process-wide ceiling: the runtime, the S3 SDK and one repository at its floor. */
-export const MIN_PROCESS_MEMORY = RUNTIME_COST + S3_RUNTIME_COST + MIN_REPOSITORY_BUDGET;
+/**
+ * Share of what the runtime leaves that repositories are granted. The rest covers what the budget does not see: the
+ * allocator's slack around freed buffers (glibc keeps it), V8's heap growth and transient copies. Measured: mirroring
+ * a 92 MiB pack under small budgets, peak RSS grew about 2 bytes per byte of pack budget over the idle runtime.
+ */
+const PACK_SHARE = 1 / 2;
+
+/** The smallest process-wide ceiling: the runtime and one repository at its floor ({@link minimumCeiling} without S3). */
+export const MIN_PROCESS_MEMORY = RUNTIME_COST + Math.ceil(MIN_REPOSITORY_BUDGET / PACK_SHARE / MiB) * MiB;
 
 /** Bytes the tee lets upload and indexer drift apart at most. */
 const MAX_TEE_BYTES = 2 * MiB;
@@ -59,9 +70,16 @@ export function planRepositoryMemory(total: number, target: { s3: boolean; uploa
 
 /**
  * Splits a process-wide ceiling (`--max-memory`): {@link RUNTIME_COST}, plus {@link S3_RUNTIME_COST} when an `s3://`
- * target may be mirrored, stays with the runtime; the rest is what repositories in flight share.
+ * target may be mirrored, stays with the runtime; half of the rest is what repositories in flight share, and
+ * the other half is slack for memory the budget does not see.
  */
-export function planProcessMemory(ceiling: number, target: { s3: boolean }): { runtime: number; repositories: number } {
+export function planProcessMemory(ceiling: number, target: { s3: boolean }): { runtime: number; slack: number; repositories: number } {
   const runtime = RUNTIME_COST + (target.s3 ? S3_RUNTIME_COST : 0);
-  return { runtime, repositories: Math.max(0, ceiling - runtime) };
+  const repositories = Math.floor(Math.max(0, ceiling - runtime) * PACK_SHARE);
+  return { runtime, slack: Math.max(0, ceiling - runtime - repositories), repositories };
+}
+
+/** The smallest ceiling, in whole MiB, under which {@link planProcessMemory} leaves one repository its floor. */
+export function minimumCeiling(target: { s3: boolean }): number {
+  return planProcessMemory(0, target).runtime + Math.ceil(MIN_REPOSITORY_BUDGET / PACK_SHARE / MiB) * MiB;
 }
