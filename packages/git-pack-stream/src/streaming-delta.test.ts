@@ -11,7 +11,7 @@ import { parsePack } from './parse-pack.js';
 import type { PackEntry } from './pack-parser.js';
 import { ObjectTable, UNKNOWN_BASE, type ObjectColumns } from './object-table.js';
 import { storedEntry, storedEntryReader, type StoredEntry } from './stored-entry-reader.js';
-import { checkDeltaSizes, deltaResultReader, hashDeltaResult, storedContentReader } from './streaming-delta.js';
+import { checkDeltaSizes, deltaResultReader, hashDeltaResult, hashStoredDelta, storedContentReader } from './streaming-delta.js';
 import { gitIndexPack, random, readFrom, tempDir } from './test-support/git-fixtures.js';
 import { makeDelta, writePack } from './test-support/pack-writer.js';
 
@@ -102,6 +102,18 @@ describe('the streaming delta applier', () => {
     await expect(checkDeltaSizes(memoryReader(over))).rejects.toMatchObject({ code: 'DELTA_RESULT_SIZE_MISMATCH' });
     await expect(checkDeltaSizes(memoryReader(makeDelta(base.length, 4, [['raw', [0]]])))).rejects.toMatchObject({ code: 'BAD_DELTA' });
   });
+
+  it('refuses a bomb stored in a pack before reading its base', async () => {
+    const pack = writePack([{ type: 3, data: base }, { type: 6, data: makeDelta(base.length, 2 ** 40, [['copy', 0, 8]]), baseEntry: 0 }]);
+    const { entries, columns } = await columnsOf(pack);
+    const reads: number[] = [];
+    const read = async (offset: number, length: number) => {
+      reads.push(offset);
+      return pack.subarray(offset, offset + length);
+    };
+    await expect(hashStoredDelta(read, columns, 1)).rejects.toMatchObject({ code: 'BAD_DELTA', offset: entries[1]!.offset });
+    expect(reads.every((offset) => offset >= entries[1]!.offset)).toBe(true);
+  });
 });
 
 describe('storedEntryReader', () => {
@@ -185,10 +197,14 @@ describe('big objects stored as deltas by git, resolved with a small window', ()
       const base = await storedContentReader(read, columns, columns.bases[e.index]!, { window });
       const delta = storedEntryReader(read, storedEntry(columns, e.index), window);
       const { resultSize } = await checkDeltaSizes(delta, e.offset);
-      const id = await hashDeltaResult(3, base, delta, e.offset);
+      const id = await hashDeltaResult(columns.types[columns.bases[e.index]!]!, base, delta, e.offset);
       base.close();
       delta.close();
       expect(idToHex(id)).toBe(idAt.get(e.offset));
+      // The same in one call, from the columns (git's pack has bases first, resolved by now).
+      const stored = await hashStoredDelta(read, columns, e.index, { window });
+      expect({ id: idToHex(stored.id), resultSize: stored.resultSize }).toEqual({ id: idAt.get(e.offset), resultSize });
+      columns.types[e.index] = stored.type;
       if (resultSize >= 21_000_000) bigDeltas++;
     }
     // Both files' older versions are deltas.

@@ -126,6 +126,41 @@ export async function storedContentReader(read: ReadRange, columns: ObjectColumn
 }
 
 /**
+ * The id of delta entry `i` of the stored pack, whose base (`columns.bases[i]`) is resolved, made
+ * without holding its result or any base whole: for results over the memory limit. The delta's
+ * sizes are checked first ({@link checkDeltaSizes}), so a bomb is `BAD_DELTA` before its base is
+ * read. Returns the id with the object type (its base's) and the result size.
+ */
+export async function hashStoredDelta(
+  read: ReadRange,
+  columns: ObjectColumns,
+  i: number,
+  options: StoredContentOptions = {},
+): Promise<{ id: Buffer; type: number; resultSize: number }> {
+  const base = columns.bases[i]!;
+  const offset = columns.offsets[i]!;
+  if (base < 0 || columns.types[base] === 0) throw new PackError('UNRESOLVED_DELTAS', 'delta whose base is not resolved yet', offset);
+  const type = columns.types[base]!;
+  const instructions = options.deltaAt?.(i);
+  const delta = () => (instructions ? memoryReader(instructions) : storedEntryReader(read, storedEntry(columns, i), options.window));
+  const checked = delta();
+  let header: StreamedDeltaHeader;
+  try {
+    header = await checkDeltaSizes(checked, offset);
+  } finally {
+    checked.close();
+  }
+  const baseReader = await storedContentReader(read, columns, base, options);
+  const deltaReader = delta();
+  try {
+    return { id: await hashDeltaResult(type, baseReader, deltaReader, offset), type, resultSize: header.resultSize };
+  } finally {
+    baseReader.close();
+    deltaReader.close();
+  }
+}
+
+/**
  * Checks the instructions of `delta` without a base: the result size it declares must be what its
  * copy and insert instructions produce. A delta declaring more (a decompression bomb, or a damaged
  * delta) is `BAD_DELTA`; one producing more is `DELTA_RESULT_SIZE_MISMATCH`. Cheap next to applying
