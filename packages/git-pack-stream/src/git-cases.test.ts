@@ -350,6 +350,22 @@ describe('t5316: long delta chains', () => {
   });
 });
 
+describe('t5316: packs git makes with delta depth limits', () => {
+  it('indexes packs made with --depth=1, 10 and 250 as git does', async () => {
+    const repo = join(dir.path, 'depths');
+    makeRepo(repo, { files: 3, commits: 40, fileSize: 2000, seed: 5316 });
+    const deepest: number[] = [];
+    for (const depth of [1, 10, 250]) {
+      const pack = packObjects(repo, ['--delta-base-offset', `--depth=${depth}`, '--window=50']);
+      await agree(pack);
+      deepest.push(deepestChain(pack));
+      expect(deepest.at(-1)).toBeLessThanOrEqual(depth);
+    }
+    expect(deepest[0]).toBe(1);
+    expect(deepest[2]).toBeGreaterThan(2);
+  });
+});
+
 describe('t5351: large objects', () => {
   it('indexes blobs larger than the memory budget allows in memory, hashed as they stream by', async () => {
     const next = random(5351);
@@ -358,6 +374,16 @@ describe('t5351: large objects', () => {
     await agree(writePack([blob('small\n'), { type: 3, data: big }, blob(big.subarray(0, 1_000_000))]), undefined, { memoryBudget: 1024 * 1024 });
   });
 });
+
+/** The longest delta chain in `pack`, as `git verify-pack -v` counts it. */
+function deepestChain(pack: Uint8Array): number {
+  const name = join(dir.path, `chains-${repos++}`);
+  writeFileSync(`${name}.pack`, pack);
+  spawnSync('git', ['index-pack', `${name}.pack`]);
+  const listing = spawnSync('git', ['verify-pack', '-v', `${name}.idx`], { encoding: 'utf8' }).stdout;
+  const lengths = [...listing.matchAll(/^chain length = (\d+):/gm)].map((match) => Number(match[1]));
+  return Math.max(0, ...lengths);
+}
 
 /** A text whose blob id starts with the same byte as that of `text`. */
 function findSameFirstByte(text: string): string {
