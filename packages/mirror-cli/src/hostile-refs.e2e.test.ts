@@ -177,6 +177,9 @@ describe('passwords that keep a URL from parsing (built CLI)', () => {
     expect(report.repositories.map((repo) => repo.ok)).toEqual([...URLS, PUSH_TARGET].map(() => false));
     for (const repo of report.repositories.slice(0, -1)) expect(repo.source).toMatch(/^http:\/\/(ada|127\.0\.0\.1):\*\*\*@127\.0\.0\.1/);
     expect(report.repositories.at(-1)?.target).toBe('http://ada:***@127.0.0.1:1/target.git');
+    // The unparseable ones are typed errors telling to percent-encode; the misparsed ones reach (refused) port 1.
+    expect(report.repositories.map((repo) => repo.error?.code)).toEqual(['INVALID_URL', 'INVALID_URL', 'INVALID_URL', 'INVALID_URL', 'CONNECTION_LOST', 'CONNECTION_LOST', 'INVALID_URL']);
+    expect(report.repositories[0].error?.message).toContain('percent-encode');
     const plain = await runCli(['--retries', '0', '--config', config]);
     expect(plain.code).toBe(1);
     expect(plain.stderr).toMatch(/^error: http:\/\/ada:\*\*\*@127\.0\.0\.1:1\/repo\.git -> /m);

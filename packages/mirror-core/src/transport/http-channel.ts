@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { request, type Dispatcher } from 'undici';
-import { TransportError, type MirrorErrorCode } from '../errors.js';
+import { InvalidUrlError, TransportError, type MirrorErrorCode } from '../errors.js';
 import { redactSecrets, redactUrl } from '../redact.js';
 import type { GitService, RequestBody, ServiceChannel } from './channel.js';
 import { readNetrcCredentials } from './netrc.js';
@@ -34,7 +34,7 @@ const TIMEOUT_ERRORS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT
  * `POST <service>`, following redirects, decompressing gzip and retrying 429/5xx with backoff.
  */
 export async function createHttpChannel(url: string, options: HttpOptions = {}, service: GitService = 'git-upload-pack'): Promise<ServiceChannel> {
-  const parsed = new URL(url);
+  const parsed = parseHttpUrl(url);
   const headers: Record<string, string> = { 'user-agent': `git/${AGENT}`, 'accept-encoding': 'gzip', ...lowerCaseKeys(options.headers ?? {}) };
   const secrets = Object.values(options.headers ?? {});
   let login = decodeURIComponent(parsed.username);
@@ -51,6 +51,15 @@ export async function createHttpChannel(url: string, options: HttpOptions = {}, 
   parsed.password = '';
   parsed.hash = '';
   return new HttpChannel(service, parsed.href.replace(/\/+$/, ''), redactUrl(url), headers, secrets.filter(Boolean), options);
+}
+
+/** Parses an http(s) URL; a password with an unencoded `#`, `/`, `?` or `@` is the usual reason one does not parse. */
+function parseHttpUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch {
+    throw new InvalidUrlError(`Invalid URL ${redactUrl(url)}: check the host and port, and percent-encode special characters of a user or password (# as %23, / as %2F, ? as %3F, @ as %40)`);
+  }
 }
 
 class HttpChannel implements ServiceChannel {
