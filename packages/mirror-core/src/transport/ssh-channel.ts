@@ -77,7 +77,7 @@ class SshChannel implements ServiceChannel {
     const reader = new PktLineReader(this.#output(session, options.signal));
     await parseRefAdvertisement(reader).catch(async (error: unknown) => {
       await reader.cancel();
-      throw error instanceof TransportError ? error : new TransportError('PROTOCOL_ERROR', `${this.url}: unexpected advertisement: ${(error as Error).message}`, { cause: error });
+      throw error instanceof TransportError ? error : new TransportError('PROTOCOL_ERROR', `${this.url}: unexpected advertisement: ${sanitizeServerText((error as Error).message)}`, { cause: error });
     });
     writeBody(session.channel, body).catch((error: unknown) => {
       session.failure ??= { error };
@@ -148,7 +148,7 @@ class SshChannel implements ServiceChannel {
       if (session.failure) throw session.failure.error;
       signal?.throwIfAborted();
       if (error instanceof TransportError || (error as { code?: unknown }).code !== undefined) throw error;
-      throw new TransportError('CONNECTION_LOST', `${this.url}: the ssh session ended unexpectedly (${(error as Error).message})`, { cause: error });
+      throw new TransportError('CONNECTION_LOST', `${this.url}: the ssh session ended unexpectedly (${sanitizeServerText((error as Error).message)})`, { cause: error });
     } finally {
       channel.destroy();
       channel.resume();
@@ -243,7 +243,7 @@ class SshChannel implements ServiceChannel {
       return new TransportError('AUTH_FAILED', `${this.url}: the ssh server refused every key offered; check the key files and the ssh agent`, { cause: error });
     }
     if (error.level === 'client-timeout') return new TransportError('TIMEOUT', `${this.url}: timed out connecting over ssh`, { cause: error });
-    return new TransportError('CONNECTION_LOST', `${this.url}: ssh connection failed (${error.message})`, { cause: error });
+    return new TransportError('CONNECTION_LOST', `${this.url}: ssh connection failed (${sanitizeServerText(error.message)})`, { cause: error });
   }
 }
 
