@@ -76,6 +76,15 @@ describe('enforceMinTransferRate', () => {
     expect(await drain(stream, () => sleep(100))).toBe(1000);
   });
 
+  it('starts measuring at the first chunk, however long the source took to start', async () => {
+    async function* lateStart(): AsyncGenerator<Uint8Array> {
+      await sleep(600);
+      yield* chunks(Array(10).fill(1000), 10);
+    }
+    const stream = enforceMinTransferRate(lateStart(), rate, 'http://source', () => expect.unreachable('the pack is fast once it starts'));
+    expect(await drain(stream)).toBe(10_000);
+  });
+
   it('passes a source faster than the rate through unchanged', async () => {
     const stream = enforceMinTransferRate(chunks(Array(30).fill(1000), 20), rate, 'http://source', () => expect.unreachable('the source is fast enough'));
     expect(await drain(stream)).toBe(30_000);

@@ -14,8 +14,10 @@ export const DEFAULT_RATE_WINDOW_MS = 30_000;
 /**
  * Passes `source` through, timing how long each read waits for the source, and calls `fail` with a `TIMEOUT` error
  * as soon as one window of waiting time brought fewer than `bytesPerSecond × window` bytes. Only time spent waiting
- * for the source counts, so a slow consumer (the target, through backpressure) does not make the source look slow.
- * `fail` must end the pending read (by aborting the request); the error is then thrown from the stream.
+ * for the source counts, so a slow consumer (the target, through backpressure) does not make the source look slow,
+ * and only from the first chunk on: a server counting and compressing objects before the pack starts (sending only
+ * progress) is the deadline's business. `fail` must end the pending read (by aborting the request); the error is then
+ * thrown from the stream.
  */
 export async function* enforceMinTransferRate(
   source: AsyncIterable<Uint8Array>,
@@ -53,7 +55,7 @@ export async function* enforceMinTransferRate(
   const iterator = source[Symbol.asyncIterator]();
   try {
     for (;;) {
-      waitingSince = performance.now();
+      waitingSince = bytes > 0 ? performance.now() : undefined;
       let result: IteratorResult<Uint8Array>;
       try {
         result = await iterator.next();
@@ -61,7 +63,7 @@ export async function* enforceMinTransferRate(
         if (failure) throw failure;
         throw error;
       }
-      waited += performance.now() - waitingSince;
+      if (waitingSince !== undefined) waited += performance.now() - waitingSince;
       waitingSince = undefined;
       if (failure) throw failure;
       if (result.done) return;
