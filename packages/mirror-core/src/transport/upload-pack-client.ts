@@ -35,8 +35,8 @@ export interface UploadPackClientOptions {
   /** Most objects a fetched pack may declare. Default {@link DEFAULT_MAX_PACK_OBJECTS} (50 million). */
   maxPackObjects?: number;
   /**
-   * Bytes per second the pack must average, from its first byte, over each {@link minTransferRateWindow} of waiting for the source, or the
-   * fetch fails with `TIMEOUT`. Default off: the idle `timeout` still ends a stalled download.
+   * Bytes per second the pack must average, from its first byte, over each {@link minTransferRateWindow} of waiting
+   * for the source, or the fetch fails with `TIMEOUT`. Default off: the idle `timeout` still ends a stalled download.
    */
   minTransferRate?: number;
   /** Milliseconds over which {@link minTransferRate} is averaged. Default 30 000. */
