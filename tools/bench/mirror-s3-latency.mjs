@@ -75,7 +75,8 @@ try {
 async function benchS3() {
   const server = s3TestServers().find((slot) => slot.name === values.server)?.server;
   if (!server) throw new Error(`${values.server} is not running: bash tools/servers/${values.server}.sh start, then . /tmp/gitmirror-servers/${values.server}/env`);
-  // GETs of the mirror's pack files: reading back what was just written (ranged: parts of a .pack; or a whole .idx).
+  // GETs of the mirror's pack files, reading back what was just written: a pack is first uploaded under a temporary
+  // key (objects/pack/tmp_pack_…), so every key under objects/pack/ but an .idx counts as pack.
   let packReads = newPackReads();
   const proxy = await startLatencyProxy({
     target: server.endpoint,
@@ -83,8 +84,8 @@ async function benchS3() {
     onRequest: ({ method, url, range }) => {
       const path = new URL(url, 'http://proxy').pathname;
       if (method !== 'GET' || !path.includes('/objects/pack/')) return;
-      if (path.endsWith('.pack')) packReads[range === undefined ? 'packWhole' : 'packRanged'] += 1;
-      else if (path.endsWith('.idx')) packReads.idx += 1;
+      if (path.endsWith('.idx')) packReads.idx += 1;
+      else packReads[range === undefined ? 'packWhole' : 'packRanged'] += 1;
     },
   });
   const env = {
@@ -172,10 +173,10 @@ function newPackReads() {
   return { packRanged: 0, packWhole: 0, idx: 0 };
 }
 
-/** `30 (PUT 19, GET 5, …), read-back GETs: .pack ranged 0, .pack whole 0, .idx 1` for one measured side. */
+/** `30 (PUT 19, GET 5, …), read-back GETs: pack ranged 3, pack whole 0, .idx 0` for one measured side. */
 function describeRequests({ s3, packReads }) {
   const methods = Object.entries(s3.byMethod).map(([method, count]) => `${method} ${count}`).join(', ');
-  return `${s3.requests} (${methods}), read-back GETs: .pack ranged ${packReads.packRanged}, .pack whole ${packReads.packWhole}, .idx ${packReads.idx}`;
+  return `${s3.requests} (${methods}), read-back GETs: pack ranged ${packReads.packRanged}, pack whole ${packReads.packWhole}, .idx ${packReads.idx}`;
 }
 
 /** The `readBack` object of the one repository in the CLI's `--json` report, if the CLI reports one. */
