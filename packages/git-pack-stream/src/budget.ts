@@ -8,7 +8,11 @@ export interface BudgetShares extends PassLimits {
   storeBytes: number;
   /** Resolver workers worth starting: each costs {@link WORKER_COST} of memory. */
   workers: number;
-  /** Old-generation heap limit of a worker, in MiB. */
+  /**
+   * Old-generation heap limit of a worker, in MiB: a cap, not a reservation. What the worker holds
+   * that grows with the pack is outside its heap (the cache arena, shared memory); a cap near what
+   * it uses makes V8 collect from its background compiler threads, racing a terminating isolate.
+   */
   workerHeapMiB: number;
 }
 
@@ -38,6 +42,6 @@ export function budgetShares(budget: number, threads: number): BudgetShares {
     stashBytes: Math.floor(budget / 32),
     maxObjectSize: Math.floor(budget / 2),
     workers: threads > 1 && budget >= 2 * WORKER_COST ? 1 : 0,
-    workerHeapMiB: Math.max(8, Math.ceil(budget / 16 / MiB)),
+    workerHeapMiB: Math.max(32, Math.ceil(budget / 8 / MiB)),
   };
 }

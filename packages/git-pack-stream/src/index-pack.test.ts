@@ -133,6 +133,58 @@ describe('indexPack against git index-pack', () => {
   });
 });
 
+describe('indexPack collecting links', () => {
+  const id = (seed: string) => hashObject(3, Buffer.from(seed));
+  const commit = (tree: Buffer, parents: Buffer[], message: string) =>
+    Buffer.from(
+      `tree ${tree.toString('hex')}\n${parents.map((p) => `parent ${p.toString('hex')}\n`).join('')}` +
+        `author A <a@example.com> 1700000000 +0000\ncommitter A <a@example.com> 1700000000 +0000\n\n${message}\n`,
+    );
+  const tree = (entries: [string, Buffer][]) => Buffer.concat(entries.flatMap(([name, target]) => [Buffer.from(`100644 ${name}\0`), target]));
+  const whole = (from: Buffer, to: Buffer) => {
+    const ops: Parameters<typeof makeDelta>[2] = [];
+    for (let at = 0; at < to.length; at += 127) ops.push(['insert', to.subarray(at, at + 127)]);
+    return makeDelta(from.length, to.length, ops);
+  };
+
+  it('lists what commits, trees and tags name but the pack lacks, however they were materialised', async () => {
+    const blob = Buffer.from('a blob the pack holds\n');
+    const blobId = hashObject(3, blob);
+    const missing = ['tree 1', 'blob 1', 'tree 2', 'tree 3', 'parent 3', 'tree 4', 'tag target'].map(id);
+    const presentTree = tree([['present', blobId], ['absent', missing[1]!]]);
+    const first = commit(missing[0]!, [], 'first');
+    const second = commit(missing[2]!, [hashObject(1, first)], 'second');
+    const third = commit(missing[3]!, [missing[4]!], 'third');
+    // Over the quarter of the stream cache that objects may take whole: streamed by, read back for its links.
+    const large = commit(missing[5]!, [], 'large '.repeat(20_000));
+    const tag = Buffer.from(`object ${missing[6]!.toString('hex')}\ntype commit\ntag v1\ntagger A <a@example.com> 1700000000 +0000\n\nv1\n`);
+    const pack = writePack([
+      { type: 3, data: blob },
+      { type: 2, data: presentTree },
+      { type: 1, data: first },
+      // Resolved while streaming, then in the passes.
+      { type: 6, data: makeDelta(first.length, second.length, [['copy', 0, 5], ['insert', second.subarray(5, 120)], ['insert', second.subarray(120)]]), baseEntry: 2 },
+      { type: 7, data: whole(second, third), baseId: hashObject(1, second) },
+      { type: 1, data: large },
+      { type: 4, data: tag },
+    ]);
+    const budget = 1 << 20;
+    expect(large.length).toBeGreaterThan(budgetShares(budget, 1).cacheBytes / 4);
+    const result = await indexPack({ source: [pack], read: readFrom(pack), threads: 1, memoryBudget: budget, collectLinks: true });
+    expect(Buffer.from(result.idx)).toEqual(gitIndexPack(pack));
+    const expected = missing.map((m) => m.toString('hex')).sort();
+    expect(Buffer.from(result.links!.external).toString('hex')).toBe(expected.join(''));
+    expect((await index(pack)).links).toBeUndefined();
+  });
+
+  it('reports the tree a commit names when the pack lacks it', async () => {
+    const treeId = id('no such tree');
+    const pack = writePack([{ type: 1, data: commit(treeId, [], 'lonely') }]);
+    const result = await indexPack({ source: [pack], read: readFrom(pack), collectLinks: true });
+    expect(Buffer.from(result.links!.external)).toEqual(treeId);
+  });
+});
+
 describe('indexPack on packs git refuses', () => {
   const a = Buffer.from('object A, one of a pair of deltas on each other\n');
   const b = Buffer.from('object B, one of a pair of deltas on each other\n');

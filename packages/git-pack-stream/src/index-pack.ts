@@ -4,6 +4,7 @@ import { budgetShares } from './budget.js';
 import { iterateBytes, type ByteSource } from './byte-source.js';
 import { buildDeltaForest, RefDeltaList, type DeltaForest } from './delta-forest.js';
 import type { ReadBackCounts } from './pass-reads.js';
+import { externalLinks, LinkSet } from './object-links.js';
 import { PassResolver } from './pass-resolver.js';
 import type { ReadRange } from './range-reads.js';
 import { PackError } from './errors.js';
@@ -54,6 +55,13 @@ export interface IndexPackOptions {
   signal?: AbortSignal;
   /** Offsets above this go to the 8-byte table of the .idx, like `git index-pack --index-version=2,<limit>`. */
   largeOffsetThreshold?: number;
+  /**
+   * Lists the objects the pack's commits, trees and tags link to but the pack lacks, in
+   * `links.external`, for a connectivity check. Each of those objects is parsed once, on
+   * whichever thread materialises it; one held whole by none (streamed by for its size) is read
+   * back in the passes. Malformed ones fail with `BAD_OBJECT`, as git's parsers refuse them.
+   */
+  collectLinks?: boolean;
 }
 
 /** What {@link indexPack} found. */
@@ -71,6 +79,8 @@ export interface IndexPackResult {
   stats: IndexPackStats;
   /** What reading the stored pack back cost, once the stream had ended; zeros if nothing was read. */
   readBack: ReadBackCounts;
+  /** With `collectLinks`: the ids (20 bytes each, ascending, distinct) the pack's objects link to but it does not hold. */
+  links?: { external: Uint8Array };
 }
 
 /** Where the memory budget went. */
@@ -100,6 +110,10 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
   const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
   signal?.throwIfAborted();
 
+  const links = options.collectLinks ? new LinkSet() : undefined;
+  const onObject = links && ((type: number, content: Uint8Array) => links.add(type, content));
+  /** Commits, trees and tags too large to be handed over whole: their links are read in the passes. */
+  const linkEntries = new Set<number>();
   const table = new ObjectTable(4096);
   const refs = new RefDeltaList();
   const scratch = new Scratch();
@@ -117,14 +131,21 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
   // stream has ended, in passes over the stored pack whose reads must stay few and sequential.
   const shares = budgetShares(budget, threads);
   const store = new DeltaStore(shares.storeBytes);
-  let here: StreamResolver | undefined = new StreamResolver(new BaseCache(shares.cacheBytes), store, shares.maxObjectSize, onStreamResolved);
+  let here: StreamResolver | undefined = new StreamResolver(
+    new BaseCache(shares.cacheBytes),
+    store,
+    shares.maxObjectSize,
+    onStreamResolved,
+    undefined,
+    onObject,
+  );
   let receivingPeak = 0;
   let pool: ResolverPool | undefined;
   let batch: EntryBatchWriter | undefined;
   const moveToWorker = () => {
     receivingPeak = here!.cache.peakBytes;
     const streamPool = (pool ??= new ResolverPool(store, shares.workerHeapMiB));
-    streamPool.startStreaming(here!.detach(), shares.maxObjectSize, (indices, types, ids, data) => {
+    streamPool.startStreaming(here!.detach(), shares.maxObjectSize, links !== undefined, (indices, types, ids, data) => {
       for (let k = 0; k < indices.length; k++) onStreamResolved(indices[k]!, types[k]!, ids.subarray(k * 20, k * 20 + 20));
       batch!.recycle(data);
     });
@@ -137,6 +158,10 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
     const i = table.add(entry.offset, entry.headerLength, entry.size, entry.crc32);
     if (entry.id !== undefined) {
       table.resolve(i, entry.type, entry.id);
+      if (links !== undefined && entry.type !== ObjectType.blob) {
+        if (entry.data === undefined) linkEntries.add(i);
+        else links.add(entry.type, entry.data);
+      }
       if (entry.data === undefined) return;
       if (batch) batch.add(i, entry.type, -1, entry.offset, entry.data);
       else here!.object(i, entry.type, entry.data);
@@ -186,6 +211,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
       }
       summary = parser.end();
       await pool?.settle();
+      if (links !== undefined && pool !== undefined) links.addIds(await pool.streamLinks());
     } finally {
       parser.close();
     }
@@ -194,11 +220,12 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
     const workers = pool?.workers ?? 0;
     // The stream cache's memory goes to the passes.
     here = undefined;
-    await pool?.close();
+    await pool?.close(true);
     pool = undefined;
 
     const columns = table.columns();
     const forest = buildDeltaForest(columns, refs);
+    for (const i of linkEntries) forest.needed[i] = 1;
     const resolver = new PassResolver(
       columns,
       forest,
@@ -208,11 +235,11 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
         return read(offset, length);
       },
       shares,
-      { signal },
+      { signal, onObject, linkEntries },
     );
-    if (forest.pending > 0) await resolver.resolve((resolved) => progress('resolving', resolvedWhileReceiving + resolved));
+    if (forest.pending > 0 || linkEntries.size > 0) await resolver.resolve((resolved) => progress('resolving', resolvedWhileReceiving + resolved));
     checkResolved(columns, forest);
-    return finish(columns, summary, options.largeOffsetThreshold, resolver.counts, {
+    return finish(columns, summary, options.largeOffsetThreshold, resolver.counts, links, {
       peakCacheBytes: Math.max(streamPeak, resolver.peakHeldBytes),
       deltasResolvedWhileReceiving: resolvedWhileReceiving,
       workers,
@@ -227,6 +254,7 @@ function finish(
   summary: PackSummary,
   largeOffsetThreshold: number | undefined,
   readBack: ReadBackCounts,
+  links: LinkSet | undefined,
   stats: IndexPackStats,
 ): IndexPackResult {
   const order = sortByIds(columns.ids, columns.count);
@@ -243,12 +271,19 @@ function finish(
     packSize: summary.size,
     stats,
     readBack,
+    ...(links && { links: { external: externalLinks(links, sortedIdsOf(idx, count)) } }),
   };
+}
+
+/** The name table of `idx`: its ids, sorted, 20 bytes each. */
+function sortedIdsOf(idx: Uint8Array, count: number): Uint8Array {
+  return idx.subarray(8 + 256 * 4, 8 + 256 * 4 + count * 20);
 }
 
 /** The sorted ids listed in `idx`, 40 hex each. */
 function idsOf(idx: Uint8Array, count: number): string[] {
-  const hex = Buffer.from(idx.buffer, idx.byteOffset + 8 + 256 * 4, count * 20).toString('hex');
+  const names = sortedIdsOf(idx, count);
+  const hex = Buffer.from(names.buffer, names.byteOffset, names.length).toString('hex');
   return Array.from({ length: count }, (_, k) => hex.slice(k * 40, k * 40 + 40));
 }
 

@@ -6,6 +6,7 @@ import { HeldBases } from './held-bases.js';
 import { inflateKnown, Inflater } from './inflater.js';
 import { allocateFramedObject, idToHex, writeFramedObjectId } from './object-id.js';
 import { NO_BASE, UNKNOWN_BASE, type ObjectColumns } from './object-table.js';
+import { ObjectType } from './object-type.js';
 import { PassReader, type ReadBackCounts } from './pass-reads.js';
 import type { ReadRange } from './range-reads.js';
 import { Scratch } from './scratch.js';
@@ -69,6 +70,8 @@ export class PassResolver {
   readonly #limits: PassLimits;
   readonly #signal: AbortSignal | undefined;
   readonly #onObject: OnObject | undefined;
+  /** Whole objects streamed by without their content, shown to `onObject` when materialised (they must be `needed`). */
+  readonly #linkEntries: Set<number> | undefined;
   readonly #held: HeldBases;
   readonly #ids: Buffer;
   /** 1 once an entry's content has been made in some pass. */
@@ -89,8 +92,9 @@ export class PassResolver {
     store: DeltaStore,
     read: ReadRange,
     limits: PassLimits,
-    options: { signal?: AbortSignal; onObject?: OnObject } = {},
+    options: { signal?: AbortSignal; onObject?: OnObject; linkEntries?: Set<number> } = {},
   ) {
+    this.#linkEntries = options.linkEntries;
     this.#columns = columns;
     this.#forest = forest;
     this.#store = store;
@@ -231,8 +235,10 @@ export class PassResolver {
       const type = types[bases[i]!]!;
       writeFramedObjectId(type, content, this.#ids, i * 20);
       types[i] = type;
-      if (type !== 3) this.#onObject?.(type, content);
+      if (type !== ObjectType.blob) this.#onObject?.(type, content);
       if (++this.resolved % 1024 === 0) this.#onProgress?.(this.resolved);
+    } else if (this.#linkEntries?.delete(i)) {
+      this.#onObject?.(types[i]!, content);
     }
     if (this.#materialised[i] === 0) {
       this.#materialised[i] = 1;

@@ -3,6 +3,7 @@ import { BaseCache } from './base-cache.js';
 import { forEachEntry, type EntryBatch } from './entry-batch.js';
 import { DeltaStore } from './delta-store.js';
 import { PackError } from './errors.js';
+import { LinkSet } from './object-links.js';
 import { StreamResolver } from './stream-resolver.js';
 import type { FromWorker, ToWorker } from './worker-pool.js';
 
@@ -11,6 +12,7 @@ const send = (message: FromWorker) => port.postMessage(message);
 
 let cache: BaseCache | undefined;
 let streamResolver: StreamResolver | undefined;
+let links: LinkSet | undefined;
 
 const resolvedIndices: number[] = [];
 const resolvedTypes: number[] = [];
@@ -40,6 +42,7 @@ port.on('message', (message: ToWorker) => {
   switch (message.kind) {
     case 'stream-setup':
       cache = new BaseCache(message.handover.cache);
+      if (message.collectLinks) links = new LinkSet();
       streamResolver = new StreamResolver(
         cache,
         new DeltaStore(message.store),
@@ -50,7 +53,16 @@ port.on('message', (message: ToWorker) => {
           resolvedIds.push(Uint8Array.prototype.slice.call(id));
         },
         message.handover.types,
+        links && ((type, content) => links!.add(type, content)),
       );
+      break;
+    case 'links': {
+      const ids = links?.ids() ?? new Uint8Array(0);
+      port.postMessage({ kind: 'links', ids } satisfies FromWorker);
+      break;
+    }
+    case 'exit':
+      port.close();
       break;
     case 'stream':
       try {

@@ -1,7 +1,9 @@
 import type { BaseCache, BaseCacheState } from './base-cache.js';
 import { undelta } from './delta-resolver.js';
 import type { DeltaStore } from './delta-store.js';
+import { ObjectType } from './object-type.js';
 import { writeFramedObjectId } from './object-id.js';
+import type { OnObject } from './pass-resolver.js';
 
 /** Told the type and id of each delta resolved; `id` is reused, valid during the call only. */
 export type OnDeltaResolved = (index: number, type: number, id: Uint8Array) => void;
@@ -19,11 +21,16 @@ export class StreamResolver {
 
   readonly #store: DeltaStore;
   readonly #id = Buffer.alloc(20);
+  readonly #onObject: OnObject | undefined;
 
-  /** Deltas whose base is not cached go to `store`, for later. `types` carries on from a {@link StreamResolver.detach}. */
-  constructor(cache: BaseCache, store: DeltaStore, maxObjectSize: number, onResolved: OnDeltaResolved, types?: Uint8Array) {
+  /**
+   * Deltas whose base is not cached go to `store`, for later. `types` carries on from a
+   * {@link StreamResolver.detach}. `onObject` is shown each commit, tree and tag resolved.
+   */
+  constructor(cache: BaseCache, store: DeltaStore, maxObjectSize: number, onResolved: OnDeltaResolved, types?: Uint8Array, onObject?: OnObject) {
     this.cache = cache;
     this.#store = store;
+    this.#onObject = onObject;
     if (types) this.#types = types;
     this.#maxObjectSize = maxObjectSize;
     this.#onResolved = onResolved;
@@ -50,6 +57,7 @@ export class StreamResolver {
     this.#setType(index, type);
     this.cache.set(index, result);
     writeFramedObjectId(type, result, this.#id, 0);
+    if (type !== ObjectType.blob) this.#onObject?.(type, result);
     this.#onResolved(index, type, this.#id);
   }
 

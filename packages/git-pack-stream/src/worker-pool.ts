@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { BaseCacheState } from './base-cache.js';
 import type { DeltaStore, DeltaStoreMemory } from './delta-store.js';
@@ -6,12 +7,15 @@ import { PackError, type PackErrorCode } from './errors.js';
 
 /** Messages from the main thread to a resolver worker. */
 export type ToWorker =
-  | { kind: 'stream-setup'; handover: { cache: BaseCacheState; types: Uint8Array }; maxObjectSize: number; store: DeltaStoreMemory }
-  | { kind: 'stream'; batch: EntryBatch };
+  | { kind: 'stream-setup'; handover: { cache: BaseCacheState; types: Uint8Array }; maxObjectSize: number; store: DeltaStoreMemory; collectLinks: boolean }
+  | { kind: 'stream'; batch: EntryBatch }
+  | { kind: 'links' }
+  | { kind: 'exit' };
 
 /** Messages from a resolver worker to the main thread. */
 export type FromWorker =
   | { kind: 'streamed'; indices: Int32Array; types: Uint8Array; ids: Uint8Array; data: Uint8Array; peakCacheBytes: number }
+  | { kind: 'links'; ids: Uint8Array }
   | { kind: 'error'; message: string; code?: PackErrorCode; offset?: number };
 
 /**
@@ -34,6 +38,8 @@ export class ResolverPool {
   #batchesInFlight = 0;
   #streamError: Error | undefined;
   #onBatchDone: (() => void) | undefined;
+  #onLinks: ((ids: Uint8Array) => void) | undefined;
+  #started = 0;
 
   readonly #store: DeltaStore;
   readonly #heapMiB: number;
@@ -48,15 +54,17 @@ export class ResolverPool {
    * Starts a worker to resolve deltas while the pack streams in: it carries on with `handover`,
    * the cache (and types) of the resolver that did so far, from {@link StreamResolver.detach}.
    */
-  startStreaming(handover: { cache: BaseCacheState; types: Uint8Array }, maxObjectSize: number, onStreamed: OnStreamed): void {
+  startStreaming(handover: { cache: BaseCacheState; types: Uint8Array }, maxObjectSize: number, collectLinks: boolean, onStreamed: OnStreamed): void {
     const worker = this.#workers[0] ?? this.#spawn();
     this.#streamWorker = worker;
     worker.on('message', (message: FromWorker) => {
       if (message.kind === 'streamed') {
         this.streamPeakCacheBytes = message.peakCacheBytes;
         onStreamed(message.indices, message.types, message.ids, message.data);
-      }
-      else if (message.kind === 'error' && this.#batchesInFlight > 0) this.#streamError = workerError(message);
+      } else if (message.kind === 'links') {
+        this.#onLinks?.(message.ids);
+        return;
+      } else if (message.kind === 'error' && this.#batchesInFlight > 0) this.#streamError = workerError(message);
       else return;
       this.#batchesInFlight--;
       this.#onBatchDone?.();
@@ -65,7 +73,7 @@ export class ResolverPool {
       this.#streamError ??= error;
       this.#onBatchDone?.();
     });
-    const setup: ToWorker = { kind: 'stream-setup', handover, maxObjectSize, store: this.#store.memory };
+    const setup: ToWorker = { kind: 'stream-setup', handover, maxObjectSize, store: this.#store.memory, collectLinks };
     worker.postMessage(setup, [handover.cache.arena, handover.types.buffer as ArrayBuffer]);
   }
 
@@ -84,14 +92,33 @@ export class ResolverPool {
     this.#throwStreamError();
   }
 
-  /** Workers started. */
-  get workers(): number {
-    return this.#workers.length;
+  /** The ids of what the commits, trees and tags the stream worker resolved link to (see `collectLinks`); once all batches are settled. */
+  async streamLinks(): Promise<Uint8Array> {
+    this.#throwStreamError();
+    const ids = new Promise<Uint8Array>((resolve) => (this.#onLinks = resolve));
+    this.#streamWorker!.postMessage({ kind: 'links' } satisfies ToWorker);
+    return ids;
   }
 
-  /** Stops the workers. */
-  async close(): Promise<void> {
-    await Promise.all(this.#workers.map((worker) => worker.terminate()));
+  /** Workers started. */
+  get workers(): number {
+    return this.#started;
+  }
+
+  /**
+   * Stops the workers: once their work is done, by letting them exit on their own (terminating an
+   * isolate while V8 compiles for it in the background can abort the process); else terminated.
+   */
+  async close(done = false): Promise<void> {
+    const workers = this.#workers.splice(0);
+    await Promise.all(
+      workers.map(async (worker) => {
+        if (!done || this.#streamError !== undefined) return void (await worker.terminate());
+        const exited = once(worker, 'exit');
+        worker.postMessage({ kind: 'exit' } satisfies ToWorker);
+        await exited;
+      }),
+    );
   }
 
   #spawn(): Worker {
@@ -100,6 +127,7 @@ export class ResolverPool {
     });
     worker.on('error', () => {});
     this.#workers.push(worker);
+    this.#started++;
     return worker;
   }
 

@@ -102,6 +102,26 @@ describe('indexPack with a resolver worker', () => {
     await expect(failure).rejects.toMatchObject({ code: 'DUPLICATE_OBJECT' });
   });
 
+  it('collects the links of commits the worker resolves', async () => {
+    const commit = (tree: string, message: string) =>
+      Buffer.from(`tree ${tree}\nauthor A <a@example.com> 1700000000 +0000\ncommitter A <a@example.com> 1700000000 +0000\n\n${message}\n`);
+    const trees = ['1', '2', '3'].map((n) => hashObject(3, Buffer.from(`tree ${n}`)).toString('hex'));
+    const first = commit(trees[0]!, 'first');
+    const second = commit(trees[1]!, 'second');
+    const third = commit(trees[2]!, 'third');
+    const rest = (to: Buffer) => [['copy', 0, 5], ['insert', to.subarray(5, 100)], ['insert', to.subarray(100)]] as Parameters<typeof makeDelta>[2];
+    const pack = writePack([
+      { type: 3, data: noise },
+      { type: 1, data: first },
+      { type: 6, data: makeDelta(first.length, second.length, rest(second)), baseEntry: 1 },
+      { type: 7, data: makeDelta(second.length, third.length, rest(third)), baseId: hashObject(1, second) },
+    ]);
+    const result = await indexPack({ source: chunked(pack, () => 65536), read: readFrom(pack), threads: 2, memoryBudget: WORKER_BUDGET, collectLinks: true });
+    expect(result.stats).toMatchObject({ workers: 1, deltasResolvedWhileReceiving: 1 });
+    expect(Buffer.from(result.idx)).toEqual(gitIndexPack(pack));
+    expect(Buffer.from(result.links!.external).toString('hex')).toBe([...trees].sort().join(''));
+  });
+
   it('rejects with the very error a failing read threw, with a worker started', async () => {
     class ThrottledError extends Error {
       readonly code = 'THROTTLED';
