@@ -60,7 +60,7 @@ export async function startLatencyProxy(options: LatencyProxyOptions): Promise<L
   if (target.protocol !== 'http:') throw new Error(`latency proxy target must be http://, got ${target.protocol}`);
   const delayMs = options.delayMs ?? 30;
   const agent = new Agent({ keepAlive: true });
-  let counts = emptyCounts();
+  const counts = emptyCounts();
 
   const server = createServer((request, response) => {
     const method = request.method ?? 'GET';
@@ -79,7 +79,7 @@ export async function startLatencyProxy(options: LatencyProxyOptions): Promise<L
     url: running.url,
     counts: () => ({ ...counts, byMethod: { ...counts.byMethod }, rangedByMethod: { ...counts.rangedByMethod } }),
     reset: () => {
-      counts = emptyCounts();
+      Object.assign(counts, emptyCounts()); // in place: bytes still in flight count from now on
     },
     close: async () => {
       await running.close();
