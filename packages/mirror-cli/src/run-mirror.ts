@@ -63,6 +63,7 @@ export async function runMirror(flags: MirrorFlags, io: Io): Promise<number> {
       concurrency: settings.concurrency,
       memoryBudget: planProcessMemory(settings.maxMemory, { s3: mayUseS3 }).repositories,
       dryRun: settings.dryRun,
+      leftoverGraceMs: settings.leftoverGrace,
       include: settings.includeRef,
       exclude: settings.excludeRef,
       headers: settings.header,

@@ -14,6 +14,7 @@ const KINDS = {
   excludeRef: 'strings',
   maxMemory: 'memory',
   dryRun: 'boolean',
+  leftoverGrace: 'duration',
   s3EndpointUrl: 'string',
   s3ForcePathStyle: 'boolean',
   s3StorageClass: 'string',
@@ -47,6 +48,8 @@ export interface Settings {
   /** Bytes the whole process may keep resident (Node, SDK, workers, buffers), at least {@link MIN_PROCESS_MEMORY}. */
   maxMemory: number;
   dryRun: boolean;
+  /** Milliseconds after which the leftovers of killed syncs are removed (default: mirror-core's, one hour). */
+  leftoverGrace?: number;
   s3EndpointUrl?: string;
   s3ForcePathStyle: boolean;
   s3StorageClass?: string;

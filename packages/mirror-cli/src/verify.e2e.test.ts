@@ -122,6 +122,41 @@ describe('mirror-git-to-s3 verify (built CLI, folder mirrors)', () => {
     expect(report.findings).toEqual([expect.objectContaining({ severity: 'warning', code: 'LEFTOVER_TEMP_PACK' })]);
   });
 
+  it('warns about each kind of leftover a killed sync leaves without failing; the next sync that writes removes them', async () => {
+    const fake = (digit: string) => `pack-${digit.repeat(40)}`;
+    const mirror = broken('killed', (path) => {
+      const packDir = join(path, 'objects', 'pack');
+      writeFileSync(join(packDir, 'tmp_pack_0123456789abcdef'), 'partial');
+      writeFileSync(join(packDir, '.gitmirror-tmp-0123'), 'partial');
+      cpSync(join(packDir, packs[1]), join(packDir, `${fake('e')}.pack`));
+      cpSync(join(packDir, packs[1]), join(packDir, `${fake('f')}.pack`));
+      cpSync(join(packDir, packs[1].replace('.pack', '.idx')), join(packDir, `${fake('f')}.idx`));
+    });
+    const { code, report } = await verify(mirror);
+    expect(code).toBe(0);
+    expect(report.findings.map(({ severity, code, key }) => ({ severity, code, key }))).toEqual([
+      { severity: 'warning', code: 'LEFTOVER_TEMP_PACK', key: 'objects/pack/tmp_pack_0123456789abcdef' },
+      { severity: 'warning', code: 'UNLISTED_PACK', key: `objects/pack/${fake('e')}.pack` },
+      { severity: 'warning', code: 'UNLISTED_PACK', key: `objects/pack/${fake('f')}.pack` },
+      { severity: 'warning', code: 'STRAY_TEMP', key: 'objects/pack/.gitmirror-tmp-0123' },
+    ]);
+    expect(report.findings[1].message).toMatch(/has no index .*last written \d+ s ago.*--leftover-grace/);
+    const human = await runCli(['verify', mirror]);
+    expect(human.code).toBe(0);
+    expect(human.stderr.match(/^warning: /gm)).toHaveLength(4);
+    expect(human.stderr).toMatch(/: ok\n$/);
+
+    const changed = join(dir.path, 'changed-source');
+    git(dir.path, 'clone', '-q', source, changed);
+    commitFile(changed, 'third.txt', 'after the kill\n');
+    expect((await runCli(['--source', changed, '--target', mirror, '--include-ref', 'refs/heads/*'])).code).toBe(0);
+    expect((await verify(mirror)).report.findings.map((finding) => finding.code)).toEqual(['LEFTOVER_TEMP_PACK', 'UNLISTED_PACK', 'UNLISTED_PACK', 'STRAY_TEMP']);
+    commitFile(changed, 'fourth.txt', 'and another sync\n');
+    expect((await runCli(['--source', changed, '--target', mirror, '--include-ref', 'refs/heads/*', '--leftover-grace', '1ms'])).code).toBe(0);
+    expect(await verify(mirror, '--full')).toMatchObject({ code: 0, report: { ok: true, findings: [] } });
+    expect(readdirSync(join(mirror, 'objects', 'pack')).every((name) => /^pack-[0-9a-f]{40}\.(pack|idx)$/.test(name))).toBe(true);
+  });
+
   it('fails on a folder that is no mirror', async () => {
     const empty = join(dir.path, 'empty');
     cpSync(good, empty, { recursive: true, filter: (path) => !path.includes('objects') && !path.endsWith('refs') && !path.endsWith('HEAD') });

@@ -1,4 +1,4 @@
-import type { ObjectInfo, Storage } from '@gitmirror/dumb-storage';
+import type { IncompleteUpload, ObjectInfo, Storage } from '@gitmirror/dumb-storage';
 import { readIdx, type PackIndex } from '@gitmirror/git-pack-stream';
 import { parseInfoRefs, parsePacksList, type MirrorRef } from '@gitmirror/mirror-core';
 import { checkPackContents } from './pack-contents.js';
@@ -23,9 +23,15 @@ export type FindingCode =
   | 'PACK_CHECKSUM_MISMATCH'
   | 'CRC_MISMATCH'
   | 'MISSING_OBJECT'
-  | 'LEFTOVER_TEMP_PACK';
+  | 'LEFTOVER_TEMP_PACK'
+  | 'STRAY_TEMP'
+  | 'INCOMPLETE_UPLOAD';
 
-/** One problem found in a mirror. Errors make `verify` fail; warnings do not. */
+/**
+ * One problem found in a mirror. Errors make `verify` fail; warnings do not: the leftovers of killed syncs
+ * (`LEFTOVER_TEMP_PACK`, `UNLISTED_PACK`, `STRAY_TEMP`, `INCOMPLETE_UPLOAD`) are invisible to readers, and the next sync
+ * that writes removes them once they are older than its grace period.
+ */
 export interface Finding {
   severity: 'error' | 'warning';
   code: FindingCode;
@@ -60,14 +66,19 @@ const PACK_NAME = /^pack-([0-9a-f]{40})\.(pack|idx)$/;
  * Checks a dumb mirror as a dumb-HTTP `git clone` will read it: every ref (and peeled tag) in `info/refs` names an
  * object of a pack listed in `objects/info/packs`; that list names exactly the packs present; every pack has an idx
  * that parses, carries the pack's checksum and object count (and, with `full`, matches its checksum and CRC32s);
- * `HEAD` resolves.
+ * `HEAD` resolves. Also reports, as warnings, what killed syncs left: temporary packs, unlisted packs, the storage's
+ * incomplete uploads (S3 multipart uploads, a folder's temporary files).
  */
 export async function verifyMirror(storage: Storage, options: VerifyOptions = {}): Promise<VerifyReport> {
   const { signal } = options;
   const findings: Finding[] = [];
   const error = (code: FindingCode, message: string, key?: string) => findings.push({ severity: 'error', code, key, message });
+  const warning = (code: FindingCode, message: string, key?: string) => findings.push({ severity: 'warning', code, key, message });
 
-  const [infoRefs, head, packsList] = await Promise.all(['info/refs', 'HEAD', 'objects/info/packs'].map((key) => readOptional(storage, key, signal)));
+  const [[infoRefs, head, packsList], incompleteUploads] = await Promise.all([
+    Promise.all(['info/refs', 'HEAD', 'objects/info/packs'].map((key) => readOptional(storage, key, signal))),
+    listIncompleteUploads(storage, signal),
+  ]);
   let refs: MirrorRef[] = [];
   if (infoRefs === undefined) error('MISSING_INFO_REFS', 'info/refs is missing: this is not a mirror, or no sync has completed', 'info/refs');
   else {
@@ -89,12 +100,7 @@ export async function verifyMirror(storage: Storage, options: VerifyOptions = {}
       entry[match[2] as 'pack' | 'idx'] = info;
       files.set(match[1], entry);
     } else if (name.startsWith('tmp_pack_')) {
-      findings.push({
-        severity: 'warning',
-        code: 'LEFTOVER_TEMP_PACK',
-        key: info.key,
-        message: `${info.key} is a temporary pack: a sync is writing it now, or one was killed; delete it when no sync runs`,
-      });
+      warning('LEFTOVER_TEMP_PACK', `${info.key} is a temporary pack${age(info.lastModified)}: a sync is writing it now, or one was killed; ${LEFTOVER_ADVICE}`, info.key);
     }
   }
   for (const name of listed) {
@@ -110,7 +116,11 @@ export async function verifyMirror(storage: Storage, options: VerifyOptions = {}
       error('ORPHAN_IDX', `${idxKey} has no pack (${packKey} is missing)`, idxKey);
       continue;
     }
-    if (!listed.has(`pack-${checksum}.pack`)) error('UNLISTED_PACK', `${packKey} is not listed in objects/info/packs: dumb-HTTP clients will not see its objects`, packKey);
+    if (!listed.has(`pack-${checksum}.pack`)) {
+      const what = idx ? 'is not listed in objects/info/packs' : `is not listed in objects/info/packs and has no index (${idxKey})`;
+      warning('UNLISTED_PACK', `${packKey} ${what}${age(pack.lastModified)}: dumb-HTTP clients will not see its objects; a sync is publishing it now, or one was killed; ${LEFTOVER_ADVICE}`, packKey);
+      continue;
+    }
     if (!idx) {
       error('MISSING_IDX', `${packKey} has no index (${idxKey} is missing): its objects cannot be found`, idxKey);
       continue;
@@ -132,6 +142,13 @@ export async function verifyMirror(storage: Storage, options: VerifyOptions = {}
   for (const ref of refs) {
     if (!has(ref.oid)) error('MISSING_OBJECT', `${ref.name} points to ${ref.oid}, which no listed pack holds`, 'info/refs');
     if (ref.peeled && !has(ref.peeled)) error('MISSING_OBJECT', `${ref.name}^{} peels to ${ref.peeled}, which no listed pack holds`, 'info/refs');
+  }
+  for (const upload of incompleteUploads) {
+    if (upload.kind === 'multipart-upload') {
+      warning('INCOMPLETE_UPLOAD', `an upload of ${upload.key} was started${age(upload.lastActivity)} and never completed: a sync is writing it now, or one was killed; ${LEFTOVER_ADVICE}`, upload.key);
+    } else {
+      warning('STRAY_TEMP', `${upload.key} is a temporary file${age(upload.lastActivity)}: a sync is writing it now, or one was killed; ${LEFTOVER_ADVICE}`, upload.key);
+    }
   }
   if (head === undefined) error('MISSING_HEAD', 'HEAD is missing: clones will not know which branch to check out', 'HEAD');
   else checkHead(head, refs, has, error);
@@ -178,6 +195,23 @@ function checkHead(head: string, refs: readonly MirrorRef[], has: (oid: string) 
   } else if (/^[0-9a-f]{40}\n?$/.test(head)) {
     if (!has(head.trim())) error('HEAD_DANGLING', `HEAD is ${head.trim()}, which no listed pack holds`, 'HEAD');
   } else error('BAD_HEAD', "HEAD is neither 'ref: <name>' nor an object id", 'HEAD');
+}
+
+const LEFTOVER_ADVICE = 'the next sync removes it once it is older than its grace period (--leftover-grace, default 1h)';
+
+/** The storage's incomplete uploads (none when it cannot list them), read alongside the other checks. */
+async function listIncompleteUploads(storage: Storage, signal?: AbortSignal): Promise<IncompleteUpload[]> {
+  const uploads: IncompleteUpload[] = [];
+  for await (const upload of storage.listIncompleteUploads?.('', { signal }) ?? []) uploads.push(upload);
+  return uploads;
+}
+
+/** ` (written 5 min ago)`, or nothing when the time is unknown. */
+function age(time: Date | undefined): string {
+  if (time === undefined) return '';
+  const seconds = Math.max(0, Math.round((Date.now() - time.getTime()) / 1000));
+  const text = seconds < 120 ? `${seconds} s` : seconds < 7200 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds / 3600)} h`;
+  return ` (last written ${text} ago)`;
 }
 
 function packChecksum(packFileName: string): string {
