@@ -116,7 +116,7 @@ async function keysOf(storage: Storage): Promise<string[]> {
 
 /**
  * Runs a sync of `url` into a fresh memory storage that must fail with `code` within `maxSeconds`, growing RSS by
- * less than `maxRssGrowthMiB` (sampled every 50 ms), and leaving the storage empty. Returns the error.
+ * less than `maxRssGrowthMiB` (sampled every 50 ms), and leaving the storage (`given`, else a memory one) empty.
  */
 async function expectFailure(
   url: string,
@@ -124,7 +124,7 @@ async function expectFailure(
   options: MirrorOptions = {},
   given?: Storage,
 ): Promise<{ error: Error & { code: string }; rssGrowthMiB: number }> {
-  const storage = given ?? new CountingStorage(await openStorage('memory:'));
+  const storage = given ?? (await openStorage('memory:'));
   global.gc?.();
   const rssBefore = process.memoryUsage.rss();
   let rssPeak = rssBefore;
