@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestBucket, s3TestServers, startStaticServer, type S3TestServer } from '@gitmirror/test-servers';
@@ -77,6 +79,31 @@ describe('mirror-git-to-s3 killed (SIGKILL) after any write, then run again (bui
       env: {},
     });
     expect([...warned].sort()).toEqual(['LEFTOVER_TEMP_PACK', 'UNLISTED_PACK']);
+  });
+
+  /** A folder target holding a lock on `packed-refs` owned by `owner`, as a process killed while holding it leaves it. */
+  const lockedFolder = (name: string, owner: { pid: number; hostname: string }) => {
+    const target = join(dir.path, name);
+    mkdirSync(target, { recursive: true });
+    writeFileSync(join(target, '.gitmirror-lock-packed-refs'), JSON.stringify({ ...owner, time: new Date().toISOString() }));
+    return target;
+  };
+
+  it('breaks at once a folder lock whose owner process on this host is gone', async () => {
+    const gone = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const target = lockedFolder('dead-owner', { pid: gone, hostname: hostname() });
+    // The lock is fresh: only the dead owner lets the sync through before the 10 s lock timeout.
+    expect(await runCli(['--source', source, '--target', target])).toMatchObject({ code: 0 });
+    expect(readdirSync(target).filter((name) => name.startsWith('.gitmirror-'))).toEqual([]);
+  });
+
+  it('waits for a fresh lock of another host, then fails naming its owner and how to clear it, without an S3 hint', { timeout: 60_000 }, async () => {
+    const target = lockedFolder('other-host', { pid: 4242, hostname: 'build-7.example' });
+    const run = await runCli(['--source', source, '--target', target]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/waiting for the lock of packed-refs: \S+\.gitmirror-lock-packed-refs is held by process 4242 on build-7\.example \(since [^)]+\), \d+ s old/);
+    expect(run.stderr).toMatch(/delete it if no sync writes to this folder/);
+    expect(run.stderr).not.toMatch(/s3|bucket|AWS/i);
   });
 
   const radosgw = s3TestServers().find((slot) => slot.name === 'radosgw');
