@@ -1,8 +1,10 @@
 import { minimumCeiling, mirrorRepos, planProcessMemory, type MirrorOutcome } from '@gitmirror/mirror-core';
 import { loadConfigFile } from './config-file.js';
+import { envName } from './env-names.js';
 import { UsageError } from './errors.js';
 import type { Io } from './io.js';
 import { mirrorMappings } from './mirror-input.js';
+import { parseDuration } from './parse-values.js';
 import { mirrorReport } from './report/json-report.js';
 import { createLineReporter } from './report/line-reporter.js';
 import { silentReporter, type InputProblem, type MirrorReporter } from './report/reporter.js';
@@ -88,9 +90,16 @@ export async function runMirror(flags: MirrorFlags, io: Io): Promise<number> {
   return outcomes.every((outcome) => outcome.ok) && invalidInput.length === 0 ? 0 : 1;
 }
 
+/** `MIRROR_GIT_TO_S3_PROGRESS_INTERVAL` (a duration) spaces the progress lines of plain logs; default 10 s. */
+function progressInterval(env: NodeJS.ProcessEnv): number | undefined {
+  const name = envName('progressInterval');
+  return env[name] ? parseDuration(env[name], name) : undefined;
+}
+
 function createReporter(settings: Settings, io: Io): MirrorReporter {
   if (settings.quiet) return silentReporter;
   const isTTY = io.stderr.isTTY === true;
   const style = createStyle(isTTY, io.env);
-  return isTTY ? createTtyReporter(io.stderr, style, settings.dryRun) : createLineReporter(io.stderr, style, settings.dryRun);
+  if (isTTY) return createTtyReporter(io.stderr, style, settings.dryRun);
+  return createLineReporter(io.stderr, style, { dryRun: settings.dryRun, progressIntervalMs: progressInterval(io.env) });
 }

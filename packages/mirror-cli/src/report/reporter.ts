@@ -1,7 +1,7 @@
 import type { MirrorEvent, MirrorOutcome, RepoRef } from '@gitmirror/mirror-core';
 import type { Io, TextOutput } from '../io.js';
 import type { Settings } from '../settings.js';
-import { formatDuration } from './format.js';
+import { formatBytes, formatDuration, formatRate } from './format.js';
 import { errorCode, hintFor } from './hints.js';
 import { createStyle, type Style } from './style.js';
 
@@ -32,6 +32,54 @@ export interface MirrorReporter {
 
 /** A reporter that shows nothing (`--quiet`). */
 export const silentReporter: MirrorReporter = { progress() {}, outcome() {}, invalidInput() {}, interrupted() {}, finish() {} };
+
+/** What is known of a repository in flight, from its progress events. */
+export interface RepoProgress {
+  label: string;
+  /** A {@link MirrorEvent} phase, or the indexer's `receiving` / `resolving`. */
+  phase: string;
+  objects?: number;
+  totalObjects?: number;
+  bytes?: number;
+  deltasResolved?: number;
+  totalDeltas?: number;
+  /** `performance.now()` when fetching began. */
+  fetchStarted?: number;
+  /** The source's last progress line. */
+  remote?: string;
+}
+
+/** Folds one progress event into what is known of its repository. */
+export function trackProgress(repo: RepoProgress, event: MirrorEvent): void {
+  if (event.type === 'phase') {
+    repo.phase = event.phase;
+    if (event.phase === 'fetching') repo.fetchStarted = performance.now();
+  } else if (event.type === 'remote-progress') {
+    repo.remote = event.message.trim() || repo.remote;
+  } else {
+    const { progress } = event;
+    repo.phase = progress.phase;
+    repo.objects = progress.objects;
+    repo.totalObjects = progress.totalObjects;
+    repo.bytes = progress.bytes;
+    repo.deltasResolved = progress.deltasResolved;
+    repo.totalDeltas = progress.totalDeltas;
+  }
+}
+
+/** `resolving deltas` for the indexer's phase, else the phase as it is named. */
+export function phaseLabel(phase: string): string {
+  return phase === 'resolving' ? 'resolving deltas' : phase === 'listing-refs' ? 'listing refs' : phase;
+}
+
+/** `12/42 objects`, `1.2 MiB`, `300 KiB/s` (and `5/9 deltas` while resolving), or the source's last progress line. */
+export function progressDetails(repo: RepoProgress): string[] {
+  if (repo.objects === undefined) return repo.remote && repo.phase === 'fetching' ? [`remote: ${repo.remote}`] : [];
+  const details = [`${repo.objects}/${repo.totalObjects} objects`, formatBytes(repo.bytes ?? 0)];
+  if (repo.fetchStarted !== undefined && repo.phase === 'receiving') details.push(formatRate(repo.bytes ?? 0, performance.now() - repo.fetchStarted));
+  if (repo.phase === 'resolving') details.push(`${repo.deltasResolved}/${repo.totalDeltas} deltas`);
+  return details;
+}
 
 /** `source -> target`, credentials already redacted by the library. */
 export function repoLabel(repo: RepoRef): string {

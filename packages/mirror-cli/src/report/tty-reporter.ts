@@ -1,29 +1,18 @@
 import type { MirrorEvent, MirrorOutcome, RepoRef } from '@gitmirror/mirror-core';
 import { UsageError } from '../errors.js';
 import type { TextOutput } from '../io.js';
-import { describeResult, formatBytes, formatDuration, formatRate } from './format.js';
-import { repoLabel, summaryLine, writeError, type MirrorReporter, type MirrorSummary } from './reporter.js';
+import { describeResult, formatBytes, formatDuration } from './format.js';
+import { phaseLabel, progressDetails, repoLabel, summaryLine, trackProgress, writeError, type MirrorReporter, type MirrorSummary, type RepoProgress } from './reporter.js';
 import type { Style } from './style.js';
 
-interface LiveRepo {
-  label: string;
-  phase: string;
-  objects?: number;
-  totalObjects?: number;
-  bytes?: number;
-  fetchStarted?: number;
-  remote?: string;
-}
-
 const REDRAW_INTERVAL_MS = 100;
-const PHASE_LABELS: Record<string, string> = { 'listing-refs': 'listing refs', fetching: 'fetching', publishing: 'publishing' };
 
 /**
  * Progress for a terminal: a live line per repository in flight (phase, objects, bytes, rate) redrawn in place,
  * a permanent line as each one ends, and a summary table at the end.
  */
 export function createTtyReporter(output: TextOutput, style: Style, dryRun: boolean): MirrorReporter {
-  const live = new Map<number, LiveRepo>();
+  const live = new Map<number, RepoProgress>();
   let drawn = 0;
   let timer: NodeJS.Timeout | undefined;
 
@@ -56,22 +45,11 @@ export function createTtyReporter(output: TextOutput, style: Style, dryRun: bool
     progress(event: RepoRef & MirrorEvent) {
       const repo = live.get(event.index) ?? { label: repoLabel(event), phase: 'starting' };
       live.set(event.index, repo);
-      if (event.type === 'phase') {
-        repo.phase = event.phase;
-        if (event.phase === 'fetching') repo.fetchStarted = performance.now();
-        if (event.phase === 'done') live.delete(event.index);
-        stop();
-        draw();
-        return;
-      }
-      if (event.type === 'remote-progress') repo.remote = event.message.trim() || repo.remote;
-      else {
-        repo.phase = event.progress.phase;
-        repo.objects = event.progress.objects;
-        repo.totalObjects = event.progress.totalObjects;
-        repo.bytes = event.progress.bytes;
-      }
-      schedule();
+      trackProgress(repo, event);
+      if (event.type !== 'phase') return schedule();
+      if (event.phase === 'done') live.delete(event.index);
+      stop();
+      draw();
     },
     outcome(outcome: MirrorOutcome) {
       live.delete(outcome.index);
@@ -101,13 +79,9 @@ export function createTtyReporter(output: TextOutput, style: Style, dryRun: bool
 }
 
 /** `  <source -> target>  <phase>  <objects>  <bytes>  <rate>`, the label shortened from the left to fit `width`. */
-function liveLine(repo: LiveRepo, style: Style, width: number): string {
-  const phase = PHASE_LABELS[repo.phase] ?? (repo.phase === 'resolving' ? 'resolving deltas' : repo.phase);
-  const details: string[] = [];
-  if (repo.objects !== undefined) {
-    details.push(`${repo.objects}/${repo.totalObjects} objects`, formatBytes(repo.bytes ?? 0));
-    if (repo.fetchStarted !== undefined) details.push(formatRate(repo.bytes ?? 0, performance.now() - repo.fetchStarted));
-  } else if (repo.remote && repo.phase === 'fetching') details.push(`remote: ${repo.remote}`);
+function liveLine(repo: RepoProgress, style: Style, width: number): string {
+  const phase = phaseLabel(repo.phase);
+  const details = progressDetails(repo);
   const tail = [phase, ...details].join('  ');
   const room = Math.max(10, width - tail.length - 4);
   const label = repo.label.length > room ? `…${repo.label.slice(repo.label.length - room + 1)}` : repo.label;
