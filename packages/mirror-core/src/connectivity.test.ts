@@ -166,7 +166,42 @@ describe('mirrorRepo from a source that does not send all necessary objects', ()
     const idxReads = storage.gets.filter((key) => key.endsWith('.idx'));
     expect(new Set(idxReads)).toEqual(new Set(listed.map((line) => `objects/pack/${line.slice(2).replace('.pack', '.idx')}`)));
     expect(idxReads.length).toBeLessThanOrEqual(2 * listed.length);
+    // The new commit's parent and its tree's unchanged entries were looked up, and found, after the fetch.
+    expect(idxReads.length).toBeGreaterThan(listed.length);
     expect(delta.requests[0]!.haves.length).toBeGreaterThan(0);
+    git(target, 'fsck', '--full', '--strict', '--no-progress');
+    expect(forEachRef(target)).toBe(forEachRef(source));
+  });
+
+  it('refuses a pack of a new commit without its tree, naming the tree, and leaves the mirror as it was', async () => {
+    commitFile(source, 'treeless.txt', 'treeless\n');
+    const commit = git(source, 'rev-parse', 'HEAD').trim();
+    const tree = git(source, 'rev-parse', 'HEAD^{tree}').trim();
+    const before = snapshot(target);
+    const hostile = fakeSource(source, () => gitPack(source, [commit], false));
+    const error = await expectIncomplete(mirrorRepo(hostile, target));
+    // The parent is in the mirror's packs; the tree is nowhere.
+    expect(error.missing).toEqual([tree]);
+    expect(snapshot(target)).toEqual(before);
+
+    const result = await mirrorRepo(source, target);
+    expect(result.updated).toEqual(['refs/heads/develop']);
+    git(target, 'fsck', '--full', '--strict', '--no-progress');
+  });
+
+  it('refuses a pack of every object but one blob', async () => {
+    commitFile(source, 'blob.txt', 'a blob the source will not send\n');
+    const blob = git(source, 'rev-parse', 'HEAD:blob.txt').trim();
+    const before = snapshot(target);
+    const hostile = fakeSource(source, (request) => {
+      const objects = git(source, 'rev-list', '--objects', ...request.wants, ...request.haves.map((have) => `^${have}`)).split('\n').filter(Boolean).map((line) => line.slice(0, 40));
+      expect(objects).toContain(blob);
+      return gitPack(source, objects.filter((id) => id !== blob), false);
+    });
+    const error = await expectIncomplete(mirrorRepo(hostile, target));
+    expect(error.missing).toEqual([blob]);
+    expect(snapshot(target)).toEqual(before);
+    await mirrorRepo(source, target);
     git(target, 'fsck', '--full', '--strict', '--no-progress');
     expect(forEachRef(target)).toBe(forEachRef(source));
   });

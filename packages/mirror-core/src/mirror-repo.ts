@@ -166,7 +166,7 @@ async function syncDumb(transport: Transport, target: string | Storage, options:
     });
   }
   try {
-    await checkConnectivity(storage, state.packs, plan.refs, pack?.idx, { source: transport.url, present, signal });
+    await checkConnectivity(storage, state.packs, plan.refs, pack?.idx, { source: transport.url, present, external: pack?.links?.external, signal });
   } catch (error) {
     if (pack) await storage.delete([pack.tempKey]).catch(() => {});
     throw error;

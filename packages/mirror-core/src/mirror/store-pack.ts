@@ -13,6 +13,8 @@ export interface StoredPack {
   idx: Uint8Array;
   objectCount: number;
   packSize: number;
+  /** Ids (20 bytes each, ascending) the pack's objects link to outside it, for the connectivity check. */
+  links?: { external: Uint8Array };
 }
 
 /** Options of {@link storePack}. */
@@ -51,6 +53,7 @@ export async function storePack(storage: Storage, pack: AsyncIterable<Uint8Array
     memoryBudget: options.memory.indexer,
     signal: options.signal,
     onProgress: options.onProgress,
+    collectLinks: true,
   }).catch(fail);
   const [uploaded, indexed] = await Promise.allSettled([upload, index]);
   if (uploaded.status === 'rejected' || indexed.status === 'rejected' || indexed.value.objectCount === 0) {
@@ -67,5 +70,6 @@ export async function storePack(storage: Storage, pack: AsyncIterable<Uint8Array
     idx: result.idx,
     objectCount: result.objectCount,
     packSize: result.packSize,
+    links: result.links,
   };
 }
