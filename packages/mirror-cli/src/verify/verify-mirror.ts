@@ -1,7 +1,7 @@
-import type { IncompleteUpload, ObjectInfo, Storage } from '@gitmirror/dumb-storage';
+import { StorageError, type IncompleteUpload, type ObjectInfo, type Storage } from '@gitmirror/dumb-storage';
 import { readIdx, type PackIndex } from '@gitmirror/git-pack-stream';
 import { parseInfoRefs, parsePacksList, type MirrorRef } from '@gitmirror/mirror-core';
-import { checkPackContents } from './pack-contents.js';
+import { checkClosure, checkPackContents } from './pack-contents.js';
 import { readOptional, readWhole } from './read.js';
 
 /** Codes of {@link Finding}s. */
@@ -23,6 +23,7 @@ export type FindingCode =
   | 'PACK_CHECKSUM_MISMATCH'
   | 'CRC_MISMATCH'
   | 'MISSING_OBJECT'
+  | 'MISSING_LINKED_OBJECT'
   | 'LEFTOVER_TEMP_PACK'
   | 'STRAY_TEMP'
   | 'INCOMPLETE_UPLOAD';
@@ -54,7 +55,10 @@ export interface VerifyReport {
 
 /** Options of {@link verifyMirror}. */
 export interface VerifyOptions {
-  /** Also read every pack whole: its trailing checksum and every object's CRC32 against the idx. */
+  /**
+   * Also read every pack whole: its trailing checksum and every object's CRC32 against the idx, and re-index it to
+   * check that every object the listed packs' commits, trees and tags point to (and every `packed-refs` tip) is in one.
+   */
   full?: boolean;
   signal?: AbortSignal;
 }
@@ -108,6 +112,7 @@ export async function verifyMirror(storage: Storage, options: VerifyOptions = {}
   }
 
   const indexes: PackIndex[] = [];
+  const externals: Uint8Array[] = [];
   let objects = 0;
   for (const [checksum, { pack, idx }] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
     const packKey = `${PACK_DIR}pack-${checksum}.pack`;
@@ -132,7 +137,8 @@ export async function verifyMirror(storage: Storage, options: VerifyOptions = {}
       error('BAD_IDX', `${idxKey}: ${(reason as Error).message}`, idxKey);
       continue;
     }
-    findings.push(...(await checkPack(storage, packKey, pack.size, checksum, index, options)));
+    const linksOut = listed.has(`pack-${checksum}.pack`) ? externals : undefined;
+    findings.push(...(await checkPack(storage, packKey, pack.size, checksum, index, options, linksOut)));
     if (index.packChecksum !== checksum) continue;
     objects += index.objectCount;
     if (listed.has(`pack-${checksum}.pack`)) indexes.push(index);
@@ -143,6 +149,7 @@ export async function verifyMirror(storage: Storage, options: VerifyOptions = {}
     if (!has(ref.oid)) error('MISSING_OBJECT', `${ref.name} points to ${ref.oid}, which no listed pack holds`, 'info/refs');
     if (ref.peeled && !has(ref.peeled)) error('MISSING_OBJECT', `${ref.name}^{} peels to ${ref.peeled}, which no listed pack holds`, 'info/refs');
   }
+  if (options.full) findings.push(...checkClosure(externals, await readOptional(storage, 'packed-refs', signal), has));
   for (const upload of incompleteUploads) {
     if (upload.kind === 'multipart-upload') {
       warning('INCOMPLETE_UPLOAD', `an upload of ${upload.key} was started${age(upload.lastActivity)} and never completed: a sync is writing it now, or one was killed; ${LEFTOVER_ADVICE}`, upload.key);
@@ -163,7 +170,8 @@ export async function verifyMirror(storage: Storage, options: VerifyOptions = {}
   };
 }
 
-async function checkPack(storage: Storage, key: string, size: number, checksum: string, index: PackIndex, options: VerifyOptions): Promise<Finding[]> {
+/** Checks one pack against its index; with `full`, reads it whole and adds what it links to outside itself to `externals`. */
+async function checkPack(storage: Storage, key: string, size: number, checksum: string, index: PackIndex, options: VerifyOptions, externals?: Uint8Array[]): Promise<Finding[]> {
   const findings: Finding[] = [];
   const error = (code: FindingCode, message: string) => findings.push({ severity: 'error', code, key, message });
   if (index.packChecksum !== checksum) error('IDX_MISMATCH', `${key}: its index describes pack ${index.packChecksum}`);
@@ -184,8 +192,10 @@ async function checkPack(storage: Storage, key: string, size: number, checksum: 
       break;
     }
   }
-  if (findings.length === 0 && options.full) findings.push(...(await checkPackContents(storage, key, size, checksum, index, options.signal)));
-  return findings;
+  if (findings.length > 0 || !options.full) return findings;
+  const contents = await checkPackContents(storage, key, size, checksum, index, options.signal);
+  if (contents.external) externals?.push(contents.external);
+  return contents.findings;
 }
 
 function checkHead(head: string, refs: readonly MirrorRef[], has: (oid: string) => boolean, error: (code: FindingCode, message: string, key?: string) => void): void {
@@ -199,10 +209,15 @@ function checkHead(head: string, refs: readonly MirrorRef[], has: (oid: string) 
 
 const LEFTOVER_ADVICE = 'the next sync removes it once it is older than its grace period (--leftover-grace, default 1h)';
 
-/** The storage's incomplete uploads (none when it cannot list them), read alongside the other checks. */
+/** The storage's incomplete uploads (none when it cannot, or may not, list them). */
 async function listIncompleteUploads(storage: Storage, signal?: AbortSignal): Promise<IncompleteUpload[]> {
   const uploads: IncompleteUpload[] = [];
-  for await (const upload of storage.listIncompleteUploads?.('', { signal }) ?? []) uploads.push(upload);
+  try {
+    for await (const upload of storage.listIncompleteUploads?.('', { signal }) ?? []) uploads.push(upload);
+  } catch (error) {
+    // Credentials may read a mirror without s3:ListBucketMultipartUploads; the rest of the checks still hold.
+    if (!(error instanceof StorageError && error.code === 'AccessDenied')) throw error;
+  }
   return uploads;
 }
 
