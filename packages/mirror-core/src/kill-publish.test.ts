@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStorage, type Body, type PutOptions, type Storage } from '@gitmirror/dumb-storage';
 import { createTestBucket, createTestS3Client, s3TestServers, startStaticServer } from '@gitmirror/test-servers';
@@ -147,7 +147,6 @@ describe('a sync killed after any write of its publication', () => {
         fresh: () => openStorage(path),
       };
     });
-    expect(readdirSync(join(dir.path, 'folder-1', 'objects', 'pack')).filter((file) => !file.startsWith('pack-'))).toEqual([]);
   });
 
   it('converges on a folder target killed during an incremental sync', { timeout: 300_000 }, async () => {

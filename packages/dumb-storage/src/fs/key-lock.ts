@@ -54,12 +54,13 @@ function describeOwner(owner: LockOwner | undefined): string {
 
 async function acquire(lockPath: string, key: string, timing: LockTiming): Promise<void> {
   const deadline = Date.now() + timing.lockTimeoutMs;
-  const me: LockOwner = { pid: process.pid, hostname: hostname(), time: '' };
+  const host = hostname();
   for (let attempt = 0; ; attempt++) {
     try {
       const handle = await open(lockPath, 'wx');
       try {
-        await handle.writeFile(JSON.stringify({ ...me, time: new Date().toISOString() }));
+        const owner: LockOwner = { pid: process.pid, hostname: host, time: new Date().toISOString() };
+        await handle.writeFile(JSON.stringify(owner));
       } finally {
         await handle.close();
       }
@@ -71,7 +72,7 @@ async function acquire(lockPath: string, key: string, timing: LockTiming): Promi
     if (!held) continue;
     const owner = await readOwner(lockPath);
     const age = Date.now() - held.mtimeMs;
-    const ownerGone = owner !== undefined && owner.hostname === me.hostname && owner.pid !== me.pid && !isRunning(owner.pid);
+    const ownerGone = owner !== undefined && owner.hostname === host && owner.pid !== process.pid && !isRunning(owner.pid);
     if (ownerGone || age > timing.staleLockMs) {
       // Only unlink the lock examined: another waiter may have broken it and taken a fresh one meanwhile.
       const now = await stat(lockPath).catch(() => undefined);

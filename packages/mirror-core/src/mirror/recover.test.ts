@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFsStorage, type FsStorage } from '@gitmirror/dumb-storage/fs';
+import { AccessDeniedError, type IncompleteUpload } from '@gitmirror/dumb-storage';
 import { createMemoryStorage } from '@gitmirror/dumb-storage/memory';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { suiteDir } from '../test-support/git.js';
@@ -97,5 +98,16 @@ describe('removeLeftovers', () => {
     });
     expect(await removeLeftovers(counting, [`pack-${sha('a')}.pack`], { graceMs: 0 })).toEqual([]);
     expect(calls).toEqual(['list']);
+  });
+
+  it('still removes stale packs when the credentials may not list incomplete uploads', async () => {
+    const memory = Object.assign(createMemoryStorage(), {
+      abortIncompleteUploads: async (): Promise<IncompleteUpload[]> => {
+        throw new AccessDeniedError('ListMultipartUploads: AccessDenied (HTTP 403)');
+      },
+    });
+    await memory.put('objects/pack/tmp_pack_killed', new Uint8Array(1));
+    // Written just now: a negative grace period makes it stale.
+    expect(await removeLeftovers(memory, [], { graceMs: -1_000 })).toEqual(['objects/pack/tmp_pack_killed']);
   });
 });
