@@ -1,4 +1,4 @@
-import { StorageError, type IncompleteUpload, type ObjectInfo, type Storage } from '@gitmirror/dumb-storage';
+import type { IncompleteUpload, ObjectInfo, Storage } from '@gitmirror/dumb-storage';
 import { readIdx, type PackIndex } from '@gitmirror/git-pack-stream';
 import { parseInfoRefs, parsePacksList, type MirrorRef } from '@gitmirror/mirror-core';
 import { checkClosure, checkPackContents } from './pack-contents.js';
@@ -209,15 +209,10 @@ function checkHead(head: string, refs: readonly MirrorRef[], has: (oid: string) 
 
 const LEFTOVER_ADVICE = 'the next sync removes it once it is older than its grace period (--leftover-grace, default 1h)';
 
-/** The storage's incomplete uploads (none when it cannot, or may not, list them). */
+/** The storage's incomplete uploads (none when it cannot list them), read alongside the other checks. */
 async function listIncompleteUploads(storage: Storage, signal?: AbortSignal): Promise<IncompleteUpload[]> {
   const uploads: IncompleteUpload[] = [];
-  try {
-    for await (const upload of storage.listIncompleteUploads?.('', { signal }) ?? []) uploads.push(upload);
-  } catch (error) {
-    // Credentials may read a mirror without s3:ListBucketMultipartUploads; the rest of the checks still hold.
-    if (!(error instanceof StorageError && error.code === 'AccessDenied')) throw error;
-  }
+  for await (const upload of storage.listIncompleteUploads?.('', { signal }) ?? []) uploads.push(upload);
   return uploads;
 }
 
