@@ -5,6 +5,12 @@ import { PackError } from './errors.js';
 import { indexPack } from './index-pack.js';
 
 const usage = 'usage: git-pack-index <pack> [-o <idx>] [--max-memory <bytes>] [--threads N]';
+/**
+ * The memory budget without --max-memory: the smallest whose passes read back in 8 MiB ranges (an
+ * eighth of it). On a 457 MiB generated pack it peaks near 110 MiB of RSS, some 40 MiB of it the
+ * Node.js runtime; 128 MiB (indexPack's default) adds about 10 MiB more for no gain in time there.
+ */
+const DEFAULT_MAX_MEMORY = 64 * 1024 * 1024;
 
 function parseCommandLine() {
   try {
@@ -31,7 +37,7 @@ async function main(): Promise<void> {
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'no pack given' : 'one pack at a time');
   const packPath = positionals[0]!;
   const idxPath = values.output ?? `${packPath.replace(/\.pack$/, '')}.idx`;
-  const memoryBudget = values['max-memory'] === undefined ? undefined : parseCount(values['max-memory'], '--max-memory');
+  const memoryBudget = values['max-memory'] === undefined ? DEFAULT_MAX_MEMORY : parseCount(values['max-memory'], '--max-memory');
   const threads = values.threads === undefined ? undefined : parseCount(values.threads, '--threads');
 
   const file = await open(packPath, 'r');
