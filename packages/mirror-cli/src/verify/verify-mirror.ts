@@ -1,4 +1,4 @@
-import type { IncompleteUpload, ObjectInfo, Storage } from '@gitmirror/dumb-storage';
+import { StorageError, type IncompleteUpload, type ObjectInfo, type Storage } from '@gitmirror/dumb-storage';
 import { readIdx, type PackIndex } from '@gitmirror/git-pack-stream';
 import { parseInfoRefs, parsePacksList, type MirrorRef } from '@gitmirror/mirror-core';
 import { checkClosure, checkPackContents } from './pack-contents.js';
@@ -209,10 +209,15 @@ function checkHead(head: string, refs: readonly MirrorRef[], has: (oid: string) 
 
 const LEFTOVER_ADVICE = 'the next sync removes it once it is older than its grace period (--leftover-grace, default 1h)';
 
-/** The storage's incomplete uploads (none when it cannot list them), read alongside the other checks. */
+/** The storage's incomplete uploads (none when it cannot, or may not, list them). */
 async function listIncompleteUploads(storage: Storage, signal?: AbortSignal): Promise<IncompleteUpload[]> {
   const uploads: IncompleteUpload[] = [];
-  for await (const upload of storage.listIncompleteUploads?.('', { signal }) ?? []) uploads.push(upload);
+  try {
+    for await (const upload of storage.listIncompleteUploads?.('', { signal }) ?? []) uploads.push(upload);
+  } catch (error) {
+    // Credentials may read a mirror without s3:ListBucketMultipartUploads; the rest of the checks still hold.
+    if (!(error instanceof StorageError && error.code === 'AccessDenied')) throw error;
+  }
   return uploads;
 }
 
