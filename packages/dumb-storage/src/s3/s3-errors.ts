@@ -33,7 +33,8 @@ export function s3Error(error: unknown, operation: string, key: string, url: str
   const options = { key, cause: error };
   if (name === 'NoSuchBucket') {
     const bucket = /^s3:\/\/([^/]+)/.exec(url)?.[1] ?? url;
-    return new BucketNotFoundError(`${operation} ${key} in ${url}: the bucket ${bucket} does not exist (${what})`, options);
+    const withStatus = status === undefined ? '' : `, HTTP ${status}`;
+    return new BucketNotFoundError(`${operation} ${key} in ${url}: the bucket ${bucket} does not exist (NoSuchBucket${withStatus})`, options);
   }
   if (status === 404 || notFound.has(name)) return new NotFoundError(message, options);
   if (status === 412 || preconditionFailed.has(name)) return new PreconditionFailedError(message, options);

@@ -24,14 +24,13 @@ const PACKS_LIST_ATTEMPTS = 5;
  * `objects/info/packs` → `packed-refs` → `info/refs` → `HEAD`. `packed-refs` and `info/refs` are conditional
  * writes against the versions read at the start of the sync: a concurrent writer makes this one fail with a
  * {@link ConflictError} before any of its refs is visible. If the pack cannot be moved into place, its temporary
- * key is deleted. First, what killed syncs left behind is removed ({@link removeLeftovers}); returns what that was.
+ * key is deleted. First, what killed syncs left behind is removed ({@link removeLeftovers}).
  */
-export async function publish(storage: Storage, state: TargetState, plan: SyncPlan, pack: StoredPack | undefined, options: PublishOptions): Promise<string[]> {
+export async function publish(storage: Storage, state: TargetState, plan: SyncPlan, pack: StoredPack | undefined, options: PublishOptions): Promise<void> {
   const { signal } = options;
-  let removed: string[];
   try {
     signal?.throwIfAborted();
-    removed = await removeLeftovers(storage, state.packs, { graceMs: options.leftoverGraceMs ?? DEFAULT_LEFTOVER_GRACE_MS, keep: pack?.tempKey, signal });
+    await removeLeftovers(storage, state.packs, { graceMs: options.leftoverGraceMs ?? DEFAULT_LEFTOVER_GRACE_MS, keep: pack?.tempKey, signal });
     if (options.bareRepo && !state.infoRefs) {
       for (const file of bareRepoFiles()) await storage.put(file.key, utf8(file.body), { signal });
     }
@@ -51,7 +50,6 @@ export async function publish(storage: Storage, state: TargetState, plan: SyncPl
     await putConditionally(storage, 'info/refs', plan.infoRefs, state.infoRefs?.etag, signal);
   }
   if (plan.head !== undefined) await storage.put('HEAD', utf8(plan.head), { signal });
-  return removed;
 }
 
 /** Appends a pack to `objects/info/packs`, merging with packs another writer listed meanwhile (the list only grows). */
