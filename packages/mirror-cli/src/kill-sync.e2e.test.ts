@@ -81,6 +81,18 @@ describe('mirror-git-to-s3 killed (SIGKILL) after any write, then run again (bui
     expect([...warned].sort()).toEqual(['LEFTOVER_TEMP_PACK', 'UNLISTED_PACK']);
   });
 
+  it('converges on a folder target killed in the middle of writing the pack', async () => {
+    const target = join(dir.path, 'mid-pack');
+    const killed = await runCli(['--source', source, '--target', target], {
+      env: { NODE_OPTIONS: `--import=${PRELOAD}`, GITMIRROR_TEST_KILL_AFTER_WRITES: 'mid-pack' },
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    const left = JSON.parse((await runCli(['verify', '--json', target])).stdout) as VerifyReport;
+    expect(left.findings.filter((finding) => finding.severity === 'warning').map((finding) => finding.code)).toEqual(['STRAY_TEMP']);
+    expect(await runCli(['--source', source, '--target', target, '--leftover-grace', '1ms'])).toMatchObject({ code: 0 });
+    expect(JSON.parse((await runCli(['verify', '--full', '--json', target])).stdout)).toMatchObject({ ok: true, findings: [] });
+  });
+
   /** A folder target holding a lock on `packed-refs` owned by `owner`, as a process killed while holding it leaves it. */
   const lockedFolder = (name: string, owner: { pid: number; hostname: string }) => {
     const target = join(dir.path, name);
