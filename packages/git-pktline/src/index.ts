@@ -15,4 +15,12 @@ export {
   type ParseRefAdvertisementOptions,
 } from './ref-advertisement.js';
 export { parseLsRefs } from './ls-refs.js';
-export { DEFAULT_MAX_LISTING_BYTES, DEFAULT_MAX_REFS, type ListingLimits } from './limits.js';
+export {
+  DEFAULT_MAX_LISTING_BYTES,
+  DEFAULT_MAX_REFS,
+  listingLimitsFor,
+  MIN_DERIVED_REFS,
+  PARSED_REF_OVERHEAD,
+  TYPICAL_REF_LINE,
+  type ListingLimits,
+} from './limits.js';

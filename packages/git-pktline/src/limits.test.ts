@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FLUSH_PKT } from './constants.js';
 import { encodePacket } from './encode.js';
 import { PktLineError } from './errors.js';
+import { listingLimitsFor, MIN_DERIVED_REFS, PARSED_REF_OVERHEAD, TYPICAL_REF_LINE } from './limits.js';
 import { parseLsRefs } from './ls-refs.js';
 import { PktLineReader } from './reader.js';
 import { parseRefAdvertisement } from './ref-advertisement.js';
@@ -73,5 +74,39 @@ describe('ref listing limits', () => {
     const { source, pulled } = endless([], refLine(7));
     await limitError(parseLsRefs(new PktLineReader(source), { maxBytes: 50_000 }));
     expect(pulled()).toBeLessThanOrEqual(50_000 + refLine(7).length);
+  });
+});
+
+describe('listingLimitsFor', () => {
+  const MiB = 1024 * 1024;
+
+  it('fills the memory given with ordinary refs, and bounds the heap whichever limit is reached first', () => {
+    for (const memory of [64 * MiB, 256 * MiB, 1024 * MiB]) {
+      const { maxRefs, maxBytes } = listingLimitsFor(memory);
+      expect(maxRefs * (PARSED_REF_OVERHEAD + TYPICAL_REF_LINE)).toBeLessThanOrEqual(memory);
+      expect(maxRefs * (PARSED_REF_OVERHEAD + TYPICAL_REF_LINE)).toBeGreaterThan(memory - (PARSED_REF_OVERHEAD + TYPICAL_REF_LINE));
+      expect(maxRefs * PARSED_REF_OVERHEAD + maxBytes).toBeLessThanOrEqual(memory);
+    }
+    expect(listingLimitsFor(64 * MiB).maxRefs).toBe(Math.floor((64 * MiB) / 216));
+    expect(listingLimitsFor(128 * MiB).maxRefs).toBeGreaterThan(listingLimitsFor(64 * MiB).maxRefs);
+  });
+
+  it('never goes below the floor of refs and their bytes', () => {
+    for (const memory of [0, MiB, 16 * MiB]) {
+      expect(listingLimitsFor(memory)).toEqual({ maxRefs: MIN_DERIVED_REFS, maxBytes: MIN_DERIVED_REFS * TYPICAL_REF_LINE });
+    }
+  });
+
+  it('accepts maxRefs ordinary refs; past it, shorter names hit maxRefs and ordinary ones maxBytes', async () => {
+    const limits = listingLimitsFor(0);
+    const ordinary = encodePacket(`${OID} refs/heads/${'n'.repeat(29)}\n`);
+    const short = encodePacket(`${OID} refs/heads/s\n`);
+    expect(ordinary.length).toBe(TYPICAL_REF_LINE);
+    const listing = (line: Uint8Array, count: number) => concat([...Array.from({ length: count }, () => line), FLUSH_PKT]);
+    expect(await parseLsRefs(new PktLineReader(chunksOf([listing(ordinary, limits.maxRefs)])), limits)).toHaveLength(limits.maxRefs);
+    const refs = await limitError(parseLsRefs(new PktLineReader(chunksOf([listing(short, limits.maxRefs + 1)])), limits));
+    expect(refs.message).toContain(`more than the limit of ${limits.maxRefs} refs`);
+    const bytes = await limitError(parseLsRefs(new PktLineReader(chunksOf([listing(ordinary, limits.maxRefs + 1)])), limits));
+    expect(bytes.message).toContain(`exceeds the limit of ${limits.maxBytes} bytes`);
   });
 });

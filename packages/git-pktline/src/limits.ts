@@ -5,8 +5,8 @@ import type { TextLine } from './text-lines.js';
 /** Bounds on what a ref listing (v0/v1 advertisement, v2 capabilities, `ls-refs` output) may make a client hold. */
 export interface ListingLimits {
   /**
-   * Most refs (plus `shallow` lines) accepted. Default {@link DEFAULT_MAX_REFS}. A parsed ref costs about 220 bytes of
-   * heap (measured with 40-character names, 87-byte lines), most of it per object rather than per byte of text, so
+   * Most refs (plus `shallow` lines) accepted. Default {@link DEFAULT_MAX_REFS}. A parsed ref costs
+   * {@link PARSED_REF_OVERHEAD} bytes of heap plus the length of its pkt-line (219 bytes with 40-character names), so
    * this limit is what bounds memory for ordinary names; `maxBytes` bounds it for long ones.
    */
   maxRefs?: number;
@@ -15,13 +15,42 @@ export interface ListingLimits {
 }
 
 /**
- * Default {@link ListingLimits.maxRefs}: 2,000,000, twice the ~1M refs of the largest forge repositories (Gerrit's
- * `refs/changes/*`): about 440 MB of parsed refs at the limit.
+ * Default {@link ListingLimits.maxRefs} of the parsers: 2,000,000, twice the ~1M refs of the largest forge
+ * repositories (Gerrit's `refs/changes/*`): about 440 MB of parsed refs at the limit. A client that knows how much
+ * memory it may spend derives smaller limits with {@link listingLimitsFor}.
  */
 export const DEFAULT_MAX_REFS = 2_000_000;
 
-/** Default {@link ListingLimits.maxBytes}: 256 MiB, room for 2M ref lines of ~130 bytes each. */
+/** Default {@link ListingLimits.maxBytes} of the parsers: 256 MiB, room for 2M ref lines of ~130 bytes each. */
 export const DEFAULT_MAX_LISTING_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Heap a parsed ref costs beyond the bytes of its pkt-line: 130 bytes. Measured with Node 20 on x64 (`heapUsed` after
+ * a full GC, 100,000 to 200,000 refs parsed from v0 advertisements and `ls-refs` output and kept): 195, 219, 275 and
+ * 475 bytes per ref for names of 20, 40, 100 and 300 characters, that is 130 bytes plus the pkt-line's length.
+ */
+export const PARSED_REF_OVERHEAD = 130;
+
+/** Bytes of an ordinary ref's pkt-line: 4 of length, a 40-digit id, a space, a 40-character name, a line feed. */
+export const TYPICAL_REF_LINE = 86;
+
+/**
+ * The fewest refs {@link listingLimitsFor} allows however little memory it is given: 100,000 (about 22 MB parsed),
+ * more than all but the largest repositories list.
+ */
+export const MIN_DERIVED_REFS = 100_000;
+
+/**
+ * Limits under which a listing's parsed refs take at most about `memory` bytes of heap: `maxRefs` refs of
+ * {@link TYPICAL_REF_LINE} bytes fill it, and `maxBytes` is their pkt-lines' length, so that refs ×
+ * {@link PARSED_REF_OVERHEAD} + bytes stays within `memory` whichever limit is reached first. Never below
+ * {@link MIN_DERIVED_REFS} refs (and their bytes), so a small `memory` is exceeded by up to 22 MB rather than refuse an
+ * ordinary repository.
+ */
+export function listingLimitsFor(memory: number): Required<ListingLimits> {
+  const maxRefs = Math.max(MIN_DERIVED_REFS, Math.floor(memory / (PARSED_REF_OVERHEAD + TYPICAL_REF_LINE)));
+  return { maxRefs, maxBytes: maxRefs * TYPICAL_REF_LINE };
+}
 
 /**
  * Counts a listing's lines and bytes as they are read and throws `LIMIT_EXCEEDED` on the first line past a limit,
