@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Times `git index-pack` against our `git-pack-index` on the same pack, in turn, several runs each,
-// and prints the median wall-time ratio (ours / git) and both peak RSS figures with their ratio. The two .idx files
+// Times `git index-pack` against our `git-pack-index` on the same pack, in turn, several runs each, both with default
+// flags (extra options go to ours), each under GNU time (`/usr/bin/time -v`). Prints per run the wall time and peak
+// RSS of both, then the median wall-time ratio (ours / git), both peak RSS figures (the largest over the runs) with
+// their ratio and their difference in MiB (ours - git: issue #10's target is at most git + 32 MiB). The two .idx files
 // must be identical on every run. A git bundle is accepted too: its pack is extracted first.
 //
 // usage: node tools/bench/index-pack.mjs <pack-or-bundle> [runs=5] [git-pack-index options...]
@@ -32,27 +34,42 @@ try {
   for (let run = 0; run < runs; run++) {
     for (const name of ['git', 'ours']) results[name].push(measure(commands[name]));
     if (!readFileSync(join(work, 'git.idx')).equals(readFileSync(join(work, 'ours.idx')))) throw new Error(`run ${run + 1}: the .idx files differ`);
-    console.log(`run ${run + 1}: git ${results.git[run].seconds.toFixed(3)} s, ours ${results.ours[run].seconds.toFixed(3)} s`);
+    const line = (result) => `${result.seconds.toFixed(3)} s, ${(result.rssKiB / 1024).toFixed(1)} MiB`;
+    console.log(`run ${run + 1}: git ${line(results.git[run])}; ours ${line(results.ours[run])}`);
   }
   const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const summary = Object.fromEntries(
     Object.entries(results).map(([name, list]) => [name, { seconds: median(list.map((r) => r.seconds)), rssMiB: Math.max(...list.map((r) => r.rssKiB)) / 1024 }]),
   );
-  console.log(`pack: ${pack} (${(statSync(pack).size / 2 ** 20).toFixed(1)} MiB), ${runs} runs, identical .idx every run`);
-  console.log(`median wall time: git ${summary.git.seconds.toFixed(3)} s, ours ${summary.ours.seconds.toFixed(3)} s, ratio ours/git ${(summary.ours.seconds / summary.git.seconds).toFixed(2)}`);
-  console.log(`peak RSS: git ${summary.git.rssMiB.toFixed(1)} MiB, ours ${summary.ours.rssMiB.toFixed(1)} MiB, ratio ours/git ${(summary.ours.rssMiB / summary.git.rssMiB).toFixed(2)}`);
+  const { git, ours } = summary;
+  const over = ours.rssMiB - git.rssMiB;
+  console.log(`pack: ${pack} (${(statSync(pack).size / 2 ** 20).toFixed(1)} MiB, ${objectCount(pack)} objects), ${runs} runs, identical .idx every run`);
+  console.log(`commands: ${commands.git.join(' ')}; ${commands.ours.join(' ')}`);
+  console.log(`median wall time: git ${git.seconds.toFixed(3)} s, ours ${ours.seconds.toFixed(3)} s, ratio ours/git ${(ours.seconds / git.seconds).toFixed(2)}`);
+  console.log(`peak RSS: git ${git.rssMiB.toFixed(1)} MiB, ours ${ours.rssMiB.toFixed(1)} MiB, ratio ours/git ${(ours.rssMiB / git.rssMiB).toFixed(2)}, ours - git ${over >= 0 ? '+' : ''}${over.toFixed(1)} MiB (target: at most +32 MiB, ${over <= 32 ? 'met' : 'missed'})`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 
-/** Runs `command` under GNU time; returns its wall time and peak RSS. */
+/** Runs `command` under `/usr/bin/time -v`; returns its wall time and peak RSS (GNU time's "Maximum resident set size"). */
 function measure(command) {
   const timeFile = join(work, 'time.txt');
   const started = performance.now();
-  const child = spawnSync('/usr/bin/time', ['-f', '%M', '-o', timeFile, ...command], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawnSync('/usr/bin/time', ['-v', '-o', timeFile, ...command], { stdio: ['ignore', 'ignore', 'inherit'] });
   const seconds = (performance.now() - started) / 1000;
-  if (child.status !== 0) throw new Error(`${command.join(' ')} exited with ${child.status}`);
-  return { seconds, rssKiB: Number(readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)) };
+  if (child.status !== 0) throw new Error(`${command.join(' ')} exited with ${child.status ?? child.signal}`);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(readFileSync(timeFile, 'utf8'));
+  if (!rss) throw new Error(`no peak RSS in the output of /usr/bin/time -v: ${readFileSync(timeFile, 'utf8')}`);
+  return { seconds, rssKiB: Number(rss[1]) };
+}
+
+/** The object count in the pack header. */
+function objectCount(pack) {
+  const fd = openSync(pack, 'r');
+  const header = Buffer.alloc(12);
+  readSync(fd, header, 0, 12, 0);
+  closeSync(fd);
+  return header.readUInt32BE(8);
 }
 
 /** The pack to index: `input` itself, or the pack inside a bundle, copied to the work directory. */
