@@ -47,8 +47,9 @@ export interface IndexPackOptions {
   memoryBudget?: number;
   /**
    * Threads that may resolve deltas; 0 or 1 keeps everything on the calling thread. A worker is
-   * started only for packs that outgrow a quarter of the budget, and only under a budget of 32 MiB
-   * or more. Default `os.availableParallelism()`.
+   * started only under a budget of 32 MiB or more, once the pack outgrows a quarter of it, and if
+   * at least as many objects (4096 at least) are still to come as were parsed. Default
+   * `os.availableParallelism()`.
    */
   threads?: number;
   onProgress?: (progress: IndexPackProgress) => void;
@@ -96,6 +97,8 @@ export interface IndexPackStats {
 const DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024;
 /** Entries the table makes room for at once, however many the pack header declares. */
 const MAX_RESERVED_ENTRIES = 1 << 17;
+/** Objects still to come in the pack for a stream worker to be worth starting. */
+const MIN_WORKER_OBJECTS = 4096;
 /** Entry batches queued for the stream worker before parsing waits for it. */
 const MAX_BATCHES_IN_FLIGHT = 4;
 
@@ -153,6 +156,13 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
     here = undefined;
   };
 
+  // A worker pays for its start-up only if at least as much of the pack is still to come as was
+  // parsed, and some thousands of objects.
+  const worthAWorker = (parsed: number) => {
+    const toCome = parser.objectCount! - parsed;
+    return toCome >= MIN_WORKER_OBJECTS && toCome >= parsed;
+  };
+
   const onEntry = (entry: PackEntry) => {
     if (entry.index === 0) table.reserve(Math.min(parser.objectCount!, MAX_RESERVED_ENTRIES));
     const i = table.add(entry.offset, entry.headerLength, entry.size, entry.crc32);
@@ -185,7 +195,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
     (entry) => {
       onEntry(entry);
       // Between entries, when no view of the cache is in use any more.
-      if (here !== undefined && shares.workers > 0 && parser.received > budget / 4) moveToWorker();
+      if (here !== undefined && shares.workers > 0 && parser.received > budget / 4 && worthAWorker(entry.index + 1)) moveToWorker();
     },
     {
       maxInflatedObjectSize: shares.cacheBytes / 4,

@@ -14,9 +14,15 @@ const next = random(5);
 const noise = Buffer.alloc(9 << 20);
 for (let i = 0; i < noise.length; i += 4) noise.writeUInt32LE(Math.floor(next() * 2 ** 32), i);
 
-/** `entries` behind an incompressible 9 MiB blob, so that a worker resolves them as they stream in. */
+/** Small blobs, enough to make a worker worth starting. */
+const fillers: TestEntry[] = Array.from({ length: 4096 }, (_, b) => ({ type: 3, data: Buffer.from(`filler ${b}\n`) }));
+
+/**
+ * `entries` behind an incompressible 9 MiB blob and followed by fillers, so that a worker is
+ * started and resolves them as they stream in.
+ */
 function afterNoise(entries: TestEntry[]): TestEntry[] {
-  return [{ type: 3, data: noise }, ...entries.map((entry) => (entry.baseEntry === undefined ? entry : { ...entry, baseEntry: entry.baseEntry + 1 }))];
+  return [{ type: 3, data: noise }, ...entries.map((entry) => (entry.baseEntry === undefined ? entry : { ...entry, baseEntry: entry.baseEntry + 1 })), ...fillers];
 }
 
 /**
@@ -52,7 +58,7 @@ describe('indexPack with a resolver worker', () => {
     expect(result.stats.peakCacheBytes).toBeLessThanOrEqual(noise.length);
   });
 
-  it('starts no worker under a small budget, nor for a pack within a quarter of the budget', async () => {
+  it('starts no worker under a small budget, nor for a pack within a quarter of the budget or near its end there', async () => {
     const pack = packObjects(repo, ['--delta-base-offset', '--depth=250', '--window=250']);
     const expected = gitIndexPack(pack);
     const small = await indexPack({ source: chunked(pack, () => 16384), read: readFrom(pack), threads: 4, memoryBudget: 256 * 1024 });
@@ -62,6 +68,10 @@ describe('indexPack with a resolver worker', () => {
     const fits = await indexPack({ source: chunked(pack, () => 16384), read: readFrom(pack), threads: 4 });
     expect(fits.stats.workers).toBe(0);
     expect(Buffer.from(fits.idx)).toEqual(expected);
+    const nearEnd = writePack([{ type: 3, data: noise }, ...fillers.slice(0, 4095)]);
+    expect((await indexPack({ source: chunked(nearEnd, () => 65536), read: readFrom(nearEnd), threads: 2, memoryBudget: WORKER_BUDGET })).stats.workers).toBe(0);
+    const farFromEnd = writePack([{ type: 3, data: noise }, ...fillers]);
+    expect((await indexPack({ source: chunked(farFromEnd, () => 65536), read: readFrom(farFromEnd), threads: 2, memoryBudget: WORKER_BUDGET })).stats.workers).toBe(1);
   });
 
   it('resolves REF deltas after the stream with a worker started', async () => {
@@ -84,7 +94,7 @@ describe('indexPack with a resolver worker', () => {
     const pack = writePack(afterNoise(entries));
     const failure = indexPack({ source: chunked(pack, () => 65536), read: readFrom(pack), threads: 2, memoryBudget: WORKER_BUDGET });
     await expect(failure).rejects.toBeInstanceOf(PackError);
-    await expect(failure).rejects.toMatchObject({ code: 'BAD_DELTA', offset: writePack(afterNoise(entries).slice(0, -1)).length - 20 });
+    await expect(failure).rejects.toMatchObject({ code: 'BAD_DELTA', offset: writePack(afterNoise(entries).slice(0, -1 - fillers.length)).length - 20 });
   });
 
   it('refuses a REF delta cycle closed by a duplicate object, as git does, without hanging', { timeout: 10_000 }, async () => {
@@ -110,12 +120,13 @@ describe('indexPack with a resolver worker', () => {
     const second = commit(trees[1]!, 'second');
     const third = commit(trees[2]!, 'third');
     const rest = (to: Buffer) => [['copy', 0, 5], ['insert', to.subarray(5, 100)], ['insert', to.subarray(100)]] as Parameters<typeof makeDelta>[2];
-    const pack = writePack([
-      { type: 3, data: noise },
-      { type: 1, data: first },
-      { type: 6, data: makeDelta(first.length, second.length, rest(second)), baseEntry: 1 },
-      { type: 7, data: makeDelta(second.length, third.length, rest(third)), baseId: hashObject(1, second) },
-    ]);
+    const pack = writePack(
+      afterNoise([
+        { type: 1, data: first },
+        { type: 6, data: makeDelta(first.length, second.length, rest(second)), baseEntry: 0 },
+        { type: 7, data: makeDelta(second.length, third.length, rest(third)), baseId: hashObject(1, second) },
+      ]),
+    );
     const result = await indexPack({ source: chunked(pack, () => 65536), read: readFrom(pack), threads: 2, memoryBudget: WORKER_BUDGET, collectLinks: true });
     expect(result.stats).toMatchObject({ workers: 1, deltasResolvedWhileReceiving: 1 });
     expect(Buffer.from(result.idx)).toEqual(gitIndexPack(pack));
