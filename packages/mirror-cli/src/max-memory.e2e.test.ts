@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestBucket, s3TestServers, startGitHttpServer } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MirrorReport } from './report/json-report.js';
 import { BIN, childEnv, finished } from './test-support/cli.js';
 import { forEachRef, git, gitAsync, tempDir } from './test-support/git.js';
 import { s3Settings } from './test-support/s3.js';
@@ -89,9 +90,14 @@ describe('--max-memory bounds the whole process (built CLI under GNU time, a 70 
   it.skipIf(!hasGnuTime)(`mirrors into a folder under --max-memory 160M${hasGnuTime ? '' : ' (skipped: /usr/bin/time missing: apt-get install time)'}`, async () => {
     expect(packBytes(source)).toBeGreaterThan(60 * MiB);
     const target = join(dir.path, 'mirror.git');
-    const run = await runMeasured(['--max-memory', '160M', '--source', `${server.url}/big.git`, '--target', target]);
+    const run = await runMeasured(['--json', '--max-memory', '160M', '--source', `${server.url}/big.git`, '--target', target]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.peakRss).toBeLessThan(160 * MiB);
+    // A pack larger than the in-memory copy is read back from the folder to resolve its deltas.
+    const [repo] = (JSON.parse(run.stdout) as MirrorReport).repositories;
+    expect(repo.readBack.requests).toBeGreaterThan(0);
+    expect(repo.readBack.bytes).toBeGreaterThan(0);
+    expect(repo.readBack.passes).toBeGreaterThan(0);
     const clone = join(dir.path, 'clone.git');
     await gitAsync(dir.path, 'clone', '-q', '--mirror', target, clone);
     expect(forEachRef(clone)).toBe(forEachRef(source));

@@ -67,6 +67,7 @@ describe('mirror-git-to-s3 mirror (built CLI, smart HTTP sources, folder targets
         pack: expect.stringMatching(/^pack-[0-9a-f]{40}\.pack$/),
         objects: objects.size,
         bytes: statSync(join(target(index === 0 ? 'one' : 'two'), 'objects', 'pack', repo.pack ?? '')).size,
+        readBack: { requests: expect.any(Number), bytes: expect.any(Number), passes: expect.any(Number) },
         protocolVersion: 2,
         durationMs: expect.any(Number),
         error: null,

@@ -1,5 +1,5 @@
 export { mirrorRepo, DEFAULT_MEMORY_BUDGET } from './mirror-repo.js';
-export type { MirrorEvent, MirrorOptions, MirrorPhase, MirrorResult, TargetOptions } from './mirror-repo.js';
+export type { MirrorEvent, MirrorOptions, MirrorPhase, MirrorResult, ReadBackCounts, TargetOptions } from './mirror-repo.js';
 export { mirrorRepos } from './mirror-repos.js';
 export type { MirrorMapping, MirrorMappingOptions, MirrorOutcome, MirrorReposOptions, RepoRef } from './mirror-repos.js';
 export { AbortedError, ConflictError, IncompleteFetchError, InvalidMirrorError, InvalidRefError, InvalidUrlError, MirrorError, PushRejectedError, TransportError } from './errors.js';

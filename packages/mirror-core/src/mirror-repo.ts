@@ -1,5 +1,5 @@
 import { openStorage, type Storage } from '@gitmirror/dumb-storage';
-import type { IndexPackOptions } from '@gitmirror/git-pack-stream';
+import type { IndexPackOptions, IndexPackResult } from '@gitmirror/git-pack-stream';
 import { AbortedError, TransportError } from './errors.js';
 import { checkConnectivity, checkHaves } from './mirror/connectivity.js';
 import { isUpToDate, planSync } from './mirror/plan.js';
@@ -60,6 +60,9 @@ export interface MirrorOptions extends PushTargetOptions, RefFilterOptions {
   onProgress?: (event: MirrorEvent) => void;
 }
 
+/** Reads of the stored pack during delta resolution. */
+export type ReadBackCounts = IndexPackResult['readBack'];
+
 /** What one sync did. */
 export interface MirrorResult {
   /** Source and target URLs, credentials redacted. */
@@ -73,6 +76,11 @@ export interface MirrorResult {
   deleted: string[];
   /** The pack published by this sync, if it needed one. */
   pack?: { name: string; objects: number; bytes: number };
+  /**
+   * What resolving the pack's deltas read back once it had streamed in (from the in-memory copy of a small pack or
+   * from the storage): reads, bytes and sequential passes; zeros when nothing was read back. Unset for git servers.
+   */
+  readBack?: ReadBackCounts;
   /** The protocol version the source answered with. */
   protocolVersion: 0 | 1 | 2;
   durationMs: number;
@@ -141,6 +149,7 @@ async function syncDumb(transport: Transport, target: string | Storage, options:
     deleted: plan.deleted,
     pack: pack && { name: pack.packFileName, objects: pack.objectCount, bytes: pack.packSize },
     protocolVersion: advertised.protocolVersion,
+    readBack: pack?.readBack ?? { requests: 0, bytes: 0, passes: 0 },
     durationMs: performance.now() - started,
   });
   if (isUpToDate(plan) || options.dryRun) {

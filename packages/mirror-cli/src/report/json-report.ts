@@ -1,4 +1,6 @@
 import type { MirrorOutcome } from '@gitmirror/mirror-core';
+
+const NOTHING_READ_BACK = { requests: 0, bytes: 0, passes: 0 };
 import { describeFailure, type MirrorSummary } from './reporter.js';
 
 /** One repository in `--json` output. */
@@ -14,6 +16,8 @@ export interface RepositoryReport {
   pack: string | null;
   objects: number;
   bytes: number;
+  /** What resolving the pack's deltas read back of it (requests, bytes, passes); zeros when nothing was. */
+  readBack: { requests: number; bytes: number; passes: number };
   protocolVersion: number | null;
   durationMs: number | null;
   error: { code: string; message: string; hint?: string } | null;
@@ -49,7 +53,7 @@ export function mirrorReport(summary: MirrorSummary): MirrorReport {
 function repositoryReport(outcome: MirrorOutcome): RepositoryReport {
   const base = { source: outcome.source, target: outcome.target };
   if (!outcome.ok) {
-    return { ...base, ok: false, upToDate: false, created: [], updated: [], deleted: [], pack: null, objects: 0, bytes: 0, protocolVersion: null, durationMs: null, error: describeFailure(outcome.error) };
+    return { ...base, ok: false, upToDate: false, created: [], updated: [], deleted: [], pack: null, objects: 0, bytes: 0, readBack: NOTHING_READ_BACK, protocolVersion: null, durationMs: null, error: describeFailure(outcome.error) };
   }
   const { result } = outcome;
   return {
@@ -62,6 +66,7 @@ function repositoryReport(outcome: MirrorOutcome): RepositoryReport {
     pack: result.pack?.name ?? null,
     objects: result.pack?.objects ?? 0,
     bytes: result.pack?.bytes ?? 0,
+    readBack: result.readBack ?? NOTHING_READ_BACK,
     protocolVersion: result.protocolVersion,
     durationMs: Math.round(result.durationMs),
     error: null,

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NotFoundError, type Body, type PutOptions, type Storage } from '@gitmirror/dumb-storage';
@@ -53,6 +53,7 @@ async function keys(storage: Storage): Promise<string[]> {
 describe('storePack', () => {
   const dir = suiteDir('store-pack-');
   let pack: Uint8Array;
+  let deltaPack: Uint8Array;
 
   beforeAll(() => {
     const repo = join(dir.path, 'repo');
@@ -62,6 +63,11 @@ describe('storePack', () => {
     git(repo, 'add', '.');
     git(repo, '-c', 'user.name=A', '-c', 'user.email=a@example.com', 'commit', '-q', '-m', 'random files');
     pack = execFileSync('git', ['-C', repo, 'pack-objects', '--stdout', '--revs', '-q'], { input: 'HEAD\n', maxBuffer: 64 * 1024 * 1024 });
+    for (let round = 0; round < 6; round++) {
+      for (let index = 0; index < 8; index++) appendFileSync(join(repo, `file-${index}.bin`), randomBytes(1024));
+      git(repo, '-c', 'user.name=A', '-c', 'user.email=a@example.com', 'commit', '-q', '-a', '-m', `round ${round}`);
+    }
+    deltaPack = execFileSync('git', ['-C', repo, 'pack-objects', '--stdout', '--revs', '-q'], { input: 'HEAD\n', maxBuffer: 64 * 1024 * 1024 });
   });
   afterAll(() => dir.remove());
 
@@ -71,6 +77,17 @@ describe('storePack', () => {
     expect(stored?.objectCount).toBe(10);
     expect(stored?.packSize).toBe(pack.length);
     expect(await keys(storage)).toEqual([stored!.tempKey]);
+    expect(stored?.readBack).toEqual({ requests: 0, bytes: 0, passes: 0 });
+  });
+
+  it('reports what resolving deltas read back of the pack when their bases did not stay cached', async () => {
+    const storage = createMemoryStorage();
+    const small = { tee: 64 * 1024, packCopy: 0, indexer: 1024 * 1024 };
+    const stored = await storePack(storage, chunksOf(deltaPack, 65_536), { memory: small });
+    expect(stored?.objectCount).toBe(8 * 7 + 7 * 2);
+    expect(stored?.readBack.requests).toBeGreaterThan(0);
+    expect(stored?.readBack.bytes).toBeGreaterThan(0);
+    expect(stored?.readBack.passes).toBeGreaterThan(0);
   });
 
   it("reports the upload's storage error, not the indexer stopping because of it, and leaves nothing behind", async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Storage } from '@gitmirror/dumb-storage';
-import { indexPack, type IndexPackOptions } from '@gitmirror/git-pack-stream';
+import { indexPack, type IndexPackOptions, type IndexPackResult } from '@gitmirror/git-pack-stream';
 import type { RepositoryMemoryPlan } from '../memory-plan.js';
 import { PackBuffer } from './pack-buffer.js';
 import { ConsumerStoppedError, teeBytes } from './tee.js';
@@ -15,6 +15,8 @@ export interface StoredPack {
   packSize: number;
   /** Ids (20 bytes each, ascending) the pack's objects link to outside it, for the connectivity check. */
   links?: { external: Uint8Array };
+  /** What delta resolution read back of the pack. */
+  readBack: IndexPackResult['readBack'];
 }
 
 /** Options of {@link storePack}. */
@@ -71,5 +73,6 @@ export async function storePack(storage: Storage, pack: AsyncIterable<Uint8Array
     objectCount: result.objectCount,
     packSize: result.packSize,
     links: result.links,
+    readBack: result.readBack,
   };
 }
