@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './test-support/cli.js';
 import { commitFile, createSourceRepo, git, tempDir } from './test-support/git.js';
+import type { MirrorReport } from './report/json-report.js';
 import type { VerifyReport } from './verify/verify-mirror.js';
 
 describe('mirror-git-to-s3 verify --full checks that the packs are closed (built CLI, folder mirrors)', () => {
@@ -99,5 +100,30 @@ describe('mirror-git-to-s3 verify --full checks that the packs are closed (built
     const { code, report } = await verify(mirror, '--full');
     expect(code).toBe(1);
     expect(report.findings).toEqual([expect.objectContaining({ severity: 'error', code: 'BAD_PACK', message: expect.stringMatching(/tree entry at byte 0 is truncated/) })]);
+  });
+});
+
+describe('mirror-git-to-s3 from a source that lacks objects its refs need (built CLI)', () => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+
+  it('fails a shallow clone with MISSING_OBJECTS and a hint, publishing nothing; the full source then mirrors', async () => {
+    const full = join(dir.path, 'full');
+    createSourceRepo(full);
+    const shallow = join(dir.path, 'shallow');
+    git(dir.path, 'clone', '-q', '--depth', '1', '--no-single-branch', `file://${full}`, shallow);
+    const target = join(dir.path, 'mirror');
+    const run = await runCli(['--json', '--source', shallow, '--target', target]);
+    expect(run.code).toBe(1);
+    const [repository] = (JSON.parse(run.stdout) as MirrorReport).repositories;
+    expect(repository).toMatchObject({ ok: false, pack: null, error: { code: 'MISSING_OBJECTS', message: expect.stringContaining('did not send all necessary objects'), hint: expect.stringMatching(/shallow clone/) } });
+    // The shallow clone's boundary commits name parents it does not have.
+    const boundary = readFileSync(join(shallow, '.git', 'shallow'), 'utf8').trim().split('\n');
+    const parents = boundary.flatMap((commit) => git(full, 'rev-list', '--parents', '-n', '1', commit).trim().split(' ').slice(1));
+    expect(parents.some((parent) => repository!.error!.message.includes(parent))).toBe(true);
+    expect(readdirSync(target, { recursive: true }).filter((name) => !['objects', 'objects/pack'].includes(String(name)))).toEqual([]);
+
+    expect((await runCli(['--source', full, '--target', target])).code).toBe(0);
+    expect((await runCli(['verify', target, '--full'])).code).toBe(0);
   });
 });

@@ -23,7 +23,7 @@ const HINTS: Record<string, string> = {
   INVALID_REF_NAME: "the source advertises a ref name (or a HEAD) that git refuses (git check-ref-format); nothing was fetched or written: fix or delete that ref on the source, or leave it out with --exclude",
   DUPLICATE_REF: 'the source advertises the same ref twice, which no git server does; nothing was fetched or written: check the source URL (a proxy rewriting the answer?)',
   INVALID_OBJECT_ID: 'the source advertises an object id that is not a SHA-1 id (SHA-256 repositories are not supported yet); nothing was fetched or written',
-  MISSING_OBJECTS: "the source did not send every object its refs need (a broken or hostile server?); nothing was published: run again, and if it persists check the source with 'git fsck'",
+  MISSING_OBJECTS: "the source did not send every object its refs need (a shallow clone, or a broken or hostile server?); nothing was published: run again, and if it persists check the source with 'git fsck'",
   INVALID_MIRROR: "the target holds files that are not a dumb git repository; check the target, or run 'mirror-git-to-s3 verify TARGET'",
   INVALID_URL: URL_HINT,
   InvalidUrl: URL_HINT,
