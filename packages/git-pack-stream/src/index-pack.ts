@@ -164,7 +164,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
   };
 
   const onEntry = (entry: PackEntry) => {
-    if (entry.index === 0) table.reserve(Math.min(parser.objectCount!, MAX_RESERVED_ENTRIES));
+    if (entry.index === 0) table.reserve(Math.min(parser.objectCount!, MAX_RESERVED_ENTRIES), parser.objectCount!);
     const i = table.add(entry.offset, entry.headerLength, entry.size, entry.crc32);
     if (entry.id !== undefined) {
       table.resolve(i, entry.type, entry.id);

@@ -37,6 +37,7 @@ export class ObjectTable implements ObjectColumns {
   headerLengths: Uint8Array;
   bases: Int32Array;
   entriesEnd = 0;
+  #limit = Number.POSITIVE_INFINITY;
 
   constructor(capacity = 1024) {
     capacity = Math.max(capacity, 1);
@@ -49,14 +50,23 @@ export class ObjectTable implements ObjectColumns {
     this.bases = new Int32Array(new SharedArrayBuffer(capacity * 4));
   }
 
-  /** Makes room for `capacity` entries in all, so that a pack of known size is added without regrowing. */
-  reserve(capacity: number): void {
-    if (capacity > this.offsets.length) this.#grow(capacity);
+  /**
+   * Makes room for `capacity` entries in all, so that a pack of known size is added without regrowing. `limit`, the
+   * object count the pack declares, caps all growth from then on: the columns double as entries arrive but never make
+   * room past it (46 bytes an entry that cannot come), and an entry past it is refused.
+   */
+  reserve(capacity: number, limit = Number.POSITIVE_INFINITY): void {
+    this.#limit = Math.max(limit, this.count);
+    if (capacity > this.offsets.length) this.#grow(Math.min(capacity, this.#limit));
   }
 
-  /** Appends an entry and returns its index. */
+  /**
+   * Appends an entry and returns its index.
+   * @throws RangeError past the `limit` given to {@link reserve}.
+   */
   add(offset: number, headerLength: number, size: number, crc32: number): number {
-    if (this.count === this.offsets.length) this.#grow();
+    if (this.count >= this.#limit) throw new RangeError(`the object table is limited to ${this.#limit} entries`);
+    if (this.count === this.offsets.length) this.#grow(Math.min(this.offsets.length * 2, this.#limit));
     const i = this.count++;
     this.offsets[i] = offset;
     this.headerLengths[i] = headerLength;
@@ -102,7 +112,7 @@ export class ObjectTable implements ObjectColumns {
     };
   }
 
-  #grow(capacity = this.offsets.length * 2): void {
+  #grow(capacity: number): void {
     const grown = <T extends Float64Array | Uint32Array | Uint8Array | Int32Array>(column: T, width: number): T => {
       const Type = column.constructor as new (buffer: SharedArrayBuffer) => T;
       const next = new Type(new SharedArrayBuffer(capacity * width * column.BYTES_PER_ELEMENT));
