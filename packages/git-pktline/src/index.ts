@@ -18,6 +18,7 @@ export { parseLsRefs } from './ls-refs.js';
 export {
   DEFAULT_MAX_LISTING_BYTES,
   DEFAULT_MAX_REFS,
+  ListingLimitError,
   listingLimitsFor,
   MIN_DERIVED_REFS,
   PARSED_REF_OVERHEAD,

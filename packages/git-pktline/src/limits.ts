@@ -52,6 +52,19 @@ export function listingLimitsFor(memory: number): Required<ListingLimits> {
   return { maxRefs, maxBytes: maxRefs * TYPICAL_REF_LINE };
 }
 
+/** The `LIMIT_EXCEEDED` error of a listing past its {@link ListingLimits}: `limit` names the one reached. */
+export class ListingLimitError extends PktLineError {
+  readonly limit: keyof ListingLimits;
+  /** The limit's value. */
+  readonly value: number;
+
+  constructor(limit: keyof ListingLimits, value: number, message: string, offset: number) {
+    super('LIMIT_EXCEEDED', message, offset);
+    this.limit = limit;
+    this.value = value;
+  }
+}
+
 /**
  * Counts a listing's lines and bytes as they are read and throws `LIMIT_EXCEEDED` on the first line past a limit,
  * so an endless or oversized listing fails after at most one pkt-line beyond `maxBytes`.
@@ -72,18 +85,18 @@ export class ListingMeter {
     this.#maxBytes = limits.maxBytes ?? DEFAULT_MAX_LISTING_BYTES;
   }
 
-  /** Checks the bytes read so far; call after every line. */
+  /** Checks the bytes read so far; call after every line. @throws ListingLimitError past `maxBytes`. */
   line(line: TextLine): void {
     const bytes = this.#reader.offset - this.#start;
     if (bytes > this.#maxBytes) {
-      throw new PktLineError('LIMIT_EXCEEDED', `${this.#section} exceeds the limit of ${this.#maxBytes} bytes`, line.offset);
+      throw new ListingLimitError('maxBytes', this.#maxBytes, `${this.#section} exceeds the limit of ${this.#maxBytes} bytes`, line.offset);
     }
   }
 
-  /** Counts one ref (or `shallow` line). */
+  /** Counts one ref (or `shallow` line). @throws ListingLimitError past `maxRefs`. */
   ref(line: TextLine): void {
     if (++this.#refs > this.#maxRefs) {
-      throw new PktLineError('LIMIT_EXCEEDED', `${this.#section} lists more than the limit of ${this.#maxRefs} refs`, line.offset);
+      throw new ListingLimitError('maxRefs', this.#maxRefs, `${this.#section} lists more than the limit of ${this.#maxRefs} refs`, line.offset);
     }
   }
 }
