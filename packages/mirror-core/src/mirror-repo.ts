@@ -6,7 +6,7 @@ import { isUpToDate, planSync } from './mirror/plan.js';
 import { publish } from './mirror/publish.js';
 import { planRepositoryMemory } from './memory-plan.js';
 import { storePack, type StoredPack } from './mirror/store-pack.js';
-import { readTargetState } from './mirror/target-state.js';
+import { readTargetStateAndRecover } from './mirror/recover.js';
 import { pushMirror } from './push/push-mirror.js';
 import { createRefFilter, type RefFilterOptions } from './ref-filter.js';
 import { checkAdvertisedRefs } from './refs.js';
@@ -48,7 +48,7 @@ export interface MirrorOptions extends PushTargetOptions, RefFilterOptions {
   dryRun?: boolean;
   /**
    * Leftovers of killed syncs (temporary packs, unlisted packs, incomplete uploads) idle for longer than this many
-   * milliseconds are removed by the next sync that writes. Default one hour; keep it above the longest sync.
+   * milliseconds are removed at the start of a sync (not a dry run). Default one hour; keep it above the longest sync.
    */
   leftoverGraceMs?: number;
   /**
@@ -136,7 +136,7 @@ async function syncDumb(transport: Transport, target: string | Storage, options:
   const storage = typeof target === 'string' ? await openStorage(target, { getS3Client: options.getS3Client, s3: s3Options }) : target;
 
   emit({ type: 'phase', phase: 'listing-refs' });
-  const [state, advertised] = await Promise.all([readTargetState(storage, signal), transport.listRefs({ signal })]);
+  const [state, advertised] = await Promise.all([readTargetStateAndRecover(storage, options), transport.listRefs({ signal })]);
   const accept = createRefFilter(options);
   checkAdvertisedRefs(transport.url, advertised, accept);
   const plan = planSync({ refs: advertised.refs.filter((ref) => accept(ref.name)), head: advertised.head }, state);
@@ -181,7 +181,7 @@ async function syncDumb(transport: Transport, target: string | Storage, options:
     throw error;
   }
   emit({ type: 'phase', phase: 'publishing' });
-  await publish(storage, state, plan, pack, { bareRepo: storage.url.startsWith('file:'), leftoverGraceMs: options.leftoverGraceMs, signal });
+  await publish(storage, state, plan, pack, { bareRepo: storage.url.startsWith('file:'), signal });
   emit({ type: 'phase', phase: 'done' });
   return result(false, pack);
 }

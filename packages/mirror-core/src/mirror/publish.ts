@@ -4,7 +4,6 @@ import { formatPackedRefs } from '../dumb-repo/packed-refs.js';
 import { formatPacksList, packKey, parsePacksList } from '../dumb-repo/packs-list.js';
 import { ConflictError } from '../errors.js';
 import type { SyncPlan } from './plan.js';
-import { DEFAULT_LEFTOVER_GRACE_MS, removeLeftovers } from './recover.js';
 import type { StoredPack } from './store-pack.js';
 import { isStorageError, readText, type TargetState } from './target-state.js';
 
@@ -12,8 +11,6 @@ import { isStorageError, readText, type TargetState } from './target-state.js';
 export interface PublishOptions {
   /** Also write what makes a folder a bare repository (`config`, `refs/`). */
   bareRepo: boolean;
-  /** Leftovers of killed syncs idle for longer than this are removed first (default one hour). */
-  leftoverGraceMs?: number;
   signal?: AbortSignal;
 }
 
@@ -24,13 +21,12 @@ const PACKS_LIST_ATTEMPTS = 5;
  * `objects/info/packs` → `packed-refs` → `info/refs` → `HEAD`. `packed-refs` and `info/refs` are conditional
  * writes against the versions read at the start of the sync: a concurrent writer makes this one fail with a
  * {@link ConflictError} before any of its refs is visible. If the pack cannot be moved into place, its temporary
- * key is deleted. First, what killed syncs left behind is removed ({@link removeLeftovers}).
+ * key is deleted.
  */
 export async function publish(storage: Storage, state: TargetState, plan: SyncPlan, pack: StoredPack | undefined, options: PublishOptions): Promise<void> {
   const { signal } = options;
   try {
     signal?.throwIfAborted();
-    await removeLeftovers(storage, state.packs, { graceMs: options.leftoverGraceMs ?? DEFAULT_LEFTOVER_GRACE_MS, keep: pack?.tempKey, signal });
     if (options.bareRepo && !state.infoRefs) {
       for (const file of bareRepoFiles()) await storage.put(file.key, utf8(file.body), { signal });
     }

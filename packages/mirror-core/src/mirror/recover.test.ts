@@ -5,7 +5,7 @@ import { AccessDeniedError, type IncompleteUpload } from '@gitmirror/dumb-storag
 import { createMemoryStorage } from '@gitmirror/dumb-storage/memory';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { suiteDir } from '../test-support/git.js';
-import { removeLeftovers } from './recover.js';
+import { readTargetStateAndRecover, removeLeftovers } from './recover.js';
 
 const HOUR = 3_600_000;
 const sha = (digit: string) => digit.repeat(40);
@@ -59,18 +59,17 @@ describe('removeLeftovers', () => {
     expect(readdirSync(root).sort()).toEqual(['objects']);
   });
 
-  it('keeps what a sync still running may own: anything written within the grace period, and its own temporary pack', async () => {
+  it('keeps what a sync still running may own: anything written within the grace period', async () => {
     file('objects/info/packs', 2 * HOUR, '\n');
     file('objects/pack/tmp_pack_recent', 60_000);
-    file('objects/pack/tmp_pack_mine', 2 * HOUR);
     file(`objects/pack/pack-${sha('e')}.pack`, 2 * HOUR);
     file(`objects/pack/pack-${sha('e')}.idx`, 1_000);
     file(`objects/pack/pack-${sha('f')}.pack`, 60_000);
     file('objects/pack/.gitmirror-tmp-writing', 1_000);
-    const removed = await removeLeftovers(storage, [], { graceMs: HOUR, keep: 'objects/pack/tmp_pack_mine' });
+    const removed = await removeLeftovers(storage, [], { graceMs: HOUR });
     expect(removed).toEqual([]);
     expect(packFiles()).toEqual(
-      ['.gitmirror-tmp-writing', `pack-${sha('e')}.idx`, `pack-${sha('e')}.pack`, `pack-${sha('f')}.pack`, 'tmp_pack_mine', 'tmp_pack_recent'].sort(),
+      ['.gitmirror-tmp-writing', `pack-${sha('e')}.idx`, `pack-${sha('e')}.pack`, `pack-${sha('f')}.pack`, 'tmp_pack_recent'].sort(),
     );
   });
 
@@ -109,5 +108,37 @@ describe('removeLeftovers', () => {
     await memory.put('objects/pack/tmp_pack_killed', new Uint8Array(1));
     // Written just now: a negative grace period makes it stale.
     expect(await removeLeftovers(memory, [], { graceMs: -1_000 })).toEqual(['objects/pack/tmp_pack_killed']);
+  });
+
+  it('does nothing when the credentials may not list the pack folder', async () => {
+    const memory = Object.assign(createMemoryStorage(), {
+      list: async function* () {
+        throw new AccessDeniedError('ListObjectsV2: AccessDenied (HTTP 403)');
+      },
+    });
+    await memory.put('objects/pack/tmp_pack_killed', new Uint8Array(1));
+    expect(await removeLeftovers(memory, [], { graceMs: -1_000 })).toEqual([]);
+    expect((await memory.head('objects/pack/tmp_pack_killed')).size).toBe(1);
+  });
+});
+
+describe('readTargetStateAndRecover', () => {
+  const dir = suiteDir('mirror-core-recover-start-');
+  afterAll(() => dir.remove());
+
+  it('removes stale leftovers at the start of a sync, but not in a dry run', async () => {
+    const root = join(dir.path, 'mirror');
+    mkdirSync(join(root, 'objects', 'pack'), { recursive: true });
+    const leftover = join(root, 'objects', 'pack', 'tmp_pack_killed');
+    writeFileSync(leftover, 'partial');
+    const longAgo = new Date(Date.now() - 2 * HOUR);
+    utimesSync(leftover, longAgo, longAgo);
+    const storage = createFsStorage(root);
+    expect(await readTargetStateAndRecover(storage, { dryRun: true })).toMatchObject({ refs: [], packs: [] });
+    expect(readdirSync(join(root, 'objects', 'pack'))).toEqual(['tmp_pack_killed']);
+    await readTargetStateAndRecover(storage, { leftoverGraceMs: 3 * HOUR });
+    expect(readdirSync(join(root, 'objects', 'pack'))).toEqual(['tmp_pack_killed']);
+    await readTargetStateAndRecover(storage, {});
+    expect(readdirSync(join(root, 'objects', 'pack'))).toEqual([]);
   });
 });

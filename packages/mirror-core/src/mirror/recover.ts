@@ -1,6 +1,6 @@
 import type { ObjectInfo, Storage } from '@gitmirror/dumb-storage';
 import { parsePacksList } from '../dumb-repo/packs-list.js';
-import { isStorageError, readText } from './target-state.js';
+import { isStorageError, readTargetState, readText, type TargetState } from './target-state.js';
 
 /** Default of {@link RecoverOptions.graceMs}: one hour. */
 export const DEFAULT_LEFTOVER_GRACE_MS = 60 * 60 * 1000;
@@ -12,9 +12,21 @@ export interface RecoverOptions {
    * running. It must exceed the longest pause in any sync's writes (default one hour).
    */
   graceMs: number;
-  /** A temporary key of this sync, never touched whatever its age. */
-  keep?: string;
   signal?: AbortSignal;
+}
+
+/**
+ * The start of a sync to a dumb mirror: reads its state ({@link readTargetState}), then, unless `dryRun`, removes
+ * what killed syncs left ({@link removeLeftovers}, `leftoverGraceMs` defaulting to {@link DEFAULT_LEFTOVER_GRACE_MS}).
+ * Nothing is written when nothing is left over.
+ */
+export async function readTargetStateAndRecover(
+  storage: Storage,
+  options: { dryRun?: boolean; leftoverGraceMs?: number; signal?: AbortSignal },
+): Promise<TargetState> {
+  const state = await readTargetState(storage, options.signal);
+  if (!options.dryRun) await removeLeftovers(storage, state.packs, { graceMs: options.leftoverGraceMs ?? DEFAULT_LEFTOVER_GRACE_MS, signal: options.signal });
+  return state;
 }
 
 const PACK_DIR = 'objects/pack/';
@@ -33,6 +45,7 @@ const PACK_FILE = /^pack-([0-9a-f]{40})\.(pack|idx)$/;
 export async function removeLeftovers(storage: Storage, listedPacks: readonly string[], options: RecoverOptions): Promise<string[]> {
   const cutoff = new Date(Date.now() - options.graceMs);
   const [packFiles, aborted] = await Promise.all([listPackDir(storage), abortIncompleteUploads(storage, cutoff)]);
+  if (packFiles === undefined) return aborted;
   const stale = (info: ObjectInfo | undefined) => info?.lastModified !== undefined && info.lastModified < cutoff;
 
   const candidates: string[] = [];
@@ -44,7 +57,7 @@ export async function removeLeftovers(storage: Storage, listedPacks: readonly st
       const entry = packs.get(match[1]) ?? {};
       entry[match[2] as 'pack' | 'idx'] = info;
       packs.set(match[1], entry);
-    } else if (name.startsWith('tmp_pack_') && info.key !== options.keep && stale(info)) candidates.push(info.key);
+    } else if (name.startsWith('tmp_pack_') && stale(info)) candidates.push(info.key);
   }
   const unlisted = [...packs].filter(([checksum]) => !listedPacks.includes(`pack-${checksum}.pack`));
   // Both files must be idle: on a folder the moved pack keeps its upload's time, the idx is written just before listing.
@@ -61,9 +74,15 @@ export async function removeLeftovers(storage: Storage, listedPacks: readonly st
   return [...candidates, ...aborted];
 }
 
-async function listPackDir(storage: Storage): Promise<ObjectInfo[]> {
+/** The files of `objects/pack/`, or `undefined` when the credentials may not list (a sync needs no listing). */
+async function listPackDir(storage: Storage): Promise<ObjectInfo[] | undefined> {
   const files: ObjectInfo[] = [];
-  for await (const info of storage.list(PACK_DIR)) files.push(info);
+  try {
+    for await (const info of storage.list(PACK_DIR)) files.push(info);
+  } catch (error) {
+    if (isStorageError(error, 'AccessDenied')) return undefined;
+    throw error;
+  }
   return files;
 }
 
