@@ -53,7 +53,8 @@ export interface RepositoryMemoryPlan {
 /**
  * Splits one repository's share of the memory budget: the tee, the S3 sink's part buffers (one part in flight under
  * small shares, two otherwise, unless `upload` says otherwise), then a quarter of the rest for the in-memory copy of
- * a small pack and the remainder for the indexer. The amounts add up to `total`.
+ * a small pack and the remainder for the indexer. The amounts add up to `total` from {@link MIN_REPOSITORY_BUDGET}
+ * up; below it the S3 parts may exceed the share.
  */
 export function planRepositoryMemory(total: number, target: { s3: boolean; upload?: { partSize?: number; queueSize?: number } }): RepositoryMemoryPlan {
   const tee = Math.min(MAX_TEE_BYTES, Math.floor(total / 64));
@@ -63,7 +64,9 @@ export function planRepositoryMemory(total: number, target: { s3: boolean; uploa
     const queueSize = Math.max(1, target.upload?.queueSize ?? (total >= 4 * MIN_REPOSITORY_BUDGET ? S3_QUEUE_SIZE : 1));
     upload = { partSize, queueSize, bytes: partSize * (queueSize + 1) };
   }
-  const rest = Math.max(0, total - tee - (upload?.bytes ?? 0));
+  // The S3 sink cannot go below two 5 MiB parts; a share too small for them (under the floor: a library caller's)
+  // still leaves the pack half of it.
+  const rest = Math.max(Math.floor(total / 2), total - tee - (upload?.bytes ?? 0));
   const packCopy = Math.floor(rest / 4);
   return { total, tee, upload, packCopy, indexer: rest - packCopy };
 }
