@@ -87,7 +87,7 @@ describe('listingLimitsFor', () => {
       expect(maxRefs * (PARSED_REF_OVERHEAD + TYPICAL_REF_LINE)).toBeGreaterThan(memory - (PARSED_REF_OVERHEAD + TYPICAL_REF_LINE));
       expect(maxRefs * PARSED_REF_OVERHEAD + maxBytes).toBeLessThanOrEqual(memory);
     }
-    expect(listingLimitsFor(64 * MiB).maxRefs).toBe(Math.floor((64 * MiB) / 216));
+    expect(listingLimitsFor(64 * MiB).maxRefs).toBe(Math.floor((64 * MiB) / 219));
     expect(listingLimitsFor(128 * MiB).maxRefs).toBeGreaterThan(listingLimitsFor(64 * MiB).maxRefs);
   });
 
