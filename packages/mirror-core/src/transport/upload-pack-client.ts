@@ -4,6 +4,7 @@ import {
   encodePacket,
   FLUSH_PKT,
   parseLsRefs,
+  ListingLimitError,
   parseRefAdvertisement,
   PktLineReader,
   ZERO_OID,
@@ -15,7 +16,8 @@ import type { Head } from '../dumb-repo/head.js';
 import type { MirrorRef } from '../refs.js';
 import { sanitizeServerText } from '../server-text.js';
 import type { ServiceChannel } from './channel.js';
-import { capPackObjects, DEFAULT_MAX_PACK_OBJECTS } from './pack-object-cap.js';
+import { capPackObjects } from './pack-object-cap.js';
+import { DEFAULT_SOURCE_SHARE, formatShare, OBJECT_TABLE_BYTES, planSourceLimits, type SourceLimits } from './source-limits.js';
 import { DEFAULT_RATE_WINDOW_MS, enforceMinTransferRate } from './transfer-rate.js';
 import type { FetchRequest, SourceRefs, Transport } from './transport.js';
 
@@ -28,11 +30,16 @@ const decoder = new TextDecoder();
 export interface UploadPackClientOptions {
   /** Highest protocol version to ask for; `0` forces the v0/v1 protocol even with a v2 server. Default 2. */
   protocolVersion?: 0 | 2;
-  /** Most refs the source may list (advertisement or ls-refs). Default 2,000,000 (git-pktline's `DEFAULT_MAX_REFS`). */
+  /**
+   * The repository's share of memory, which the limits below follow unless set ({@link planSourceLimits}). Default
+   * 128 MiB, `mirrorRepo`'s default `memoryBudget`.
+   */
+  memoryBudget?: number;
+  /** Most refs the source may list (advertisement or ls-refs). Default: what half of `memoryBudget` holds, 100,000 at least. */
   maxRefs?: number;
-  /** Most bytes the source's ref listing may take. Default 256 MiB (git-pktline's `DEFAULT_MAX_LISTING_BYTES`). */
+  /** Most bytes the source's ref listing may take. Default: the pkt-lines of `maxRefs` ordinary refs (86 bytes each). */
   maxAdvertisementBytes?: number;
-  /** Most objects a fetched pack may declare. Default {@link DEFAULT_MAX_PACK_OBJECTS} (50 million). */
+  /** Most objects a fetched pack may declare. Default: as many as `memoryBudget` can index (92 bytes each at peak). */
   maxPackObjects?: number;
   /**
    * Bytes per second the pack must average, from its first byte, over each {@link minTransferRateWindow} of waiting
@@ -51,6 +58,8 @@ export class UploadPackClient implements Transport {
   readonly #channel: ServiceChannel;
   readonly #wantV2: boolean;
   readonly #options: UploadPackClientOptions;
+  readonly #share: number;
+  readonly #limits: SourceLimits;
   #capabilities?: Map<string, string | true>;
   #version?: 0 | 1 | 2;
 
@@ -58,6 +67,13 @@ export class UploadPackClient implements Transport {
     this.#channel = channel;
     this.#wantV2 = (options.protocolVersion ?? 2) === 2;
     this.#options = options;
+    this.#share = options.memoryBudget ?? DEFAULT_SOURCE_SHARE;
+    const derived = planSourceLimits(this.#share);
+    this.#limits = {
+      maxRefs: options.maxRefs ?? derived.maxRefs,
+      maxAdvertisementBytes: options.maxAdvertisementBytes ?? derived.maxAdvertisementBytes,
+      maxPackObjects: options.maxPackObjects ?? derived.maxPackObjects,
+    };
   }
 
   get url(): string {
@@ -67,7 +83,7 @@ export class UploadPackClient implements Transport {
   async listRefs(options: { signal?: AbortSignal } = {}): Promise<SourceRefs> {
     const reader = new PktLineReader(await this.#channel.advertise({ protocolV2: this.#wantV2, signal: options.signal }));
     const advertisement = await parseRefAdvertisement(reader, { smartHttp: this.#channel.smartHttp, ...this.#listingLimits() })
-      .catch((error: unknown) => rethrowProtocol(error, this.url, 'reading the ref advertisement'))
+      .catch((error: unknown) => this.#rethrowListing(error, 'reading the ref advertisement'))
       .finally(() => reader.cancel());
     this.#capabilities = advertisement.capabilities;
     this.#version = advertisement.version;
@@ -92,13 +108,24 @@ export class UploadPackClient implements Transport {
     const body = encodeCommandRequest({ command: 'ls-refs', capabilities: this.#commandCapabilities(), args });
     const reader = new PktLineReader(await this.#channel.request(body, { protocolV2: true, signal }));
     const refs = await parseLsRefs(reader, this.#listingLimits())
-      .catch((error: unknown) => rethrowProtocol(error, this.url, 'listing refs'))
+      .catch((error: unknown) => this.#rethrowListing(error, 'listing refs'))
       .finally(() => reader.cancel());
     return { protocolVersion: 2, ...splitHead(refs, new Map()) };
   }
 
-  #listingLimits(): { maxRefs?: number; maxBytes?: number } {
-    return { maxRefs: this.#options.maxRefs, maxBytes: this.#options.maxAdvertisementBytes };
+  #listingLimits(): { maxRefs: number; maxBytes: number } {
+    return { maxRefs: this.#limits.maxRefs, maxBytes: this.#limits.maxAdvertisementBytes };
+  }
+
+  /** A listing past its limits fails saying which limit it reached and what raises it. */
+  #rethrowListing(error: unknown, doing: string): never {
+    if (!(error instanceof ListingLimitError)) rethrowProtocol(error, this.url, doing);
+    const [option, flag] = error.limit === 'maxRefs' ? (['maxRefs', '--max-refs'] as const) : (['maxAdvertisementBytes', '--max-advertisement'] as const);
+    const remedy =
+      this.#options[option] === undefined
+        ? `the limit follows this repository's ${formatShare(this.#share)} share of memory: raise --max-memory (memoryBudget), or set ${flag} (${option})`
+        : `raise ${flag} (${option}) if the source is genuine`;
+    throw new TransportError('LIMIT_EXCEEDED', `${this.url}: ${error.message} while ${doing}; ${remedy}`, { cause: error });
   }
 
   #commandCapabilities(): string[] {
@@ -144,7 +171,11 @@ export class UploadPackClient implements Transport {
    * `limiter` so that a read waiting on a slow source ends at once.
    */
   #guardPack(pack: AsyncIterable<Uint8Array>, limiter: AbortController): AsyncIterable<Uint8Array> {
-    const capped = capPackObjects(pack, this.#options.maxPackObjects ?? DEFAULT_MAX_PACK_OBJECTS, this.url);
+    const remedy =
+      this.#options.maxPackObjects === undefined
+        ? `indexing takes ${OBJECT_TABLE_BYTES * 2} bytes an object at peak, and the limit follows this repository's ${formatShare(this.#share)} share of memory: raise --max-memory (memoryBudget), or set maxPackObjects`
+        : 'raise maxPackObjects if the source is genuine';
+    const capped = capPackObjects(pack, this.#limits.maxPackObjects, this.url, remedy);
     const bytesPerSecond = this.#options.minTransferRate;
     if (!bytesPerSecond) return capped;
     const rate = { bytesPerSecond, windowMs: this.#options.minTransferRateWindow ?? DEFAULT_RATE_WINDOW_MS };
@@ -229,9 +260,6 @@ function rethrowProtocol(error: unknown, url: string, doing: string): never {
     throw new TransportError('REMOTE_ERROR', `${url}: the server reported an error while ${doing}: ${sanitizeServerText((error as { remoteMessage?: string }).remoteMessage ?? (error as Error).message)}`, { cause: error });
   }
   if (error instanceof Error && error.name === 'AbortError') throw error;
-  if (code === 'LIMIT_EXCEEDED') {
-    throw new TransportError('LIMIT_EXCEEDED', `${url}: ${(error as Error).message} while ${doing}; raise maxRefs / maxAdvertisementBytes if the source is genuine`, { cause: error });
-  }
   if (code === 'UNEXPECTED_EOF') {
     throw new TransportError('CONNECTION_LOST', `${url}: the connection ended while ${doing}`, { cause: error });
   }

@@ -1,0 +1,49 @@
+import { listingLimitsFor } from '@gitmirror/git-pktline';
+
+const MiB = 1024 * 1024;
+
+/**
+ * Share of memory a transport derives its limits from when it is given none: 128 MiB, `mirrorRepo`'s default
+ * `memoryBudget`.
+ */
+export const DEFAULT_SOURCE_SHARE = 128 * MiB;
+
+/** Bytes git-pack-stream's object table keeps per object of a pack (offsets, sizes, CRCs, ids, types, bases). */
+export const OBJECT_TABLE_BYTES = 46;
+
+/** What a source may make one repository hold, as derived by {@link planSourceLimits}. */
+export interface SourceLimits {
+  /** Most refs the source's listing may hold. */
+  maxRefs: number;
+  /** Most bytes the source's listing may take. */
+  maxAdvertisementBytes: number;
+  /** Most objects a fetched pack may declare. */
+  maxPackObjects: number;
+}
+
+/**
+ * Limits that keep what a source lists and sends within a repository's `share` of memory (its `memoryBudget`):
+ *
+ * - Refs: while a sync plans, the source's parsed refs and the target's live together, so each side gets half the
+ *   share. A source ref costs 133 bytes of heap plus its pkt-line (219 bytes with 40-character names; git-pktline's
+ *   `PARSED_REF_OVERHEAD`), the same once the transport has made it a mirror ref; a target ref costs 114 bytes plus
+ *   its `info/refs` line, whose text the sync keeps (196 bytes with 40-character names; Node 20, x64, `heapUsed`
+ *   after a full GC, 200,000 refs). `maxRefs` and `maxAdvertisementBytes` are git-pktline's `listingLimitsFor` half
+ *   the share, never below 100,000 refs: 153,216 refs and 13.2 MB for a 64 MiB share.
+ * - Objects: the indexer's table takes {@link OBJECT_TABLE_BYTES} per declared object, and while it grows to the
+ *   declared count the columns it outgrew live on until collected, up to as many bytes again; the table may take the
+ *   share at that peak (the process plan's slack covers it beside the indexer's caches): 729,444 objects for 64 MiB.
+ */
+export function planSourceLimits(share: number): SourceLimits {
+  const listing = listingLimitsFor(share / 2);
+  return {
+    maxRefs: listing.maxRefs,
+    maxAdvertisementBytes: listing.maxBytes,
+    maxPackObjects: Math.floor(share / (2 * OBJECT_TABLE_BYTES)),
+  };
+}
+
+/** The share, for messages: whole MiB. */
+export function formatShare(share: number): string {
+  return `${Math.round(share / MiB)} MiB`;
+}
