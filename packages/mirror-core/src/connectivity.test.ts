@@ -214,6 +214,26 @@ describe('mirrorRepo from a source that does not send all necessary objects', ()
     expect(snapshot(target)).toEqual(before);
   });
 
+  it('makes a deletion-only sync read no .idx, and a ref moving to a known tip read only until it is found', async () => {
+    git(source, 'branch', 'doomed', 'main');
+    await mirrorRepo(source, target);
+    git(source, 'branch', '-D', 'doomed');
+    const deleting = countingGets(createFsStorage(target));
+    const honest = fakeSource(source, (request) => honestPack(source, request));
+    expect((await mirrorRepo(honest, deleting)).deleted).toEqual(['refs/heads/doomed']);
+    expect(deleting.gets.filter((key) => key.endsWith('.idx'))).toEqual([]);
+
+    // v0.1 is in the first pack the mirror lists: one .idx read, no fetch.
+    git(source, 'branch', '-f', 'feature-x', 'v0.1');
+    const moving = countingGets(createFsStorage(target));
+    expect((await mirrorRepo(honest, moving)).updated).toEqual(['refs/heads/feature-x']);
+    const firstIdx = readFileSync(join(target, 'objects/info/packs'), 'utf8').split('\n')[0]!.slice(2).replace('.pack', '.idx');
+    expect(moving.gets.filter((key) => key.endsWith('.idx'))).toEqual([`objects/pack/${firstIdx}`]);
+    expect(honest.requests).toEqual([]);
+    git(target, 'fsck', '--full', '--strict', '--no-progress');
+    expect(forEachRef(target)).toBe(forEachRef(source));
+  });
+
   it('does not take a tip whose pack is gone for a have, so the source resends it; refuses a source that does not', async () => {
     // Lose the newest pack, as a damaged mirror would: its objects (develop's and v3's tips) are in no listed pack.
     const packs = readFileSync(join(target, 'objects/info/packs'), 'utf8').split('\n').filter(Boolean);

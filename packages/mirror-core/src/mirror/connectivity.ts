@@ -13,17 +13,28 @@ const NAMED_MISSING = 10;
 /** A plan whose haves were checked against the target's packs. */
 export interface CheckedPlan {
   plan: SyncPlan;
-  /** The target's ref tips (and peeled tips) found in its listed packs. */
+  /**
+   * Ids {@link checkConnectivity} takes as present: the target's tips found in its listed packs, or, for a plan that
+   * fetches nothing, the tips of the refs it leaves as they are and those it moves to, once found.
+   */
   present: ReadonlySet<string>;
 }
 
 /**
  * Checks the target's ref tips (and peeled tips) against its listed packs, streaming each .idx once: a tip no pack
  * holds is not a have, so it is dropped from the haves and wanted again if the source still has it, and the source
- * resends what the mirror lost. Costs one GET per listed pack (none for a mirror without refs).
+ * resends what the mirror lost. Costs one GET per listed pack (none for a mirror without refs). A plan that fetches
+ * nothing checks only the tips its refs move to (no GET for deletions only), and all of them if one is missing.
  */
 export async function checkHaves(storage: Storage, state: TargetState, plan: SyncPlan, signal?: AbortSignal): Promise<CheckedPlan> {
-  const tips = [...new Set(state.refs.flatMap((ref) => (ref.peeled ? [ref.oid, ref.peeled] : [ref.oid])))].sort();
+  const known = state.refs.flatMap((ref) => (ref.peeled ? [ref.oid, ref.peeled] : [ref.oid]));
+  if (plan.wants.length === 0) {
+    const before = new Map(state.refs.map((ref) => [ref.name, ref.oid]));
+    const moved = [...new Set(plan.refs.filter((ref) => before.get(ref.name) !== ref.oid).map((ref) => ref.oid))].sort();
+    const found = moved.length > 0 ? await findInPacks(storage, state.packs, idBytes(moved), signal) : new Uint8Array(0);
+    if (found.every((flag) => flag === 1)) return { plan, present: new Set([...known, ...moved]) };
+  }
+  const tips = [...new Set(known)].sort();
   if (tips.length === 0) return { plan, present: new Set() };
   const found = await findInPacks(storage, state.packs, idBytes(tips), signal);
   const present = new Set(tips.filter((_, i) => found[i]));
