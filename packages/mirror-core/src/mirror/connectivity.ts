@@ -47,7 +47,7 @@ export async function checkHaves(storage: Storage, state: TargetState, plan: Syn
 export interface ConnectivityOptions {
   /** The source's URL, credentials redacted, for the error. */
   source: string;
-  /** Ids already known to be in the listed packs (from {@link checkHaves}). */
+  /** Ids taken as present in the listed packs, not looked up again ({@link CheckedPlan.present}). */
   present: ReadonlySet<string>;
   /** Ascending, distinct 20-byte ids that the new pack's objects link to outside the pack. */
   external?: Uint8Array;
