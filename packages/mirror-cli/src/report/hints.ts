@@ -36,7 +36,23 @@ const HINTS: Record<string, string> = {
   INVALID_INPUT: 'each line of the standard input must be one JSON object like {"source": "…", "target": "…"}',
 };
 
+/**
+ * What to raise for a `LIMIT_EXCEEDED` error: the listing's limits (git-pktline's error, the cause, names the one
+ * reached) and the pack's object cap default to what each repository's share of `--max-memory` holds.
+ */
+function limitHint(error: Error): string {
+  const limit = (error.cause as { limit?: unknown } | undefined)?.limit;
+  if (limit === 'maxRefs') {
+    return 'the source lists more refs than this run allows; nothing was fetched or written. If it is genuine, raise --max-memory (the default limit follows each repository\'s share of it) or set --max-refs';
+  }
+  if (limit === 'maxBytes') {
+    return 'the source\'s ref listing is larger than this run allows; nothing was fetched or written. If it is genuine, raise --max-memory (the default limit follows each repository\'s share of it) or set --max-advertisement';
+  }
+  return 'the source sent more than this repository\'s share of memory can index; nothing was published. If it is genuine, raise --max-memory, or lower --concurrency so that each repository gets a larger share';
+}
+
 /** What the user can do about an error, or `undefined` when there is nothing useful to say. */
 export function hintFor(error: Error): string | undefined {
-  return HINTS[errorCode(error)];
+  const code = errorCode(error);
+  return code === 'LIMIT_EXCEEDED' ? limitHint(error) : HINTS[code];
 }
