@@ -27,8 +27,8 @@ export function mirrorCommand(context: CommandContext): CommandModule {
         .option('leftover-grace', { type: 'string', describe: 'Remove what killed syncs left (temporary and unlisted packs, incomplete uploads) once idle this long (default 1h)', group: MIRROR_GROUP })
         .option('deadline', { type: 'string', describe: 'Fail a repository whose whole sync takes longer (10m, 1h; default none; --timeout is per read)', group: LIMITS_GROUP })
         .option('min-rate', { type: 'string', describe: 'Fail a pack download averaging less over 30 s of waiting for the source (1KiB/s; default none)', group: LIMITS_GROUP })
-        .option('max-refs', { type: 'number', describe: 'Fail a source listing more refs (default 2000000)', group: LIMITS_GROUP })
-        .option('max-advertisement', { type: 'string', describe: 'Fail a source whose ref listing is larger (default 256M)', group: LIMITS_GROUP }),
+        .option('max-refs', { type: 'number', describe: 'Fail a source listing more refs (default: what the memory of a repository holds, 100000 at least)', group: LIMITS_GROUP })
+        .option('max-advertisement', { type: 'string', describe: 'Fail a source whose ref listing is larger (default: 86 bytes a ref of the default --max-refs)', group: LIMITS_GROUP }),
     handler: async (parsed) => {
       const { runMirror } = await import('../run-mirror.js');
       context.exit(await runMirror(parsed, context.io));
