@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HeldBases } from './held-bases.js';
 
-const hold = (held: HeldBases, index: number, size: number, key: number) => held.hold(index, size, key, () => new Uint8Array(size).fill(index));
+const hold = (held: HeldBases, index: number, size: number, key: number) => held.hold(index, new Uint8Array(size).fill(index), key);
 
 describe('HeldBases', () => {
   it('evicts the bases next used farthest ahead, and only for a base needed sooner', () => {
@@ -32,6 +32,25 @@ describe('HeldBases', () => {
     expect(hold(held, 3, 150, 8)).toBe(true);
     expect(held.indices()).toEqual([3]);
     expect(held.bytes).toBe(150);
+  });
+
+  it('reuses the space of released bases, merged, and keeps contents intact', () => {
+    const held = new HeldBases(100);
+    for (let i = 0; i < 5; i++) hold(held, i, 20, i);
+    for (const i of [1, 3, 2]) held.release(i);
+    // 60 bytes free in one segment, between entries 0 and 4.
+    expect(hold(held, 5, 60, 5)).toBe(true);
+    const five = held.get(5)!;
+    expect(five.buffer).toBe(held.get(0)!.buffer);
+    expect(five.byteOffset - held.get(0)!.byteOffset).toBe(20);
+    for (const i of [0, 4, 5]) expect(held.get(i)!.every((byte) => byte === i)).toBe(true);
+  });
+
+  it('takes its arena from the memory given', () => {
+    const arena = new ArrayBuffer(128);
+    const held = new HeldBases(100, arena);
+    hold(held, 1, 10, 1);
+    expect(held.get(1)!.buffer).toBe(arena);
   });
 
   it('survives many key updates', () => {

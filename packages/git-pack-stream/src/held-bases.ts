@@ -3,11 +3,21 @@
  * position (in pass order) of its next child. When room runs out, the base whose next child is
  * farthest ahead goes first: it is the one whose space stays idle longest (Belady's rule), so the
  * bases about to be used stay.
+ *
+ * Contents live in one arena, placed first-fit among free segments merged as they are freed, so
+ * that holding and releasing thousands of bases leaves no heap of freed buffers behind. A base
+ * that finds no segment large enough (a fragmented arena, or one larger than it) gets a buffer of
+ * its own, within the same byte count. Views from {@link HeldBases.get} are valid until the next
+ * {@link HeldBases.hold}.
  */
 export class HeldBases {
   /** Most bytes held at any time. */
   peakBytes = 0;
   readonly #capacity: number;
+  readonly #arena: Uint8Array;
+  /** Free segments of the arena, in address order, never adjacent. */
+  #freeStarts: number[] = [];
+  #freeLengths: number[] = [];
   readonly #contents = new Map<number, Uint8Array>();
   readonly #keys = new Map<number, number>();
   /** A max-heap of (key, index) pairs; pairs whose key is no longer the index's are stale and skipped. */
@@ -15,9 +25,17 @@ export class HeldBases {
   #heapIndices: number[] = [];
   #bytes = 0;
 
-  /** Holds at most `capacity` bytes, but for a single base larger than that when nothing else is held. */
-  constructor(capacity: number) {
+  /**
+   * Holds at most `capacity` bytes, but for a single base larger than that when nothing else is
+   * held; in `arena` (`capacity` bytes, the stream cache's memory) if given, else in a new one.
+   */
+  constructor(capacity: number, arena?: ArrayBuffer) {
     this.#capacity = capacity;
+    this.#arena = arena !== undefined && arena.byteLength >= capacity ? new Uint8Array(arena, 0, capacity) : new Uint8Array(capacity);
+    if (capacity > 0) {
+      this.#freeStarts.push(0);
+      this.#freeLengths.push(capacity);
+    }
   }
 
   /** Bytes held now. */
@@ -43,11 +61,12 @@ export class HeldBases {
   }
 
   /**
-   * Holds a copy of `content` (made by `copy`, called only if admitted) for entry `index`, next
-   * used at `key`, evicting bases next used later to make room. Returns false, evicting nothing,
-   * if what would have to go is all needed sooner.
+   * Holds a copy of `content` for entry `index`, next used at `key`, evicting bases next used
+   * later to make room. Returns false, evicting nothing, if what would have to go is all needed
+   * sooner.
    */
-  hold(index: number, size: number, key: number, copy: () => Uint8Array): boolean {
+  hold(index: number, content: Uint8Array, key: number): boolean {
+    const size = content.length;
     if (this.#contents.size > 0 && this.#bytes + size > this.#capacity) {
       let freeable = this.#capacity - this.#bytes;
       const victims = new Map<number, number>();
@@ -68,7 +87,9 @@ export class HeldBases {
       }
       for (const victim of victims.keys()) this.release(victim);
     }
-    this.#contents.set(index, copy());
+    const copy = this.#allocate(size) ?? new Uint8Array(size);
+    copy.set(content);
+    this.#contents.set(index, copy);
     this.#bytes += size;
     if (this.#bytes > this.peakBytes) this.peakBytes = this.#bytes;
     this.setKey(index, key);
@@ -90,6 +111,54 @@ export class HeldBases {
     this.#contents.delete(index);
     this.#keys.delete(index);
     this.#bytes -= content.length;
+    if (content.buffer === this.#arena.buffer && content.length > 0) this.#free(content.byteOffset - this.#arena.byteOffset, content.length);
+  }
+
+  /** First-fit space for `size` bytes in the arena, if a free segment is large enough. */
+  #allocate(size: number): Uint8Array | undefined {
+    if (size === 0) return undefined;
+    const starts = this.#freeStarts;
+    const lengths = this.#freeLengths;
+    for (let k = 0; k < starts.length; k++) {
+      if (lengths[k]! < size) continue;
+      const start = starts[k]!;
+      if (lengths[k] === size) {
+        starts.splice(k, 1);
+        lengths.splice(k, 1);
+      } else {
+        starts[k] = start + size;
+        lengths[k]! -= size;
+      }
+      return this.#arena.subarray(start, start + size);
+    }
+    return undefined;
+  }
+
+  /** Returns `[start, start + length)` to the free segments, merging it with its neighbours. */
+  #free(start: number, length: number): void {
+    const starts = this.#freeStarts;
+    const lengths = this.#freeLengths;
+    let low = 0;
+    let high = starts.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (starts[middle]! < start) low = middle + 1;
+      else high = middle;
+    }
+    const mergesBefore = low > 0 && starts[low - 1]! + lengths[low - 1]! === start;
+    const mergesAfter = low < starts.length && start + length === starts[low];
+    if (mergesBefore && mergesAfter) {
+      lengths[low - 1]! += length + lengths[low]!;
+      starts.splice(low, 1);
+      lengths.splice(low, 1);
+    } else if (mergesBefore) lengths[low - 1]! += length;
+    else if (mergesAfter) {
+      starts[low] = start;
+      lengths[low]! += length;
+    } else {
+      starts.splice(low, 0, start);
+      lengths.splice(low, 0, length);
+    }
   }
 
   #rebuild(): void {

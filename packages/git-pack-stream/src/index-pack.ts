@@ -228,7 +228,8 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
     table.entriesEnd = summary.size - 20;
     const streamPeak = Math.max(here?.cache.peakBytes ?? receivingPeak, pool?.streamPeakCacheBytes ?? 0);
     const workers = pool?.workers ?? 0;
-    // The stream cache's memory goes to the passes.
+    // The stream cache's memory goes to the passes: its arena if it is on this thread, else the worker's exit frees it.
+    const arena = here?.cache.detach().arena;
     here = undefined;
     await pool?.close(true);
     pool = undefined;
@@ -245,7 +246,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
         return read(offset, length);
       },
       shares,
-      { signal, onObject, linkEntries },
+      { signal, onObject, linkEntries, arena },
     );
     if (forest.pending > 0 || linkEntries.size > 0) await resolver.resolve((resolved) => progress('resolving', resolvedWhileReceiving + resolved));
     checkResolved(columns, forest);

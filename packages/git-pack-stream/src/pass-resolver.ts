@@ -86,13 +86,18 @@ export class PassResolver {
   #steps = 0;
   #onProgress: ((resolved: number) => void) | undefined;
 
+  /**
+   * `onObject` is shown the commits, trees and tags materialised for the first time, and the whole
+   * objects in `linkEntries` (which must be `needed` in the forest); `arena`, memory no longer in
+   * use (the stream cache's), is where bases are held.
+   */
   constructor(
     columns: ObjectColumns,
     forest: DeltaForest,
     store: DeltaStore,
     read: ReadRange,
     limits: PassLimits,
-    options: { signal?: AbortSignal; onObject?: OnObject; linkEntries?: Set<number> } = {},
+    options: { signal?: AbortSignal; onObject?: OnObject; linkEntries?: Set<number>; arena?: ArrayBuffer } = {},
   ) {
     this.#linkEntries = options.linkEntries;
     this.#columns = columns;
@@ -102,7 +107,7 @@ export class PassResolver {
     this.#limits = limits;
     this.#signal = options.signal;
     this.#onObject = options.onObject;
-    this.#held = new HeldBases(limits.heldBytes);
+    this.#held = new HeldBases(limits.heldBytes, options.arena);
     this.#ids = Buffer.from(columns.ids.buffer, columns.ids.byteOffset, columns.ids.byteLength);
     this.#materialised = new Uint8Array(columns.count);
     this.#state = new Uint8Array(columns.count);
@@ -282,7 +287,7 @@ export class PassResolver {
     }
     if (ahead.length === 0 && now.length === 0 && deferred < 0) return undefined;
     const key = now.length > 0 ? i : ahead.length > 0 ? ahead[0]! : this.#columns.count + deferred;
-    if (!this.#held.hold(i, content.length, key, () => Uint8Array.prototype.slice.call(content))) return undefined;
+    if (!this.#held.hold(i, content, key)) return undefined;
     this.#waiting.set(i, { ahead, next: 0, deferred });
     return now.length > 0 ? { entry: i, now, next: 0 } : undefined;
   }
