@@ -26,9 +26,9 @@ export interface SourceLimits {
  *
  * - Refs: while a sync plans, the source's parsed refs and the target's live together, so each side gets half the
  *   share. A source ref costs 133 bytes of heap plus its pkt-line (219 bytes with 40-character names; git-pktline's
- *   `PARSED_REF_OVERHEAD`), the same once the transport has made it a mirror ref; a target ref costs 114 bytes plus
- *   its `info/refs` line, whose text the sync keeps (196 bytes with 40-character names; Node 20, x64, `heapUsed`
- *   after a full GC, 200,000 refs). `maxRefs` and `maxAdvertisementBytes` are git-pktline's `listingLimitsFor` half
+ *   `PARSED_REF_OVERHEAD`), the same once the transport has made it a mirror ref; a target ref costs 115 bytes plus
+ *   its `info/refs` line, whose text the sync keeps (197 bytes with 40-character names; Node 20, x64, `heapUsed`
+ *   after a full GC, 200,000 refs; `node tools/bench/ref-heap.mjs`). `maxRefs` and `maxAdvertisementBytes` are git-pktline's `listingLimitsFor` half
  *   the share, never below 100,000 refs: 153,216 refs and 13.2 MB for a 64 MiB share.
  * - Objects: the indexer's table takes {@link OBJECT_TABLE_BYTES} per declared object, and while it grows to the
  *   declared count the columns it outgrew live on until collected, up to as many bytes again; the table may take the
