@@ -15,6 +15,15 @@ const PRELOAD = fileURLToPath(new URL('./test-support/kill-after-writes.mjs', im
 /** Bounds the kill points tried, so a sync that writes without end still ends the test. */
 const MAX_KILL_POINTS = 40;
 
+/** The JSON report of `verify --json`, or a failure showing what the command printed instead. */
+function reportOf(run: { stdout: string; stderr: string }): VerifyReport {
+  try {
+    return JSON.parse(run.stdout) as VerifyReport;
+  } catch {
+    throw new Error(`verify printed no JSON report:\n${run.stdout}\n${run.stderr}`);
+  }
+}
+
 describe('mirror-git-to-s3 killed (SIGKILL) after any write, then run again (built CLI)', () => {
   const dir = tempDir();
   const source = join(dir.path, 'source');
@@ -56,13 +65,13 @@ describe('mirror-git-to-s3 killed (SIGKILL) after any write, then run again (bui
       }
       else expect(killed.signal, `killed after write ${killAfter}: ${killed.stderr}`).toBe('SIGKILL');
 
-      const left = JSON.parse((await runCli(['verify', '--json', url, ...settings.args], { env: settings.env })).stdout) as VerifyReport;
+      const left = reportOf(await runCli(['verify', '--json', url, ...settings.args], { env: settings.env }));
       for (const finding of left.findings) if (finding.severity === 'warning') leftoverWarnings.add(finding.code);
 
       const rerun = await runCli(['--source', source, '--target', url, '--leftover-grace', '1ms', ...settings.args], { env: settings.env });
       expect(rerun, `re-run after a kill after write ${killAfter}`).toMatchObject({ code: 0 });
       const verify = await runCli(['verify', '--full', '--json', url, ...settings.args], { env: settings.env });
-      const report = JSON.parse(verify.stdout) as VerifyReport;
+      const report = reportOf(verify);
       expect(report.findings, `verify after a kill after write ${killAfter}`).toEqual([]);
       expect(verify.code).toBe(0);
       const clone = join(dir.path, `clone-${randomBytes(4).toString('hex')}.git`);
@@ -87,10 +96,10 @@ describe('mirror-git-to-s3 killed (SIGKILL) after any write, then run again (bui
       env: { NODE_OPTIONS: `--import=${PRELOAD}`, GITMIRROR_TEST_KILL_AFTER_WRITES: 'mid-pack' },
     });
     expect(killed.signal).toBe('SIGKILL');
-    const left = JSON.parse((await runCli(['verify', '--json', target])).stdout) as VerifyReport;
+    const left = reportOf(await runCli(['verify', '--json', target]));
     expect(left.findings.filter((finding) => finding.severity === 'warning').map((finding) => finding.code)).toEqual(['STRAY_TEMP']);
     expect(await runCli(['--source', source, '--target', target, '--leftover-grace', '1ms'])).toMatchObject({ code: 0 });
-    expect(JSON.parse((await runCli(['verify', '--full', '--json', target])).stdout)).toMatchObject({ ok: true, findings: [] });
+    expect(reportOf(await runCli(['verify', '--full', '--json', target]))).toMatchObject({ ok: true, findings: [] });
   });
 
   /** A folder target holding a lock on `packed-refs` owned by `owner`, as a process killed while holding it leaves it. */
