@@ -23,11 +23,6 @@ export class MemoryPool {
     this.#floor = Math.min(MIN_REPOSITORY_BUDGET, this.#free);
   }
 
-  /** Bytes not granted to anyone. */
-  get free(): number {
-    return this.#free;
-  }
-
   /** Waits for a share; give it back with {@link release}. Rejects with an `AbortedError` once `signal` aborts. */
   acquire(signal?: AbortSignal): Promise<number> {
     signal?.throwIfAborted();
