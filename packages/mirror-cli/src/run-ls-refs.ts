@@ -1,5 +1,5 @@
 import { openStorage } from '@gitmirror/dumb-storage';
-import { openTransport, parseInfoRefs, redactUrl, sanitizeServerText, type MirrorRef } from '@gitmirror/mirror-core';
+import { openTransport, parseInfoRefs, planProcessMemory, redactUrl, sanitizeServerText, type MirrorRef } from '@gitmirror/mirror-core';
 import { commandSettings } from './config-file.js';
 import type { Io } from './io.js';
 import { writeCommandFailure } from './report/reporter.js';
@@ -50,7 +50,16 @@ export function formatLsRemote(listing: RefListing, symref: boolean): string {
 }
 
 async function listSource(url: string, settings: Settings, signal: AbortSignal): Promise<RefListing> {
-  const transport = await openTransport(url, { headers: settings.header, netrc: settings.netrc, timeout: settings.timeout, retries: settings.retries });
+  const transport = await openTransport(url, {
+    headers: settings.header,
+    netrc: settings.netrc,
+    timeout: settings.timeout,
+    retries: settings.retries,
+    // The listing limits follow the memory a sync of this source would have, as in `mirror`.
+    memoryBudget: planProcessMemory(settings.maxMemory, { s3: false }).repositories,
+    maxRefs: settings.maxRefs,
+    maxAdvertisementBytes: settings.maxAdvertisement,
+  });
   try {
     const { refs, head } = await transport.listRefs({ signal });
     return { head, refs };
