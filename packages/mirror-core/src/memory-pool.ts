@@ -25,7 +25,7 @@ export class MemoryPool {
 
   /** Waits for a share; give it back with {@link release}. Rejects with an `AbortedError` once `signal` aborts. */
   acquire(signal?: AbortSignal): Promise<number> {
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(new AbortedError(undefined, { cause: signal.reason }));
     return new Promise<number>((resolve, reject) => {
       const onAbort = () => {
         this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
