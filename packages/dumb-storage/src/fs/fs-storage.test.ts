@@ -133,6 +133,10 @@ describe('filesystem sink', () => {
     await inside.put('real/HEAD', text('ref: refs/heads/main\n'));
     await symlink(join(root, 'symlink-inside', 'real'), join(root, 'symlink-inside', 'alias'));
     expect((await inside.head('alias/HEAD')).size).toBe(21);
+    await symlink(join(root, 'symlink-inside'), join(root, 'root-alias'));
+    const throughAlias = createFsStorage(join(root, 'root-alias'));
+    await throughAlias.put('objects/info/packs', text('\n'));
+    expect((await throughAlias.head('real/HEAD')).size).toBe(21);
   });
 
   it('lists the temporary files killed writers left, and deletes only those idle since the cutoff', async () => {
