@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PackError, type PackErrorCode } from './errors.js';
 import { indexPack } from './index-pack.js';
 import { hashObject } from './object-id.js';
-import { chunked, makeRepo, packObjects, readFrom, tempDir } from './test-support/git-fixtures.js';
+import { chunked, gitIndexPack, makeRepo, packObjects, readFrom, tempDir } from './test-support/git-fixtures.js';
 import { makeDelta, withTrailer, writePack, type TestEntry } from './test-support/pack-writer.js';
 
 async function failure(pack: Uint8Array, options: { memoryBudget?: number; chunk?: number } = {}): Promise<PackError> {
@@ -114,7 +114,7 @@ describe('bad packs get a coded PackError', () => {
       await expectCode(deltaPack(makeDelta(size, 4, [['copy', 0, 8]]), kind), 'DELTA_COPY_OUT_OF_RANGE');
       await expectCode(deltaPack(makeDelta(size + 1, 8, [['copy', 0, 8]]), kind), 'DELTA_BASE_SIZE_MISMATCH');
       await expectCode(deltaPack(makeDelta(size, 4, [['raw', [0x91, 0]]]), kind), 'BAD_DELTA');
-      await expectCode(deltaPack(makeDelta(size, 2 ** 40, [['copy', 0, 8]]), kind), 'OBJECT_TOO_LARGE');
+      await expectCode(deltaPack(makeDelta(size, 2 ** 40, [['copy', 0, 8]]), kind), 'BAD_DELTA');
     });
   }
 
@@ -140,13 +140,20 @@ describe('bad packs get a coded PackError', () => {
 
   it('sizes beyond the memory budget', async () => {
     const budget = 64 * 1024;
-    const bomb = Buffer.alloc(budget);
-    const huge = makeDelta(base.length, bomb.length, [['copy', 0, 1], ['insert', bomb.subarray(0, 127)]]);
-    await expectCode(writePack([{ type: 3, data: base }, { type: 6, data: huge, baseEntry: 0, declaredSize: budget }]), 'OBJECT_TOO_LARGE', { memoryBudget: budget });
+    // Bombs: deltas declaring a result far larger than their instructions make, small or over the limit themselves.
+    const bomb = makeDelta(base.length, 2 ** 30, [['copy', 0, 1], ['insert', Buffer.alloc(127, 'b')]]);
+    const error = await expectCode(writePack([{ type: 3, data: base }, { type: 6, data: bomb, baseEntry: 0 }]), 'BAD_DELTA', { memoryBudget: budget });
+    expect(error.message).toContain(`${2 ** 30}-byte result`);
+    const inserts = Array.from({ length: 400 }, () => ['insert', Buffer.alloc(127, 'i')] as ['insert', Buffer]);
+    const bigBomb = makeDelta(base.length, 2 ** 30, inserts);
+    expect(bigBomb.length).toBeGreaterThan(budget / 2);
+    await expectCode(writePack([{ type: 3, data: base }, { type: 6, data: bigBomb, baseEntry: 0 }]), 'BAD_DELTA', { memoryBudget: budget });
+    // A base over the object limit is accepted: the delta on it is hashed as it is rebuilt.
     const bigBase = Buffer.alloc(budget, 'x');
     const onBigBase = makeDelta(bigBase.length, 8, [['copy', 0, 8]]);
-    await expectCode(writePack([{ type: 3, data: bigBase }, { type: 7, data: onBigBase, baseId: hashObject(3, bigBase) }]), 'OBJECT_TOO_LARGE', {
-      memoryBudget: budget,
-    });
+    const pack = writePack([{ type: 3, data: bigBase }, { type: 7, data: onBigBase, baseId: hashObject(3, bigBase) }]);
+    const result = await indexPack({ source: chunked(pack, () => 4096), read: readFrom(pack), threads: 1, memoryBudget: budget });
+    expect(Buffer.from(result.idx).equals(gitIndexPack(pack))).toBe(true);
+    expect(result.ids).toContain(hashObject(3, bigBase.subarray(0, 8)).toString('hex'));
   });
 });

@@ -22,7 +22,8 @@ export type PackErrorCode =
   | 'DUPLICATE_OBJECT'
   | 'READ_BACK_MISMATCH'
   | 'BAD_IDX'
-  | 'BAD_OBJECT';
+  | 'BAD_OBJECT'
+  | 'LINKED_OBJECT_TOO_LARGE';
 
 /**
  * Thrown for malformed packs, deltas and indexes. `offset` is the pack offset of the entry at fault

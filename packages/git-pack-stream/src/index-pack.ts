@@ -5,7 +5,7 @@ import { iterateBytes, type ByteSource } from './byte-source.js';
 import { buildDeltaForest, RefDeltaList, type DeltaForest } from './delta-forest.js';
 import type { ReadBackCounts } from './pass-reads.js';
 import { externalLinks, LinkSet } from './object-links.js';
-import { PassResolver } from './pass-resolver.js';
+import { linkedTooLarge, PassResolver } from './pass-resolver.js';
 import type { ReadRange } from './range-reads.js';
 import { PackError } from './errors.js';
 import { encodeIdxV2, sortByIds } from './idx-writer.js';
@@ -169,6 +169,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
     if (entry.id !== undefined) {
       table.resolve(i, entry.type, entry.id);
       if (links !== undefined && entry.type !== ObjectType.blob) {
+        if (entry.size > shares.maxObjectSize) throw linkedTooLarge(entry.type, shares.maxObjectSize, entry.offset);
         if (entry.data === undefined) linkEntries.add(i);
         else links.add(entry.type, entry.data);
       }
@@ -181,14 +182,16 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
     if (entry.type === ObjectType.refDelta) {
       table.bases[i] = UNKNOWN_BASE;
       refs.add(i, entry.baseId!);
-      store.add(i, entry.data!);
+      if (entry.data !== undefined) store.add(i, entry.data);
       return;
     }
     const base = table.indexOfOffset(entry.baseOffset!);
     if (base < 0) throw new PackError('BAD_OFS_BASE', `OFS delta base offset ${entry.baseOffset} is not the start of an entry`, entry.offset);
     table.bases[i] = base;
+    // Instructions over the object limit streamed by: the passes read them back.
+    if (entry.data === undefined) return;
     if (batch) batch.add(i, 0, base, entry.offset, entry.data!);
-    else here!.delta(i, base, entry.data!, entry.offset);
+    else here!.delta(i, base, entry.data, entry.offset);
   };
 
   const parser = new PackParser(
@@ -200,6 +203,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
     {
       maxInflatedObjectSize: shares.cacheBytes / 4,
       maxDeltaSize: shares.maxObjectSize,
+      streamLargeDeltas: true,
       allocate: (size, delta) => (delta || !here ? scratch.get(size) : (here.cache.allocate(size) ?? Buffer.allocUnsafe(size))),
     },
   );

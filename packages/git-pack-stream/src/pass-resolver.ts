@@ -6,10 +6,11 @@ import { HeldBases } from './held-bases.js';
 import { inflateKnown, Inflater } from './inflater.js';
 import { allocateFramedObject, idToHex, writeFramedObjectId } from './object-id.js';
 import { NO_BASE, UNKNOWN_BASE, type ObjectColumns } from './object-table.js';
-import { ObjectType } from './object-type.js';
+import { objectTypeName, ObjectType } from './object-type.js';
 import { PassReader, type ReadBackCounts } from './pass-reads.js';
 import type { ReadRange } from './range-reads.js';
 import { Scratch } from './scratch.js';
+import { hashStoredDelta } from './streaming-delta.js';
 
 /** Memory a {@link PassResolver} may use. */
 export interface PassLimits {
@@ -19,7 +20,7 @@ export interface PassLimits {
   readSize: number;
   /** Bytes of delta data kept from a pass for the next, when the delta's base came too late. */
   stashBytes: number;
-  /** Largest object materialised. */
+  /** Largest object materialised; larger ones, and deltas on them, are hashed as they are rebuilt from storage. */
   maxObjectSize: number;
 }
 
@@ -28,6 +29,9 @@ export type OnObject = (type: number, content: Uint8Array) => void;
 
 /** Entries processed between yields to the event loop (and checks of the abort signal). */
 const YIELD_EVERY = 256;
+/** Bounds of the window each level of a rebuilt chain keeps: a quarter of a read. */
+const MIN_WINDOW = 64 * 1024;
+const MAX_WINDOW = 1024 * 1024;
 
 // Where each entry stands in the current pass.
 const NOT_PLANNED = 0;
@@ -58,6 +62,10 @@ interface Waiting {
  * from the forest), and evicted, when room runs out, by next use ({@link HeldBases}). Deltas
  * whose data is at hand (in the {@link DeltaStore}, or stashed when met before their base) are
  * resolved as soon as their base is. Every pass materialises something new or ends the run.
+ *
+ * Entries over the object limit (a whole object, a delta's instructions or its result) are never
+ * materialised: once its base is resolved, such a delta, and any delta on it, gets its id from
+ * {@link hashStoredDelta}, which rebuilds its chain from storage through small windows.
  */
 export class PassResolver {
   /** Deltas resolved. */
@@ -76,6 +84,10 @@ export class PassResolver {
   readonly #ids: Buffer;
   /** 1 once an entry's content has been made in some pass. */
   readonly #materialised: Uint8Array;
+  /** 1 for an entry over the object limit, or a delta on one: its content is only ever streamed. */
+  readonly #streamed: Uint8Array;
+  readonly #streamRead: ReadRange;
+  readonly #window: number;
   readonly #state: Uint8Array;
   readonly #waiting = new Map<number, Waiting>();
   readonly #stash = new Map<number, Uint8Array>();
@@ -111,6 +123,15 @@ export class PassResolver {
     this.#ids = Buffer.from(columns.ids.buffer, columns.ids.byteOffset, columns.ids.byteLength);
     this.#materialised = new Uint8Array(columns.count);
     this.#state = new Uint8Array(columns.count);
+    this.#streamed = new Uint8Array(columns.count);
+    for (let i = 0; i < columns.count; i++) if (columns.sizes[i]! > limits.maxObjectSize) this.#streamed[i] = 1;
+    this.#window = Math.max(MIN_WINDOW, Math.min(MAX_WINDOW, Math.floor(limits.readSize / 4)));
+    this.#streamRead = async (offset, length) => {
+      this.counts.requests++;
+      const bytes = await read(offset, length);
+      this.counts.bytes += bytes.length;
+      return bytes;
+    };
   }
 
   /** Most bytes of bases held at once. */
@@ -124,6 +145,9 @@ export class PassResolver {
    */
   async resolve(onProgress?: (resolved: number) => void): Promise<void> {
     this.#onProgress = onProgress;
+    // Whole objects over the limit were hashed as they streamed in: they count as made, their REF children claimed.
+    const { count, bases } = this.#columns;
+    for (let i = 0; i < count; i++) if (this.#streamed[i] === 1 && bases[i] === NO_BASE && this.#forest.needed[i] === 1) this.#markMaterialised(i);
     try {
       for (let pass = 0; ; pass++) {
         const plan = this.#plan(pass === 0);
@@ -158,7 +182,7 @@ export class PassResolver {
       if (!first && bases[i] === UNKNOWN_BASE) continue;
       state[i] = PLANNED;
       plan.push(i);
-      for (let base = bases[i]!; base >= 0 && state[base] === NOT_PLANNED && !this.#held.has(base); base = bases[base]!) {
+      for (let base = bases[i]!; base >= 0 && state[base] === NOT_PLANNED && !this.#held.has(base) && !this.#streamedReady(base); base = bases[base]!) {
         state[base] = PLANNED;
         plan.push(base);
       }
@@ -178,8 +202,8 @@ export class PassResolver {
 
   async #pass(plan: Int32Array): Promise<void> {
     const columns = this.#columns;
-    const { bases } = columns;
-    const toRead = plan.filter((i) => this.#dataAtHand(i) === undefined);
+    const { bases, types } = columns;
+    const toRead = plan.filter((i) => this.#streamed[i] === 0 && this.#dataAtHand(i) === undefined);
     if (toRead.length > 0) this.counts.passes++;
     const reader = new PassReader(this.#read, columns, toRead, this.#limits.readSize, this.counts);
     for (const i of plan) {
@@ -187,14 +211,23 @@ export class PassResolver {
       const state = this.#state[i]!;
       // Resolved out of turn, as soon as its base was.
       if (state === MATERIALISED) continue;
+      const base = bases[i]!;
+      if (this.#streamed[i] === 1 || (base >= 0 && this.#streamed[base] === 1)) {
+        if (base >= 0 && types[base] !== 0) await this.#resolveStreamed(i);
+        else this.#state[i] = DEFERRED;
+        continue;
+      }
       const atHand = this.#dataAtHand(i);
       const raw = atHand === undefined ? await reader.raw(i) : undefined;
-      const base = bases[i]!;
       if (base === NO_BASE) {
-        await this.#settle(i, this.#inflateRoot(i, raw!));
+        await this.#settle(i, this.#inflate(i, raw!, this.#resultScratch));
         continue;
       }
       const delta = atHand ?? this.#inflate(i, raw!, this.#deltaScratch);
+      if (base >= 0 && types[base] !== 0 && this.#overLimit(i, delta)) {
+        await this.#resolveStreamed(i, delta);
+        continue;
+      }
       const baseContent = base >= 0 ? this.#held.get(base) : undefined;
       if (baseContent === undefined) {
         this.#state[i] = DEFERRED;
@@ -228,23 +261,34 @@ export class PassResolver {
       }
       const child = frame.now[frame.next++]!;
       await this.#tick();
-      const baseContent = this.#held.get(frame.entry)!;
-      enter(child, this.#apply(child, frame.entry, baseContent, this.#dataAtHand(child)!));
+      const delta = this.#dataAtHand(child)!;
+      if (this.#overLimit(child, delta)) await this.#resolveStreamed(child, delta);
+      else enter(child, this.#apply(child, frame.entry, this.#held.get(frame.entry)!, delta));
     }
   }
 
   /** Marks entry `i` materialised: records the type and id of a delta resolved now, claims its REF children. */
   #record(i: number, content: Uint8Array): void {
-    const { types, bases, offsets } = this.#columns;
+    const { types, bases } = this.#columns;
     if (types[i] === 0) {
       const type = types[bases[i]!]!;
       writeFramedObjectId(type, content, this.#ids, i * 20);
-      types[i] = type;
+      this.#resolvedAs(i, type);
       if (type !== ObjectType.blob) this.#onObject?.(type, content);
-      if (++this.resolved % 1024 === 0) this.#onProgress?.(this.resolved);
     } else if (this.#linkEntries?.delete(i)) {
       this.#onObject?.(types[i]!, content);
     }
+    this.#markMaterialised(i);
+  }
+
+  #resolvedAs(i: number, type: number): void {
+    this.#columns.types[i] = type;
+    if (++this.resolved % 1024 === 0) this.#onProgress?.(this.resolved);
+  }
+
+  /** Entry `i` is made (held or streamed): it leaves the stash, and the REF deltas on its id are claimed. */
+  #markMaterialised(i: number): void {
+    const { bases, offsets } = this.#columns;
     if (this.#materialised[i] === 0) {
       this.#materialised[i] = 1;
       this.#materialisedCount++;
@@ -332,23 +376,54 @@ export class PassResolver {
     this.#stashed += delta.length;
   }
 
+  /** A streamed entry whose type is known: deltas on it are streamed as soon as they are met. */
+  #streamedReady(i: number): boolean {
+    return this.#streamed[i] === 1 && this.#columns.types[i] !== 0;
+  }
+
+  /** Whether delta entry `i`, whose instructions are `delta`, declares a result over the object limit. */
+  #overLimit(i: number, delta: Uint8Array): boolean {
+    return readDeltaHeader(delta, this.#columns.offsets[i]).resultSize > this.#limits.maxObjectSize;
+  }
+
+  /**
+   * Records delta entry `i` (instructions `delta` if at hand), whose base is resolved, and its
+   * children that cannot wait for their turn in the pass, hashing each as it is rebuilt from
+   * storage: they are over the object limit or lie on an entry that is. A commit, tree or tag among
+   * them cannot be parsed for its links, and is refused.
+   */
+  async #resolveStreamed(i: number, delta?: Uint8Array): Promise<void> {
+    const { types, bases, offsets } = this.#columns;
+    const options = {
+      window: this.#window,
+      contentAt: (j: number) => this.#held.get(j),
+      deltaAt: (j: number) => (j === i && delta !== undefined ? delta : this.#dataAtHand(j)),
+    };
+    const todo = [i];
+    while (todo.length > 0) {
+      const j = todo.pop()!;
+      await this.#tick();
+      const baseType = types[bases[j]!]!;
+      if (baseType !== ObjectType.blob && this.#onObject !== undefined) throw linkedTooLarge(baseType, this.#limits.maxObjectSize, offsets[j]!);
+      const { id, type } = await hashStoredDelta(this.#streamRead, this.#columns, j, options);
+      this.#streamed[j] = 1;
+      this.#ids.set(id, j * 20);
+      this.#resolvedAs(j, type);
+      this.#markMaterialised(j);
+      this.#passed(bases[j]!);
+      for (const child of this.#children(j)) {
+        const childState = this.#state[child]!;
+        if (childState !== PLANNED && childState !== MATERIALISED && this.#materialised[child] === 0 && types[child] === 0) todo.push(child);
+      }
+    }
+  }
+
   /** Applies delta entry `i` to `baseContent` (entry `base`), into scratch space framed for hashing. */
   #apply(i: number, base: number, baseContent: Uint8Array, delta: Uint8Array): Uint8Array {
     const offset = this.#columns.offsets[i]!;
     const header = readDeltaHeader(delta, offset);
-    if (header.resultSize > this.#limits.maxObjectSize) {
-      throw new PackError('OBJECT_TOO_LARGE', `delta declares a ${header.resultSize}-byte result, over the ${this.#limits.maxObjectSize}-byte limit`, offset);
-    }
     const target = allocateFramedObject(this.#columns.types[base]!, header.resultSize, (length) => this.#resultScratch.get(length));
     return applyDeltaInto(baseContent, delta, header, target, offset);
-  }
-
-  #inflateRoot(i: number, raw: Uint8Array): Uint8Array {
-    const size = this.#columns.sizes[i]!;
-    if (size > this.#limits.maxObjectSize) {
-      throw new PackError('OBJECT_TOO_LARGE', `object of ${size} bytes is a delta base, over the ${this.#limits.maxObjectSize}-byte limit`, this.#columns.offsets[i]);
-    }
-    return this.#inflate(i, raw, this.#resultScratch);
   }
 
   #inflate(i: number, raw: Uint8Array, scratch: Scratch): Uint8Array {
@@ -374,4 +449,17 @@ export class PassResolver {
       }
     }
   }
+}
+
+/**
+ * The error for a commit, tree or tag whose links are to be collected but whose content is over
+ * the object limit (or built on one that is): such objects are refused rather than parsed in
+ * pieces, as git's commits and trees stay far below any workable budget.
+ */
+export function linkedTooLarge(type: number, maxObjectSize: number, offset: number): PackError {
+  return new PackError(
+    'LINKED_OBJECT_TOO_LARGE',
+    `a ${objectTypeName(type)} over the ${maxObjectSize}-byte object limit (or a delta on one) cannot be parsed for its links; raise the memory budget`,
+    offset,
+  );
 }

@@ -1,4 +1,5 @@
 import type { BaseCache, BaseCacheState } from './base-cache.js';
+import { readDeltaHeader } from './delta.js';
 import { undelta } from './delta-resolver.js';
 import type { DeltaStore } from './delta-store.js';
 import { ObjectType } from './object-type.js';
@@ -43,17 +44,19 @@ export class StreamResolver {
   }
 
   /**
-   * Resolves delta `index` (at pack offset `offset`) on entry `base` if that is cached, else keeps
-   * it in the store if there is room.
+   * Resolves delta `index` (at pack offset `offset`) on entry `base` if that is cached and the
+   * result within the object limit, else keeps it in the store if there is room: the passes
+   * resolve it, streaming a result over the limit.
    */
   delta(index: number, base: number, delta: Uint8Array, offset: number): void {
     const content = this.cache.get(base);
-    if (content === undefined) {
+    const header = content === undefined ? undefined : readDeltaHeader(delta, offset);
+    if (header === undefined || header.resultSize > this.#maxObjectSize) {
       this.#store.add(index, delta);
       return;
     }
     const type = this.#types[base]!;
-    const result = undelta(type, content, delta, offset, this.#maxObjectSize, this.cache);
+    const result = undelta(type, content!, delta, header, offset, this.cache);
     this.#setType(index, type);
     this.cache.set(index, result);
     writeFramedObjectId(type, result, this.#id, 0);
