@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidKeyError, LockedError, NotFoundError } from '../errors.js';
 import { describeStorageContract } from '../test-support/contract-suite.js';
-import { bytesOf } from '../test-support/generated-body.js';
+import { bytesOf, generatedBody, sha256Of } from '../test-support/generated-body.js';
 import { createFsStorage } from './fs-storage.js';
 
 const root = await mkdtemp(join(tmpdir(), 'dumb-storage-fs-'));
@@ -19,6 +19,14 @@ describeStorageContract('filesystem', async () => createFsStorage(join(root, 'co
 });
 
 describe('filesystem sink', () => {
+  it('stores a body streamed in network-sized chunks byte for byte through its write buffer', async () => {
+    const storage = createFsStorage(join(root, 'coalesced'), { writeBufferSize: 256 * 1024 });
+    const body = generatedBody(3 * 1024 * 1024 + 777, { seed: 5, chunkSize: 16_411 });
+    await storage.put('objects/pack/pack-1.pack', body);
+    expect(await sha256Of((await storage.get('objects/pack/pack-1.pack')).body)).toBe(body.digest());
+    expect((await storage.head('objects/pack/pack-1.pack')).size).toBe(3 * 1024 * 1024 + 777);
+  });
+
   it('shows the old version, and no temporary file, until a streamed put finishes', async () => {
     const storage = createFsStorage(join(root, 'atomic'));
     await storage.put('info/refs', text('old\n'));
