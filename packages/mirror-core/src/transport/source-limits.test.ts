@@ -14,7 +14,7 @@ import {
   type HostileExchange,
   type HostileServer,
 } from '../test-support/hostile-http-server.js';
-import { DEFAULT_SOURCE_SHARE, OBJECT_TABLE_BYTES, planSourceLimits } from './source-limits.js';
+import { DEFAULT_SOURCE_SHARE, INDEX_BYTES_PER_OBJECT, planSourceLimits } from './source-limits.js';
 
 const MiB = 1024 * 1024;
 const OID = blobId('limits\n');
@@ -22,14 +22,14 @@ const OID = blobId('limits\n');
 const TINY_BLOBS = sideBandPacket(1, Buffer.concat(Array.from({ length: 4000 }, (_, i) => blobEntry(`${i}`))));
 
 describe('planSourceLimits', () => {
-  it('gives each side of the planning half the share and the object table the share at its peak', () => {
+  it('gives each side of the planning half the share, and the objects of a pack the share at the peak of indexing', () => {
     for (const share of [32 * MiB, 64 * MiB, 80 * MiB, 1024 * MiB]) {
       const limits = planSourceLimits(share);
       expect(limits.maxRefs).toBeGreaterThanOrEqual(100_000);
-      expect(limits.maxPackObjects * 2 * OBJECT_TABLE_BYTES).toBeLessThanOrEqual(share);
-      expect((limits.maxPackObjects + 1) * 2 * OBJECT_TABLE_BYTES).toBeGreaterThan(share);
+      expect(limits.maxPackObjects * INDEX_BYTES_PER_OBJECT).toBeLessThanOrEqual(share);
+      expect((limits.maxPackObjects + 1) * INDEX_BYTES_PER_OBJECT).toBeGreaterThan(share);
     }
-    expect(planSourceLimits(64 * MiB)).toEqual({ maxRefs: 153_216, maxAdvertisementBytes: 153_216 * 86, maxPackObjects: 729_444 });
+    expect(planSourceLimits(64 * MiB)).toEqual({ maxRefs: 153_216, maxAdvertisementBytes: 153_216 * 86, maxPackObjects: 447_392 });
     // 219 bytes per parsed ref with 40-character names (the measured figure) fit half the share.
     expect(planSourceLimits(1024 * MiB).maxRefs * 219).toBeLessThanOrEqual(512 * MiB);
     expect(planSourceLimits(16 * MiB).maxRefs).toBe(100_000);
@@ -131,7 +131,7 @@ describe.each([0, 2] as const)('source limits that follow the memory budget, pro
     const { error, storage } = await failingSync(url, { protocolVersion: version, memoryBudget: share });
     expect(error.code, error.message).toBe('LIMIT_EXCEEDED');
     expect(error.message).toContain(`the pack declares ${maxPackObjects + 1} objects, more than the limit of ${maxPackObjects}`);
-    expect(error.message).toContain("92 bytes an object at peak, and the limit follows this repository's 32 MiB share of memory: raise --max-memory");
+    expect(error.message).toContain("150 bytes an object at peak, and the limit follows this repository's 32 MiB share of memory: raise --max-memory");
     const keys: string[] = [];
     for await (const object of storage.list('')) keys.push(object.key);
     expect(keys).toEqual([]);

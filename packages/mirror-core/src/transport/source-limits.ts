@@ -8,8 +8,13 @@ const MiB = 1024 * 1024;
  */
 export const DEFAULT_SOURCE_SHARE = 128 * MiB;
 
-/** Bytes git-pack-stream's object table keeps per object of a pack (offsets, sizes, CRCs, ids, types, bases). */
-export const OBJECT_TABLE_BYTES = 46;
+/**
+ * Peak resident memory indexing a pack costs per object beyond the indexer's budget: 150 bytes. git-pack-stream's
+ * object table keeps 46 (offsets, sizes, CRCs, ids, types, bases); the columns it outgrew live on until collected, and
+ * the .idx is built at the end. Measured: indexing packs of tiny blobs under a 32 MiB budget grew RSS by 143 bytes an
+ * object at 1.6M objects (`node tools/bench/index-objects-rss.mjs`).
+ */
+export const INDEX_BYTES_PER_OBJECT = 150;
 
 /** What a source may make one repository hold, as derived by {@link planSourceLimits}. */
 export interface SourceLimits {
@@ -30,16 +35,15 @@ export interface SourceLimits {
  *   its `info/refs` line, whose text the sync keeps (197 bytes with 40-character names; Node 20, x64, `heapUsed`
  *   after a full GC, 200,000 refs; `node tools/bench/ref-heap.mjs`). `maxRefs` and `maxAdvertisementBytes` are git-pktline's `listingLimitsFor` half
  *   the share, never below 100,000 refs: 153,216 refs and 13.2 MB for a 64 MiB share.
- * - Objects: the indexer's table takes {@link OBJECT_TABLE_BYTES} per declared object, and while it grows to the
- *   declared count the columns it outgrew live on until collected, up to as many bytes again; the table may take the
- *   share at that peak (the process plan's slack covers it beside the indexer's caches): 729,444 objects for 64 MiB.
+ * - Objects: a pack may declare as many objects as the share holds at {@link INDEX_BYTES_PER_OBJECT} each (the
+ *   process plan's slack covers them beside the indexer's caches): 447,392 objects for 64 MiB.
  */
 export function planSourceLimits(share: number): SourceLimits {
   const listing = listingLimitsFor(share / 2);
   return {
     maxRefs: listing.maxRefs,
     maxAdvertisementBytes: listing.maxBytes,
-    maxPackObjects: Math.floor(share / (2 * OBJECT_TABLE_BYTES)),
+    maxPackObjects: Math.floor(share / INDEX_BYTES_PER_OBJECT),
   };
 }
 

@@ -17,7 +17,7 @@ import type { MirrorRef } from '../refs.js';
 import { sanitizeServerText } from '../server-text.js';
 import type { ServiceChannel } from './channel.js';
 import { capPackObjects } from './pack-object-cap.js';
-import { DEFAULT_SOURCE_SHARE, formatShare, OBJECT_TABLE_BYTES, planSourceLimits, type SourceLimits } from './source-limits.js';
+import { DEFAULT_SOURCE_SHARE, formatShare, INDEX_BYTES_PER_OBJECT, planSourceLimits, type SourceLimits } from './source-limits.js';
 import { DEFAULT_RATE_WINDOW_MS, enforceMinTransferRate } from './transfer-rate.js';
 import type { FetchRequest, SourceRefs, Transport } from './transport.js';
 
@@ -39,7 +39,7 @@ export interface UploadPackClientOptions {
   maxRefs?: number;
   /** Most bytes the source's ref listing may take. Default: the pkt-lines of `maxRefs` ordinary refs (86 bytes each). */
   maxAdvertisementBytes?: number;
-  /** Most objects a fetched pack may declare. Default: as many as `memoryBudget` can index (92 bytes each at peak). */
+  /** Most objects a fetched pack may declare. Default: as many as `memoryBudget` can index (150 bytes each at peak). */
   maxPackObjects?: number;
   /**
    * Bytes per second the pack must average, from its first byte, over each {@link minTransferRateWindow} of waiting
@@ -173,7 +173,7 @@ export class UploadPackClient implements Transport {
   #guardPack(pack: AsyncIterable<Uint8Array>, limiter: AbortController): AsyncIterable<Uint8Array> {
     const remedy =
       this.#options.maxPackObjects === undefined
-        ? `indexing takes ${OBJECT_TABLE_BYTES * 2} bytes an object at peak, and the limit follows this repository's ${formatShare(this.#share)} share of memory: raise --max-memory (memoryBudget), or set maxPackObjects`
+        ? `indexing takes ${INDEX_BYTES_PER_OBJECT} bytes an object at peak, and the limit follows this repository's ${formatShare(this.#share)} share of memory: raise --max-memory (memoryBudget), or set maxPackObjects`
         : 'raise maxPackObjects if the source is genuine';
     const capped = capPackObjects(pack, this.#limits.maxPackObjects, this.url, remedy);
     const bytesPerSecond = this.#options.minTransferRate;
