@@ -6,8 +6,8 @@
 //   a deep directory tree of tens of thousands of small-to-medium text files, tens of thousands of commits each
 //   editing a few lines of one to four files (popular files far more often, mostly side by side in one directory, so
 //   every commit rewrites the trees on their paths: trees outnumber blobs), an annotated tag every 1000 commits, and
-//   binary files of 0.1–5 MB edited in a few small places now and then (so they deltify). About 850k objects and
-//   500 MB with the defaults; `git repack -adf --depth=50 --window=10`.
+//   binary files of 0.1–5 MB edited in a few small places now and then (so they deltify). 911,505 objects and
+//   532 MiB with the defaults; `git repack -adf --depth=50 --window=10`.
 // - blobs: the older fixture: incompressible blobs (--random-mib) plus the history of --text-files text files edited
 //   a little in each of --commits commits; `git repack -adf --depth=50 --window=10` too.
 //
