@@ -28,9 +28,9 @@ const MAX_READ_SIZE = 16 * MiB;
  * kept for later. Once it has ended, the stream cache is dropped and the passes take a quarter
  * for the bases they hold, an eighth for each of the two reads they hold at once (up to 16 MiB
  * each) and a thirty-second for deltas met before their base: with the delta data, 19/32 at the
- * most. The rest is headroom for scratch space and the runtime. Single objects (a delta's base or
- * result) may take up to half, so that a budget bounds what one delta needs; larger ones are
- * refused as decompression bombs. A worker is started only if the budget has room for its cost
+ * most. The rest is headroom for scratch space and the runtime. Single objects (a delta's base,
+ * result or instructions) are materialised up to half, so that a budget bounds what one delta
+ * needs; larger ones are hashed as they stream, or as they are rebuilt from storage. A worker is started only if the budget has room for its cost
  * twice over, so small budgets stay on the calling thread.
  */
 export function budgetShares(budget: number, threads: number): BudgetShares {

@@ -60,7 +60,8 @@ export interface IndexPackOptions {
    * Lists the objects the pack's commits, trees and tags link to but the pack lacks, in
    * `links.external`, for a connectivity check. Each of those objects is parsed once, on
    * whichever thread materialises it; one held whole by none (streamed by for its size) is read
-   * back in the passes. Malformed ones fail with `BAD_OBJECT`, as git's parsers refuse them.
+   * back in the passes. Malformed ones fail with `BAD_OBJECT`, as git's parsers refuse them; one
+   * over half the budget (or a delta on one) with `LINKED_OBJECT_TOO_LARGE`, as it cannot be held.
    */
   collectLinks?: boolean;
 }
@@ -105,7 +106,9 @@ const MAX_BATCHES_IN_FLIGHT = 4;
 /**
  * Indexes a pack as it streams in: parses and inflates every entry, resolves deltas (those whose
  * base is still cached right away, the rest once the stream has ended, from `read`), and writes the
- * version-2 .idx that `git index-pack` would. Throws a {@link PackError} for malformed or thin packs.
+ * version-2 .idx that `git index-pack` would. Objects of any size are taken: those over half the
+ * budget are hashed as they stream, or as they are rebuilt from `read`, never held. Throws a
+ * {@link PackError} for malformed or thin packs.
  */
 export async function indexPack(options: IndexPackOptions): Promise<IndexPackResult> {
   const { read, onProgress, signal } = options;
