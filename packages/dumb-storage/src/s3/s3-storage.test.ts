@@ -104,6 +104,37 @@ for (const slot of s3TestServers()) {
       expect(await sha256Of((await storage.get('objects/pack/pack-bounded.pack')).body)).toBe(body.digest());
     });
 
+    it('fills the next part while CreateMultipartUpload is on its way', async () => {
+      const client = createTestS3Client(server);
+      const partSize = 5 * MiB;
+      let yielded = 0;
+      let yieldedWhenCreated = 0;
+      let bodyPassedFirstPart!: () => void;
+      const passedFirstPart = new Promise<void>((resolve) => (bodyPassedFirstPart = resolve));
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'CreateMultipartUploadCommand') {
+            // Answered once the body got past the first part, or after 5 s if the upload waits for the answer.
+            await Promise.race([passedFirstPart, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+            yieldedWhenCreated = yielded;
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'holdCreateForTests' },
+      );
+      const storage = createS3Storage(`s3://${testBucket}/early`, { getS3Client: () => client, partSize, queueSize: 1 });
+      const body = generatedBody(2 * partSize + 1000, {
+        chunkSize: 64 * 1024,
+        onChunk: (end) => {
+          yielded = end;
+          if (end > partSize + MiB) bodyPassedFirstPart();
+        },
+      });
+      await storage.put('objects/pack/pack-early.pack', body);
+      expect(yieldedWhenCreated).toBeGreaterThan(partSize + MiB);
+      expect(await sha256Of((await storage.get('objects/pack/pack-early.pack')).body)).toBe(body.digest());
+    });
+
     it('copies an object above the multipart threshold part by part, keeping its content type', async () => {
       const client = createTestS3Client(server);
       const seen = instrument(client);

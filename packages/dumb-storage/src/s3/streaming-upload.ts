@@ -73,15 +73,17 @@ export async function streamingUpload(
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
   let uploadId: string | undefined;
+  let created: Promise<string | undefined> | undefined;
 
-  const sendPart = async (buffer: Uint8Array, length: number) => {
+  // Parts wait for CreateMultipartUpload on their own, so the next part fills meanwhile instead of waiting too.
+  const sendPart = (buffer: Uint8Array, length: number) => {
     if (parts.length === maxParts) {
       throw new StorageError('StorageFailure', `${key} needs more than ${maxParts} parts of ${partSize} bytes; raise partSize`, {
         key,
       });
     }
-    uploadId ??= (
-      await client.send(
+    created ??= client
+      .send(
         new CreateMultipartUploadCommand({
           Bucket: bucket,
           Key: key,
@@ -91,20 +93,22 @@ export async function streamingUpload(
         }),
         sendOptions,
       )
-    ).UploadId;
+      .then((result) => (uploadId = result.UploadId));
     const partNumber = parts.length + 1;
     parts.push({ PartNumber: partNumber });
-    const upload = client
-      .send(
-        new UploadPartCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId: uploadId,
-          PartNumber: partNumber,
-          Body: buffer.subarray(0, length),
-          ChecksumAlgorithm: checksumAlgorithm,
-        }),
-        sendOptions,
+    const upload = created
+      .then((id) =>
+        client.send(
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: id,
+            PartNumber: partNumber,
+            Body: buffer.subarray(0, length),
+            ChecksumAlgorithm: checksumAlgorithm,
+          }),
+          sendOptions,
+        ),
       )
       .then((result) => {
         parts[partNumber - 1] = { PartNumber: partNumber, ETag: result.ETag, ChecksumCRC32: result.ChecksumCRC32 };
@@ -130,7 +134,7 @@ export async function streamingUpload(
       for (let offset = 0; offset < chunk.byteLength; ) {
         if (failure) throw failure.error;
         if (filled === partSize) {
-          await sendPart(buffer, filled);
+          sendPart(buffer, filled);
           buffer = await buffers.take();
           filled = 0;
         }
@@ -140,7 +144,7 @@ export async function streamingUpload(
         offset += take;
       }
     }
-    if (uploadId === undefined) {
+    if (created === undefined) {
       const putObject = async (ifMatch: string | undefined) =>
         (
           await client.send(
@@ -174,7 +178,7 @@ export async function streamingUpload(
         }
       }
     }
-    await sendPart(buffer, filled);
+    sendPart(buffer, filled);
     await settle();
     if (failure) throw failure.error;
     await target.beforeComplete?.();
