@@ -154,7 +154,7 @@ export class PassResolver {
         if (plan.length === 0) break;
         const before = this.resolved + this.#materialisedCount;
         await this.#pass(plan);
-        if (this.resolved + this.#materialisedCount === before) {
+        if (this.resolved + this.#materialisedCount === before && !(await this.#streamLeft())) {
           this.#stuck();
           break;
         }
@@ -234,8 +234,7 @@ export class PassResolver {
         if (atHand === undefined) this.#stashCopy(i, delta);
         continue;
       }
-      await this.#settle(i, this.#apply(i, base, baseContent, delta));
-      this.#passed(base);
+      await this.#settle(i, this.#apply(i, base, baseContent, delta), base);
     }
   }
 
@@ -244,14 +243,16 @@ export class PassResolver {
    * at once its children whose data is at hand, depth first; holds whichever still has children
    * to come.
    */
-  async #settle(i: number, content: Uint8Array): Promise<void> {
+  async #settle(i: number, content: Uint8Array, base = NO_BASE): Promise<void> {
     const frames: Frame[] = [];
-    const enter = (entry: number, entryContent: Uint8Array) => {
+    const enter = (entry: number, entryContent: Uint8Array, entryBase = NO_BASE) => {
       this.#record(entry, entryContent);
+      // A base done with is released first, leaving its room to the entry: a chain of big versions holds one at a time.
+      if (entryBase >= 0) this.#passed(entryBase);
       const frame = this.#hold(entry, entryContent);
       if (frame !== undefined) frames.push(frame);
     };
-    enter(i, content);
+    enter(i, content, base);
     while (frames.length > 0) {
       const frame = frames.at(-1)!;
       if (frame.next === frame.now.length) {
@@ -416,6 +417,22 @@ export class PassResolver {
         if (childState !== PLANNED && childState !== MATERIALISED && this.#materialised[child] === 0 && types[child] === 0) todo.push(child);
       }
     }
+  }
+
+  /**
+   * After a pass that made nothing new (bases that do not fit the held room together), resolves
+   * by streaming the deltas whose base is resolved, with all deltas on them; returns whether there
+   * were any.
+   */
+  async #streamLeft(): Promise<boolean> {
+    const { types, bases, count } = this.#columns;
+    const before = this.resolved;
+    for (let i = 0; i < count; i++) {
+      const type = bases[i]! >= 0 ? types[bases[i]!]! : 0;
+      // Commits, trees and tags must be held to collect their links: those stay stuck.
+      if (types[i] === 0 && type !== 0 && (type === ObjectType.blob || this.#onObject === undefined)) await this.#resolveStreamed(i);
+    }
+    return this.resolved > before;
   }
 
   /** Applies delta entry `i` to `baseContent` (entry `base`), into scratch space framed for hashing. */
