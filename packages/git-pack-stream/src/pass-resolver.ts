@@ -154,7 +154,7 @@ export class PassResolver {
         if (plan.length === 0) break;
         const before = this.resolved + this.#materialisedCount;
         await this.#pass(plan);
-        if (this.resolved + this.#materialisedCount === before && !(await this.#streamLeft())) {
+        if (this.resolved + this.#materialisedCount === before) {
           this.#stuck();
           break;
         }
@@ -417,22 +417,6 @@ export class PassResolver {
         if (childState !== PLANNED && childState !== MATERIALISED && this.#materialised[child] === 0 && types[child] === 0) todo.push(child);
       }
     }
-  }
-
-  /**
-   * After a pass that made nothing new (bases that do not fit the held room together), resolves
-   * by streaming the deltas whose base is resolved, with all deltas on them; returns whether there
-   * were any.
-   */
-  async #streamLeft(): Promise<boolean> {
-    const { types, bases, count } = this.#columns;
-    const before = this.resolved;
-    for (let i = 0; i < count; i++) {
-      const type = bases[i]! >= 0 ? types[bases[i]!]! : 0;
-      // Commits, trees and tags must be held to collect their links: those stay stuck.
-      if (types[i] === 0 && type !== 0 && (type === ObjectType.blob || this.#onObject === undefined)) await this.#resolveStreamed(i);
-    }
-    return this.resolved > before;
   }
 
   /** Applies delta entry `i` to `baseContent` (entry `base`), into scratch space framed for hashing. */
