@@ -4,9 +4,9 @@ import { MIN_PROCESS_MEMORY, MIN_REPOSITORY_BUDGET, minimumCeiling, planProcessM
 const MiB = 1024 * 1024;
 
 describe('planRepositoryMemory', () => {
-  it('gives a folder target the tee, a quarter of the rest for the pack copy and the remainder to the indexer', () => {
+  it('gives a folder target the tee, its write buffer, a quarter of the rest for the pack copy and the remainder to the indexer', () => {
     const plan = planRepositoryMemory(200 * MiB, { s3: false });
-    expect(plan).toEqual({ total: 200 * MiB, tee: 2 * MiB, upload: undefined, packCopy: 198 * MiB / 4, indexer: (198 * MiB * 3) / 4 });
+    expect(plan).toEqual({ total: 200 * MiB, tee: 2 * MiB, upload: undefined, writeBuffer: MiB, packCopy: 197 * MiB / 4, indexer: (197 * MiB * 3) / 4 });
   });
 
   it('takes the S3 part buffers out of the share: one part in flight under small shares, two above', () => {
@@ -22,9 +22,9 @@ describe('planRepositoryMemory', () => {
     for (const total of [0, 1, 10 * MiB, MIN_REPOSITORY_BUDGET, 97 * MiB + 3, 4096 * MiB]) {
       for (const s3 of [false, true]) {
         const plan = planRepositoryMemory(total, { s3 });
-        const spent = plan.tee + (plan.upload?.bytes ?? 0) + plan.packCopy + plan.indexer;
+        const spent = plan.tee + (plan.upload?.bytes ?? 0) + (plan.writeBuffer ?? 0) + plan.packCopy + plan.indexer;
         if (total >= MIN_REPOSITORY_BUDGET) expect(spent).toBe(total);
-        else expect(plan.packCopy + plan.indexer).toBe(s3 ? Math.floor(total / 2) : total - plan.tee);
+        else expect(plan.packCopy + plan.indexer).toBe(Math.max(Math.floor(total / 2), s3 ? 0 : total - plan.tee - plan.writeBuffer!));
       }
     }
   });

@@ -35,6 +35,8 @@ const MAX_TEE_BYTES = 2 * MiB;
 const S3_PART_SIZE = 5 * MiB;
 /** Parts the S3 sink uploads at once by default. */
 const S3_QUEUE_SIZE = 2;
+/** The folder sink's write buffer (its `writeBufferSize` default), held by the pack's put. */
+const FOLDER_WRITE_BUFFER = 1 * MiB;
 
 /** How one repository's share of the budget is spent while its pack streams in. */
 export interface RepositoryMemoryPlan {
@@ -44,6 +46,8 @@ export interface RepositoryMemoryPlan {
   tee: number;
   /** For an S3 target: multipart part size and parts in flight; the sink holds `partSize × (queueSize + 1)`. */
   upload?: { partSize: number; queueSize: number; bytes: number };
+  /** For any other target: the folder sink's write buffer, which gathers the pack's chunks into large writes. */
+  writeBuffer?: number;
   /** Largest pack kept in memory for delta resolution (a larger one is read back from the storage). */
   packCopy: number;
   /** The indexer's budget: its caches, delta store, read-ahead and worker threads. */
@@ -52,9 +56,10 @@ export interface RepositoryMemoryPlan {
 
 /**
  * Splits one repository's share of the memory budget: the tee, the S3 sink's part buffers (one part in flight under
- * small shares, two otherwise, unless `upload` says otherwise), then a quarter of the rest for the in-memory copy of
- * a small pack and the remainder for the indexer. The amounts add up to `total` from {@link MIN_REPOSITORY_BUDGET}
- * up; below it the S3 parts may exceed the share.
+ * small shares, two otherwise, unless `upload` says otherwise) or the folder sink's write buffer, then a quarter of
+ * the rest for the in-memory copy of a small pack and the remainder for the indexer. The amounts add up to `total`
+ * from {@link MIN_REPOSITORY_BUDGET} up; below it the S3 parts or the write buffer may exceed the share (the pack
+ * keeps at least half).
  */
 export function planRepositoryMemory(total: number, target: { s3: boolean; upload?: { partSize?: number; queueSize?: number } }): RepositoryMemoryPlan {
   const tee = Math.min(MAX_TEE_BYTES, Math.floor(total / 64));
@@ -66,9 +71,10 @@ export function planRepositoryMemory(total: number, target: { s3: boolean; uploa
   }
   // The S3 sink cannot go below two 5 MiB parts; a share too small for them (under the floor: a library caller's)
   // still leaves the pack half of it.
-  const rest = Math.max(Math.floor(total / 2), total - tee - (upload?.bytes ?? 0));
+  const writeBuffer = target.s3 ? undefined : FOLDER_WRITE_BUFFER;
+  const rest = Math.max(Math.floor(total / 2), total - tee - (upload?.bytes ?? 0) - (writeBuffer ?? 0));
   const packCopy = Math.floor(rest / 4);
-  return { total, tee, upload, packCopy, indexer: rest - packCopy };
+  return { total, tee, upload, ...(writeBuffer === undefined ? {} : { writeBuffer }), packCopy, indexer: rest - packCopy };
 }
 
 /**
