@@ -10,6 +10,24 @@ function put(cache: BaseCache, index: number, size: number): Buffer | undefined 
 }
 
 describe('BaseCache', () => {
+  it('starts with a small arena and grows to its capacity, keeping what it holds, before it comes round', () => {
+    const MiB = 1024 * 1024;
+    expect(new BaseCache(16 * MiB).detach().arena.byteLength).toBeLessThanOrEqual(MiB);
+    const cache = new BaseCache(16 * MiB);
+    const first = put(cache, 0, MiB - 16)!;
+    // Past the first MiB: the arena grows, the cached object moves with it, the old view stays intact.
+    for (let i = 1; i <= 12; i++) put(cache, i, MiB);
+    expect(first.every((byte) => byte === 0)).toBe(true);
+    for (let i = 0; i <= 12; i++) expect(cache.get(i)?.every((byte) => byte === i), `object ${i}`).toBe(true);
+    // Only now, at its capacity, does it come round and evict the oldest.
+    for (let i = 13; i <= 16; i++) put(cache, i, MiB);
+    expect(cache.get(0)).toBeUndefined();
+    expect(cache.get(16)?.every((byte) => byte === 16)).toBe(true);
+    const state = cache.detach();
+    expect(state.arena.byteLength).toBe(16 * MiB);
+    expect(state.capacity).toBe(16 * MiB);
+  });
+
   it('keeps objects until the ring comes round to them, oldest first', () => {
     const cache = new BaseCache(100);
     for (let i = 0; i < 4; i++) put(cache, i, 20);

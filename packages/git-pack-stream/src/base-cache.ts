@@ -1,16 +1,22 @@
 /** A {@link BaseCache}'s arena and contents, to move it to another thread (transfer `arena`). */
 export interface BaseCacheState {
   arena: ArrayBuffer;
+  /** Bytes the arena may grow to. */
+  capacity: number;
   /** Index, start and length of each entry, oldest first. */
   records: Float64Array;
   head: number;
   peakBytes: number;
 }
 
+/** What a new arena starts with. */
+const INITIAL_ARENA_BYTES = 1024 * 1024;
+
 /**
- * A cache of inflated objects keyed by entry index, holding them in one fixed ring-shaped arena
- * so that caching creates no garbage: space is handed out in allocation order and the oldest
- * objects are evicted as it comes round again (first in, first out).
+ * A cache of inflated objects keyed by entry index, holding them in one ring-shaped arena so that
+ * caching creates no garbage: space is handed out in allocation order and the oldest objects are
+ * evicted as it comes round again (first in, first out). The arena starts small and doubles up to
+ * its capacity before it first comes round, so a small pack never pays for a large budget.
  *
  * Views returned by {@link BaseCache.get} and {@link BaseCache.allocate} stay valid until a later
  * allocation overwrites them; pass the view still in use as `keep` to make an allocation fail
@@ -19,7 +25,8 @@ export interface BaseCacheState {
 export class BaseCache {
   /** Most bytes held at any time. */
   peakBytes = 0;
-  readonly #arena: Buffer;
+  #arena: Buffer;
+  readonly #capacity: number;
   /** By entry index: where it starts in the arena (-1 if not cached), and its length. */
   #starts = new Int32Array(1024).fill(-1);
   #lengths = new Int32Array(1024);
@@ -35,10 +42,12 @@ export class BaseCache {
   /** An empty cache of `capacity` bytes, or one carrying on from a {@link BaseCache.detach}ed state. */
   constructor(capacity: number | BaseCacheState) {
     if (typeof capacity === 'number') {
-      this.#arena = Buffer.allocUnsafeSlow(capacity);
+      this.#capacity = capacity;
+      this.#arena = Buffer.allocUnsafeSlow(Math.min(capacity, INITIAL_ARENA_BYTES));
       return;
     }
     const { arena, records, head, peakBytes } = capacity;
+    this.#capacity = capacity.capacity;
     this.#arena = Buffer.from(arena);
     for (let r = 0; r < records.length; r += 3) this.#record(records[r]!, records[r + 1]!, records[r + 2]!);
     this.#head = head;
@@ -56,7 +65,7 @@ export class BaseCache {
     this.#starts.fill(-1);
     this.#orderCount = 0;
     this.#bytes = 0;
-    return { arena: this.#arena.buffer as ArrayBuffer, records: Float64Array.from(records), head: this.#head, peakBytes: this.peakBytes };
+    return { arena: this.#arena.buffer as ArrayBuffer, capacity: this.#capacity, records: Float64Array.from(records), head: this.#head, peakBytes: this.peakBytes };
   }
 
   /** Bytes held now. */
@@ -71,11 +80,12 @@ export class BaseCache {
 
   /**
    * Space for `size` bytes, evicting what it overlaps; undefined if `size` exceeds a quarter of
-   * the arena or the space would overlap `keep`.
+   * the capacity or the space would overlap `keep`.
    */
   allocate(size: number, keep?: Uint8Array): Buffer | undefined {
+    if (size > this.#capacity / 4) return undefined;
+    if (this.#head + size > this.#arena.length && this.#arena.length < this.#capacity) this.#grow(this.#head + size);
     const arena = this.#arena;
-    if (size > arena.length / 4) return undefined;
     let start = this.#head;
     if (start + size > arena.length) start = 0;
     const end = start + size;
@@ -90,6 +100,16 @@ export class BaseCache {
     this.#lastStart = start;
     this.#lastEnd = end;
     return arena.subarray(start, end);
+  }
+
+  /**
+   * Moves to an arena of at least `length` bytes (doubling, up to the capacity). It has not come
+   * round yet, so everything cached lies before the head; views of the old arena stay valid.
+   */
+  #grow(length: number): void {
+    const arena = Buffer.allocUnsafeSlow(Math.min(this.#capacity, Math.max(length, this.#arena.length * 2)));
+    this.#arena.copy(arena, 0, 0, this.#head);
+    this.#arena = arena;
   }
 
   /** Caches `data` for entry `index` if it lies in the latest allocation; returns whether it did. */

@@ -13,23 +13,33 @@ export interface DeltaStoreMemory {
  * inflating them again. Append-only; any thread may append, safely at once.
  */
 export class DeltaStore {
-  readonly memory: DeltaStoreMemory;
+  /** Made on first use: most small packs never keep a delta, and zeroing megabytes of shared memory is not free. */
+  #memory: DeltaStoreMemory | undefined;
+  readonly #capacity: number;
   /** By entry index: its record number, or -1. */
   #lookup: Int32Array | undefined;
 
   constructor(memory: DeltaStoreMemory);
   constructor(capacity: number);
   constructor(source: number | DeltaStoreMemory) {
-    if (typeof source !== 'number') {
-      this.memory = source;
-      return;
+    if (typeof source === 'number') this.#capacity = source;
+    else {
+      this.#memory = source;
+      this.#capacity = source.data.length;
     }
-    const maxRecords = Math.max(1, Math.floor(source / 16));
-    this.memory = {
-      counters: new Int32Array(new SharedArrayBuffer(8)),
-      data: new Uint8Array(new SharedArrayBuffer(Math.max(1, source))),
-      records: new Int32Array(new SharedArrayBuffer(maxRecords * 12)),
-    };
+  }
+
+  /** The shared memory, to hand to a worker (made now if it was not yet). */
+  get memory(): DeltaStoreMemory {
+    if (this.#memory === undefined) {
+      const maxRecords = Math.max(1, Math.floor(this.#capacity / 16));
+      this.#memory = {
+        counters: new Int32Array(new SharedArrayBuffer(8)),
+        data: new Uint8Array(new SharedArrayBuffer(Math.max(1, this.#capacity))),
+        records: new Int32Array(new SharedArrayBuffer(maxRecords * 12)),
+      };
+    }
+    return this.#memory;
   }
 
   /** Stores `data` for entry `index` if there is room; returns whether it did. */
@@ -49,7 +59,8 @@ export class DeltaStore {
 
   /** The data stored for entry `index`. Only once all appends are over. */
   get(index: number): Uint8Array | undefined {
-    const { counters, data, records } = this.memory;
+    if (this.#memory === undefined) return undefined;
+    const { counters, data, records } = this.#memory;
     if (this.#lookup === undefined) {
       const count = Math.min(Atomics.load(counters, 1), records.length / 3);
       let size = 0;

@@ -14,7 +14,9 @@ export class HeldBases {
   /** Most bytes held at any time. */
   peakBytes = 0;
   readonly #capacity: number;
-  readonly #arena: Uint8Array;
+  /** Made on first use: a pack the stream resolved whole never holds a base. */
+  #arena: Uint8Array | undefined;
+  readonly #givenArena: ArrayBuffer | undefined;
   /** Free segments of the arena, in address order, never adjacent. */
   #freeStarts: number[] = [];
   #freeLengths: number[] = [];
@@ -31,7 +33,7 @@ export class HeldBases {
    */
   constructor(capacity: number, arena?: ArrayBuffer) {
     this.#capacity = capacity;
-    this.#arena = arena !== undefined && arena.byteLength >= capacity ? new Uint8Array(arena, 0, capacity) : new Uint8Array(capacity);
+    this.#givenArena = arena !== undefined && arena.byteLength >= capacity ? arena : undefined;
     if (capacity > 0) {
       this.#freeStarts.push(0);
       this.#freeLengths.push(capacity);
@@ -111,7 +113,8 @@ export class HeldBases {
     this.#contents.delete(index);
     this.#keys.delete(index);
     this.#bytes -= content.length;
-    if (content.buffer === this.#arena.buffer && content.length > 0) this.#free(content.byteOffset - this.#arena.byteOffset, content.length);
+    const arena = this.#arena;
+    if (arena !== undefined && content.buffer === arena.buffer && content.length > 0) this.#free(content.byteOffset - arena.byteOffset, content.length);
   }
 
   /** First-fit space for `size` bytes in the arena, if a free segment is large enough. */
@@ -129,6 +132,7 @@ export class HeldBases {
         starts[k] = start + size;
         lengths[k]! -= size;
       }
+      this.#arena ??= this.#givenArena !== undefined ? new Uint8Array(this.#givenArena, 0, this.#capacity) : new Uint8Array(this.#capacity);
       return this.#arena.subarray(start, start + size);
     }
     return undefined;
