@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, type Dirent } from 'node:fs';
 import { copyFile, mkdir, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -186,22 +186,32 @@ export class FsStorage implements Storage {
   }
 
   async *list(prefix: string): AsyncGenerator<ObjectInfo> {
+    const { folderKey, namePrefix } = await this.#walkStart(prefix);
+    yield* this.#walk(folderKey, namePrefix);
+  }
+
+  /** Where a walk of `prefix` starts: the folder it names (checked to stay inside the root) and the name prefix in it. */
+  async #walkStart(prefix: string): Promise<{ folderKey: string; namePrefix: string }> {
     validatePrefix(prefix);
     const slash = prefix.lastIndexOf('/');
     const folderKey = prefix.slice(0, slash + 1);
     if (folderKey !== '') await this.#path(folderKey.slice(0, -1));
-    yield* this.#walk(folderKey, prefix.slice(slash + 1));
+    return { folderKey, namePrefix: prefix.slice(slash + 1) };
+  }
+
+  /** The entries of the folder `folderKey` (ending in `/`, or empty for the root); none if it does not exist. */
+  async #readFolder(folderKey: string, operation: string): Promise<{ folder: string; entries: Dirent[] }> {
+    const folder = join(this.root, ...folderKey.split('/').filter(Boolean));
+    try {
+      return { folder, entries: await readdir(folder, { withFileTypes: true }) };
+    } catch (error) {
+      if (isMissing(error)) return { folder, entries: [] };
+      throw fsError(error, operation, folderKey, this.url);
+    }
   }
 
   async *#walk(folderKey: string, namePrefix: string): AsyncGenerator<ObjectInfo> {
-    const folder = join(this.root, ...folderKey.split('/').filter(Boolean));
-    let entries;
-    try {
-      entries = await readdir(folder, { withFileTypes: true });
-    } catch (error) {
-      if (isMissing(error)) return;
-      throw fsError(error, 'list', folderKey, this.url);
-    }
+    const { folder, entries } = await this.#readFolder(folderKey, 'list');
     const visible = entries
       .filter((entry) => entry.name.startsWith(namePrefix) && !entry.name.startsWith(RESERVED_NAME_PREFIX))
       .filter((entry) => entry.isFile() || entry.isDirectory())
@@ -223,22 +233,12 @@ export class FsStorage implements Storage {
 
   /** The `.gitmirror-tmp-*` files under `prefix` (a folder prefix): what writers killed mid-write left behind. */
   async *listIncompleteUploads(prefix: string): AsyncGenerator<IncompleteUpload> {
-    validatePrefix(prefix);
-    const slash = prefix.lastIndexOf('/');
-    const folderKey = prefix.slice(0, slash + 1);
-    if (folderKey !== '') await this.#path(folderKey.slice(0, -1));
-    yield* this.#walkTemporary(folderKey, prefix.slice(slash + 1));
+    const { folderKey, namePrefix } = await this.#walkStart(prefix);
+    yield* this.#walkTemporary(folderKey, namePrefix);
   }
 
   async *#walkTemporary(folderKey: string, namePrefix: string): AsyncGenerator<IncompleteUpload> {
-    const folder = join(this.root, ...folderKey.split('/').filter(Boolean));
-    let entries;
-    try {
-      entries = await readdir(folder, { withFileTypes: true });
-    } catch (error) {
-      if (isMissing(error)) return;
-      throw fsError(error, 'listIncompleteUploads', folderKey, this.url);
-    }
+    const { folder, entries } = await this.#readFolder(folderKey, 'listIncompleteUploads');
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (entry.isDirectory() && entry.name.startsWith(namePrefix) && !entry.name.startsWith(RESERVED_NAME_PREFIX)) {
         yield* this.#walkTemporary(`${folderKey}${entry.name}/`, '');
