@@ -8,20 +8,14 @@
 //
 // usage: node tools/bench/generate-repo.mjs [--cache DIR] [--seed 1] [--commits 8000] [--files 3000] [--assets-mib 40]
 // prints: the repository's path, object count, pack size, ref count and max delta depth (from git verify-pack -v)
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { benchCache, cachedBuild, git, onlyPack, prng, startFastImport } from './fixture-kit.mjs';
 
 /** Defaults of {@link benchRepo}: about 150k objects, 60–100 MB of pack, 3–4 thousand refs. */
 export const DEFAULT_REPO_OPTIONS = { seed: 1, commits: 8000, files: 3000, assetsMiB: 40 };
-
-/** The cache folder: `cache`, else $GITMIRROR_BENCH_CACHE, else /tmp/gitmirror-bench. */
-export function benchCache(cache) {
-  return resolve(cache ?? process.env.GITMIRROR_BENCH_CACHE ?? '/tmp/gitmirror-bench');
-}
 
 /**
  * The generated repository for `options` (see DEFAULT_REPO_OPTIONS), built on first use: `{ path, stats, reused }` where
@@ -31,39 +25,18 @@ export async function benchRepo(options = {}, cache = benchCache()) {
   const settings = { ...DEFAULT_REPO_OPTIONS, ...options };
   // v1 names this generator's history: bump it when a change to the generator changes the objects it writes.
   const name = `repo-v1-s${settings.seed}-c${settings.commits}-f${settings.files}-a${settings.assetsMiB}.git`;
-  const path = join(cache, name);
-  const statsFile = `${path}.stats.json`;
-  if (existsSync(statsFile) && existsSync(path)) return { path, stats: JSON.parse(readFileSync(statsFile, 'utf8')), reused: true };
-  mkdirSync(cache, { recursive: true });
-  const building = join(cache, `${name}.building-${process.pid}`);
-  rmSync(building, { recursive: true, force: true });
-  const started = performance.now();
-  try {
-    git(['init', '--quiet', '--bare', '--initial-branch=main', building]);
+  return cachedBuild(join(cache, name), async (building) => {
     await fastImport(building, settings);
     git(['-C', building, '-c', 'pack.threads=2', 'repack', '-adf', '--quiet', '--depth=50', '--window=50']);
     git(['-C', building, 'pack-refs', '--all', '--prune']);
     git(['-C', building, 'update-server-info']);
-    const stats = { ...repoStats(building), generatedSeconds: Math.round((performance.now() - started) / 1000) };
-    rmSync(path, { recursive: true, force: true });
-    renameSync(building, path);
-    writeFileSync(statsFile, `${JSON.stringify(stats)}\n`);
-    return { path, stats, reused: false };
-  } finally {
-    rmSync(building, { recursive: true, force: true });
-  }
-}
-
-function git(args, options = {}) {
-  return execFileSync('git', args, { encoding: 'utf8', maxBuffer: 1 << 30, ...options });
+    return { output: building, stats: repoStats(building) };
+  });
 }
 
 /** Object count, pack size, ref count and the longest delta chain of a repository holding one pack. */
 function repoStats(repo) {
-  const packDir = join(repo, 'objects', 'pack');
-  const packs = readdirSync(packDir).filter((file) => file.endsWith('.pack'));
-  if (packs.length !== 1) throw new Error(`expected one pack in ${packDir}, found ${packs.length}`);
-  const pack = join(packDir, packs[0]);
+  const pack = onlyPack(repo);
   let maxDeltaDepth = 0;
   for (const match of git(['verify-pack', '-v', pack.replace(/\.pack$/, '.idx')]).matchAll(/^chain length = (\d+):/gm)) {
     maxDeltaDepth = Math.max(maxDeltaDepth, Number(match[1]));
@@ -76,18 +49,6 @@ function repoStats(repo) {
     refs: refs.length,
     annotatedTags: refs.filter((type) => type === 'tag').length,
     maxDeltaDepth,
-  };
-}
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
 }
 
@@ -123,22 +84,8 @@ async function fastImport(repo, { seed, commits, files: fileCount, assetsMiB }) 
   const assetEvery = Math.max(1, Math.floor(commits / Math.max(1, Math.round(assetBytes / (120 * 1024)))));
   let assetsWritten = 0;
 
-  const importer = spawn('git', ['fast-import', '--quiet', '--depth=50', '--done'], { cwd: repo, stdio: ['pipe', 'inherit', 'inherit'] });
-  const exited = once(importer, 'exit');
-  importer.stdin.on('error', () => {}); // a fast-import that exits early is reported by its exit code below
-  const failed = () => new Error(`git fast-import exited with ${importer.exitCode}`);
-  const pending = [];
-  let pendingBytes = 0;
-  const write = async (chunk) => {
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    if (pendingBytes < 1 << 20) return;
-    const data = pending.map((part) => (typeof part === 'string' ? Buffer.from(part) : part));
-    pending.length = 0;
-    pendingBytes = 0;
-    if (!importer.stdin.write(Buffer.concat(data))) await Promise.race([once(importer.stdin, 'drain'), exited]);
-    if (importer.exitCode !== null) throw failed();
-  };
+  const importer = startFastImport(repo);
+  const write = (part) => importer.write(part);
   const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
   const fileChange = (path, body) => `M 100644 inline ${path}\n${data(body)}`;
   let mark = 0;
@@ -194,10 +141,7 @@ async function fastImport(repo, { seed, commits, files: fileCount, assetsMiB }) 
       else await write(`reset refs/tags/${name}\nfrom :${main}\n\n`);
     }
   }
-  pending.push('done\n');
-  importer.stdin.end(Buffer.concat(pending.map((part) => (typeof part === 'string' ? Buffer.from(part) : part))));
-  await exited;
-  if (importer.exitCode !== 0) throw failed();
+  await importer.end();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

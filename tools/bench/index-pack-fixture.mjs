@@ -19,13 +19,11 @@
 //          repo:  [--commits 80000] [--files 50000] [--binary-mib 250]
 //          blobs: [--random-mib 300] [--text-files 1500] [--commits 80]
 // prints: the pack's path, its object count by type, its size and its longest delta chain (from git verify-pack -v)
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { benchCache } from './generate-repo.mjs';
+import { benchCache, cachedBuild, git, onlyPack, prng, startFastImport } from './fixture-kit.mjs';
 
 /** Defaults per shape of {@link indexPackFixture}. */
 export const DEFAULT_FIXTURE_OPTIONS = {
@@ -43,38 +41,14 @@ export async function indexPackFixture(shape = 'repo', options = {}, cache = ben
   const settings = { ...defaults, ...options };
   // v1 names this generator's objects: bump it when a change to the generator changes the objects it writes.
   const key = Object.entries(settings).map(([name, value]) => `${name[0]}${value}`).join('-');
-  const path = join(cache, `index-pack-${shape}-v1-${key}.pack`);
-  const statsFile = `${path}.stats.json`;
-  if (existsSync(statsFile) && existsSync(path)) return { path, stats: JSON.parse(readFileSync(statsFile, 'utf8')), reused: true };
-  mkdirSync(cache, { recursive: true });
-  const building = join(cache, `index-pack-${shape}.building-${process.pid}`);
-  rmSync(building, { recursive: true, force: true });
-  const started = performance.now();
-  try {
-    git(['init', '--quiet', '--bare', '--initial-branch=main', building]);
+  return cachedBuild(join(cache, `index-pack-${shape}-v1-${key}.pack`), async (building) => {
     await fastImport(building, (shape === 'repo' ? repoHistory : blobsHistory)(settings));
     const repackStarted = performance.now();
     git(['-C', building, '-c', 'pack.threads=2', 'repack', '-adf', '--quiet', '--depth=50', '--window=10']);
     const repackSeconds = Math.round((performance.now() - repackStarted) / 1000);
     const pack = onlyPack(building);
-    const stats = { ...packStats(pack), generatedSeconds: Math.round((performance.now() - started) / 1000), repackSeconds };
-    renameSync(pack, path);
-    writeFileSync(statsFile, `${JSON.stringify(stats)}\n`);
-    return { path, stats, reused: false };
-  } finally {
-    rmSync(building, { recursive: true, force: true });
-  }
-}
-
-function git(args) {
-  return execFileSync('git', args, { encoding: 'utf8', maxBuffer: 1 << 30 });
-}
-
-function onlyPack(repo) {
-  const packDir = join(repo, 'objects', 'pack');
-  const packs = readdirSync(packDir).filter((file) => file.endsWith('.pack'));
-  if (packs.length !== 1) throw new Error(`expected one pack in ${packDir}, found ${packs.length}`);
-  return join(packDir, packs[0]);
+    return { output: pack, stats: { ...packStats(pack), repackSeconds } };
+  });
 }
 
 /** Object counts by type, the delta count and the longest delta chain, from `git verify-pack -v`. */
@@ -94,18 +68,6 @@ function packStats(pack) {
   }
   const objects = Object.values(types).reduce((sum, count) => sum + count, 0);
   return { objects, types, packBytes: statSync(pack).size, deltas, maxDeltaDepth };
-}
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /** `length` incompressible bytes from `random` (xorshift32 seeded from it: a byte-per-call PRNG is too slow here). */
@@ -256,31 +218,11 @@ function* blobsHistory({ seed, randomMiB, textFiles, commits }) {
   }
 }
 
-/** Feeds `history` (strings and Buffers) to one `git fast-import` in `repo`, in chunks of about 1 MiB. */
+/** Feeds `history` (strings and Buffers) to one `git fast-import` in `repo`. */
 async function fastImport(repo, history) {
-  const importer = spawn('git', ['fast-import', '--quiet', '--depth=50', '--done'], { cwd: repo, stdio: ['pipe', 'inherit', 'inherit'] });
-  const exited = once(importer, 'exit');
-  importer.stdin.on('error', () => {}); // a fast-import that exits early is reported by its exit code below
-  const failed = () => new Error(`git fast-import exited with ${importer.exitCode}`);
-  let pending = [];
-  let pendingBytes = 0;
-  const flush = () => {
-    const chunk = Buffer.concat(pending.map((part) => (typeof part === 'string' ? Buffer.from(part) : part)));
-    pending = [];
-    pendingBytes = 0;
-    return chunk;
-  };
-  for (const part of history) {
-    pending.push(part);
-    pendingBytes += part.length;
-    if (pendingBytes < 1 << 20) continue;
-    if (!importer.stdin.write(flush())) await Promise.race([once(importer.stdin, 'drain'), exited]);
-    if (importer.exitCode !== null) throw failed();
-  }
-  pending.push('done\n');
-  importer.stdin.end(flush());
-  await exited;
-  if (importer.exitCode !== 0) throw failed();
+  const importer = startFastImport(repo);
+  for (const part of history) await importer.write(part);
+  await importer.end();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -26,3 +26,14 @@ export async function measure(command, env, timeFile) {
 export function median(values) {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 }
+
+/** The environment of a benchmarked command that talks to the S3 test `server` (its keys and region, no Node warnings). */
+export function s3Env(server) {
+  return {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: server.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
+    AWS_REGION: server.region,
+    NODE_NO_WARNINGS: '1',
+  };
+}

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStorage } from '@gitmirror/dumb-storage';
 import { createTestBucket, createTestS3Client, s3TestServers, startGitHttpServer } from '@gitmirror/test-servers';
-import { measure, median, run } from './measure-process.mjs';
+import { measure, median, run, s3Env } from './measure-process.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const [bundle = join(root, '../shared/corpus/express.bundle'), runsText = '3'] = process.argv.slice(2);
@@ -34,13 +34,7 @@ try {
   await run('git', ['clone', '--quiet', '--mirror', bundle, join(work, 'source.git')]);
   const source = `${gitServer.url}/source.git`;
   const expectedRefs = await run('git', ['-C', join(work, 'source.git'), 'for-each-ref', '--format=%(objectname) %(refname)']);
-  const env = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: server.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
-    AWS_REGION: server.region,
-    NODE_NO_WARNINGS: '1',
-  };
+  const env = s3Env(server);
   const results = { ours: [], naive: [], floor: [] };
   await run('git', ['init', '--quiet', join(work, 'one')]);
   await run('git', ['-C', join(work, 'one'), '-c', 'user.name=bench', '-c', 'user.email=bench@localhost', 'commit', '--quiet', '--allow-empty', '-m', 'one']);

@@ -6,7 +6,7 @@
 // mirror-naive.mjs (`git clone --mirror` + `git update-server-info` + uploading every file with the same S3 client),
 // through the same proxy. Each side writes into a bucket of its own; the sides alternate (A B C, C B A, …) for --runs
 // runs. Per side it prints the median wall time, its ratio to naive, S3 requests (total, by method, GETs of pack and idx
-// keys: reading back what was written), our `readBack` report when the CLI gives one, and peak RSS (GNU time, largest
+// keys: reading back what was written), our `readBack` report, and peak RSS (GNU time, largest
 // process of the side's tree). Every mirror must clone over dumb HTTP straight from the bucket with the source's refs.
 //
 // With --target folder: ours into a local folder against `git clone --mirror` + `git update-server-info`, each mirror
@@ -23,8 +23,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createTestBucket, createTestS3Client, s3TestServers, startGitHttpServer, startLatencyProxy, startStaticServer } from '@gitmirror/test-servers';
-import { benchCache, benchRepo } from './generate-repo.mjs';
-import { measure, median, run } from './measure-process.mjs';
+import { benchRepo } from './generate-repo.mjs';
+import { benchCache } from './fixture-kit.mjs';
+import { measure, median, run, s3Env } from './measure-process.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -88,13 +89,7 @@ async function benchS3() {
       else packReads[range === undefined ? 'packWhole' : 'packRanged'] += 1;
     },
   });
-  const env = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: server.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
-    AWS_REGION: server.region,
-    NODE_NO_WARNINGS: '1',
-  };
+  const env = s3Env(server);
   const ours = (bucket, extra = []) => [process.execPath, cli, '--quiet', '--json', '--source', source, '--target', `s3://${bucket}/mirror`, '--s3-endpoint-url', proxy.url, '--s3-force-path-style', ...extra];
   const sides = {
     ours: (bucket) => ours(bucket),
@@ -130,7 +125,7 @@ async function benchS3() {
     console.log(`${name}:`);
     console.log(`  median wall time ${seconds.toFixed(2)} s${name === 'naive' ? '' : `, ratio ours/naive ${(seconds / naiveSeconds).toFixed(2)}`}`);
     console.log(`  S3 requests (last run): ${describeRequests(last)}; ${(last.s3.bytesUp / 2 ** 20).toFixed(1)} MiB up, ${(last.s3.bytesDown / 2 ** 20).toFixed(1)} MiB down`);
-    if (name !== 'naive') console.log(`  readBack (CLI --json): ${last.readBack ? JSON.stringify(last.readBack) : 'absent from this CLI build; see the read-back GETs the proxy counted above'}`);
+    if (name !== 'naive') console.log(`  readBack (CLI --json): ${JSON.stringify(last.readBack)}`);
     console.log(`  peak RSS ${(Math.max(...list.map((r) => r.rssKiB)) / 1024).toFixed(1)} MiB (largest process of its tree)`);
   }
 }
@@ -165,8 +160,7 @@ async function benchFolder() {
   console.log(`median wall time: ours ${oursSeconds.toFixed(2)} s, ${gitName} ${gitSeconds.toFixed(2)} s, ratio ours/git ${(oursSeconds / gitSeconds).toFixed(2)}`);
   const rss = (name) => (Math.max(...results[name].map((r) => r.rssKiB)) / 1024).toFixed(1);
   console.log(`peak RSS: ours ${rss(oursName)} MiB, git ${rss(gitName)} MiB (largest process of its tree)`);
-  const readBack = results[oursName].at(-1).readBack;
-  console.log(`readBack (CLI --json): ${readBack ? JSON.stringify(readBack) : 'absent from this CLI build'}`);
+  console.log(`readBack (CLI --json): ${JSON.stringify(results[oursName].at(-1).readBack)}`);
 }
 
 function newPackReads() {
@@ -179,11 +173,13 @@ function describeRequests({ s3, packReads }) {
   return `${s3.requests} (${methods}), read-back GETs: pack ranged ${packReads.packRanged}, pack whole ${packReads.packWhole}, .idx ${packReads.idx}`;
 }
 
-/** The `readBack` object of the one repository in the CLI's `--json` report, if the CLI reports one. */
+/** The `readBack` object of the one repository in the CLI's `--json` report. */
 function readBackOf(stdout) {
   const report = JSON.parse(stdout);
   if (!report.ok) throw new Error(`the CLI reported a failure: ${JSON.stringify(report.repositories.map((r) => r.error))}`);
-  return report.repositories[0]?.readBack;
+  const readBack = report.repositories[0]?.readBack;
+  if (!readBack) throw new Error('the CLI reported no readBack for the repository');
+  return readBack;
 }
 
 /** Clones `url` over dumb HTTP and checks its refs against the source's. */
