@@ -1,12 +1,12 @@
 import { openStorage, type Storage } from '@gitmirror/dumb-storage';
 import type { IndexPackOptions, IndexPackResult } from '@gitmirror/git-pack-stream';
 import { AbortedError, TransportError } from './errors.js';
-import { checkConnectivity, checkHaves } from './mirror/connectivity.js';
-import { isUpToDate, planSync } from './mirror/plan.js';
-import { publish } from './mirror/publish.js';
+import { checkConnectivity, checkHaves } from './dumb-repo/connectivity.js';
+import { isUpToDate, planSync } from './dumb-repo/plan.js';
+import { publish } from './dumb-repo/publish.js';
 import { planRepositoryMemory } from './memory-plan.js';
-import { storePack, type StoredPack } from './mirror/store-pack.js';
-import { readTargetStateAndRecover } from './mirror/recover.js';
+import { storePack, type StoredPack } from './dumb-repo/store-pack.js';
+import { readTargetStateAndRecover } from './dumb-repo/recover.js';
 import { pushMirror } from './push/push-mirror.js';
 import { createRefFilter, type RefFilterOptions } from './ref-filter.js';
 import { checkAdvertisedRefs } from './refs.js';

@@ -21,8 +21,3 @@ export function parsePacksList(text: string): string[] {
   }
   return names;
 }
-
-/** The storage key of a pack file name listed in `objects/info/packs`. */
-export function packKey(packFileName: string): string {
-  return `objects/pack/${packFileName}`;
-}

@@ -1,5 +1,5 @@
 import type { Storage } from '@gitmirror/dumb-storage';
-import { packKey } from '../dumb-repo/packs-list.js';
+import { idxKey } from './layout.js';
 import { IdxNameMatcher } from './idx-names.js';
 import { isStorageError } from './target-state.js';
 
@@ -16,7 +16,7 @@ export async function findInPacks(storage: Storage, packFileNames: readonly stri
   for (const packFileName of packFileNames) {
     const left = missingOnes(needles, found);
     if (left.length === 0) break;
-    const key = packKey(packFileName.replace(/\.pack$/, '.idx'));
+    const key = idxKey(packFileName);
     const foundLeft = new Uint8Array(left.length);
     const matcher = new IdxNameMatcher(neededIds(needles, left), foundLeft, key);
     let body: AsyncIterable<Uint8Array>;

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { Storage } from '@gitmirror/dumb-storage';
 import { indexPack, type IndexPackOptions, type IndexPackResult } from '@gitmirror/git-pack-stream';
 import type { RepositoryMemoryPlan } from '../memory-plan.js';
+import { packFileName, tempPackKey } from './layout.js';
 import { PackBuffer } from './pack-buffer.js';
 import { ConsumerStoppedError, teeBytes } from './tee.js';
 
@@ -35,7 +35,7 @@ export interface StorePackOptions {
  * then fails only because its half of the stream stopped, and the upload's error is the one thrown.
  */
 export async function storePack(storage: Storage, pack: AsyncIterable<Uint8Array>, options: StorePackOptions): Promise<StoredPack | undefined> {
-  const tempKey = `objects/pack/tmp_pack_${randomBytes(8).toString('hex')}`;
+  const tempKey = tempPackKey();
   const buffer = new PackBuffer(options.memory.packCopy);
   const tee = teeBytes(buffer.record(pack), options.memory.tee);
   let firstError: { reason: unknown } | undefined;
@@ -68,7 +68,7 @@ export async function storePack(storage: Storage, pack: AsyncIterable<Uint8Array
   const result = indexed.value;
   return {
     tempKey,
-    packFileName: `pack-${result.packChecksum}.pack`,
+    packFileName: packFileName(result.packChecksum),
     idx: result.idx,
     objectCount: result.objectCount,
     packSize: result.packSize,

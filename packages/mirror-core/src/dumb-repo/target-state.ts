@@ -1,6 +1,7 @@
 import { BucketNotFoundError, StorageError, type Storage } from '@gitmirror/dumb-storage';
-import { parseInfoRefs } from '../dumb-repo/info-refs.js';
-import { parsePacksList } from '../dumb-repo/packs-list.js';
+import { parseInfoRefs } from './info-refs.js';
+import { HEAD_KEY, INFO_REFS_KEY, PACKED_REFS_KEY, PACKS_LIST_KEY } from './layout.js';
+import { parsePacksList } from './packs-list.js';
 import type { MirrorRef } from '../refs.js';
 
 /** A text file of the mirror with the etag of the version read. */
@@ -24,10 +25,10 @@ export interface TargetState {
 /** Reads `info/refs`, `objects/info/packs`, `HEAD` and the version of `packed-refs` from the mirror, in parallel. */
 export async function readTargetState(storage: Storage, signal?: AbortSignal): Promise<TargetState> {
   const [infoRefs, packsList, head, packedRefsEtag] = await Promise.all([
-    readText(storage, 'info/refs', signal),
-    readText(storage, 'objects/info/packs', signal),
-    readText(storage, 'HEAD', signal),
-    orUndefined(storage.head('packed-refs').then((info) => info.etag)),
+    readText(storage, INFO_REFS_KEY, signal),
+    readText(storage, PACKS_LIST_KEY, signal),
+    readText(storage, HEAD_KEY, signal),
+    orUndefined(storage.head(PACKED_REFS_KEY).then((info) => info.etag)),
   ]);
   return {
     infoRefs,

@@ -1,5 +1,6 @@
 import type { ObjectInfo, Storage } from '@gitmirror/dumb-storage';
-import { parsePacksList } from '../dumb-repo/packs-list.js';
+import { classifyPackDirName, packFileName, PACK_DIR, PACKS_LIST_KEY } from './layout.js';
+import { parsePacksList } from './packs-list.js';
 import { isStorageError, readTargetState, readText, type TargetState } from './target-state.js';
 
 /** Default of {@link RecoverOptions.graceMs}: one hour. */
@@ -29,9 +30,6 @@ export async function readTargetStateAndRecover(
   return state;
 }
 
-const PACK_DIR = 'objects/pack/';
-const PACK_FILE = /^pack-([0-9a-f]{40})\.(pack|idx)$/;
-
 /**
  * Deletes what killed syncs left in a mirror, once it is older than the grace period: `tmp_pack_*` keys, packs
  * (and their idx) that `objects/info/packs` does not list, the storage's incomplete uploads (S3 multipart uploads,
@@ -52,21 +50,21 @@ export async function removeLeftovers(storage: Storage, listedPacks: readonly st
   const packs = new Map<string, { pack?: ObjectInfo; idx?: ObjectInfo }>();
   for (const info of packFiles) {
     const name = info.key.slice(PACK_DIR.length);
-    const match = PACK_FILE.exec(name);
-    if (match) {
-      const entry = packs.get(match[1]) ?? {};
-      entry[match[2] as 'pack' | 'idx'] = info;
-      packs.set(match[1], entry);
-    } else if (name.startsWith('tmp_pack_') && stale(info)) candidates.push(info.key);
+    const file = classifyPackDirName(name);
+    if (file.kind === 'pack' || file.kind === 'idx') {
+      const entry = packs.get(file.checksum) ?? {};
+      entry[file.kind] = info;
+      packs.set(file.checksum, entry);
+    } else if (file.kind === 'temp' && stale(info)) candidates.push(info.key);
   }
-  const unlisted = [...packs].filter(([checksum]) => !listedPacks.includes(`pack-${checksum}.pack`));
+  const unlisted = [...packs].filter(([checksum]) => !listedPacks.includes(packFileName(checksum)));
   // Both files must be idle: on a folder the moved pack keeps its upload's time, the idx is written just before listing.
   const stalePacks = unlisted.filter(([, { pack, idx }]) => (pack === undefined || stale(pack)) && (idx === undefined || stale(idx)));
   if (stalePacks.length > 0) {
-    const current = await readText(storage, 'objects/info/packs', options.signal);
+    const current = await readText(storage, PACKS_LIST_KEY, options.signal);
     const listedNow = current ? parsePacksList(current.text) : [];
     for (const [checksum, { pack, idx }] of stalePacks) {
-      if (listedNow.includes(`pack-${checksum}.pack`)) continue;
+      if (listedNow.includes(packFileName(checksum))) continue;
       for (const info of [pack, idx]) if (info) candidates.push(info.key);
     }
   }

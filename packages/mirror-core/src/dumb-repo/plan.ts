@@ -1,5 +1,5 @@
-import { formatHead, type Head } from '../dumb-repo/head.js';
-import { formatInfoRefs } from '../dumb-repo/info-refs.js';
+import { formatHead, type Head } from './head.js';
+import { formatInfoRefs } from './info-refs.js';
 import type { MirrorRef } from '../refs.js';
 import type { TargetState } from './target-state.js';
 

@@ -1,7 +1,8 @@
 import type { Storage } from '@gitmirror/dumb-storage';
-import { bareRepoFiles } from '../dumb-repo/bare-repo.js';
-import { formatPackedRefs } from '../dumb-repo/packed-refs.js';
-import { formatPacksList, packKey, parsePacksList } from '../dumb-repo/packs-list.js';
+import { bareRepoFiles } from './bare-repo.js';
+import { formatPackedRefs } from './packed-refs.js';
+import { HEAD_KEY, idxKey, INFO_REFS_KEY, PACKED_REFS_KEY, packKey, PACKS_LIST_KEY } from './layout.js';
+import { formatPacksList, parsePacksList } from './packs-list.js';
 import { ConflictError } from '../errors.js';
 import type { SyncPlan } from './plan.js';
 import type { StoredPack } from './store-pack.js';
@@ -36,16 +37,16 @@ export async function publish(storage: Storage, state: TargetState, plan: SyncPl
     throw error;
   }
   if (pack) {
-    await storage.put(packKey(pack.packFileName.replace(/\.pack$/, '.idx')), pack.idx, { signal });
+    await storage.put(idxKey(pack.packFileName), pack.idx, { signal });
   }
   if (!state.packsList || (pack && !state.packs.includes(pack.packFileName))) {
     await addToPacksList(storage, state, pack?.packFileName, signal);
   }
   if (plan.infoRefs !== undefined) {
-    await putConditionally(storage, 'packed-refs', formatPackedRefs(plan.refs), state.packedRefsEtag, signal);
-    await putConditionally(storage, 'info/refs', plan.infoRefs, state.infoRefs?.etag, signal);
+    await putConditionally(storage, PACKED_REFS_KEY, formatPackedRefs(plan.refs), state.packedRefsEtag, signal);
+    await putConditionally(storage, INFO_REFS_KEY, plan.infoRefs, state.infoRefs?.etag, signal);
   }
-  if (plan.head !== undefined) await storage.put('HEAD', utf8(plan.head), { signal });
+  if (plan.head !== undefined) await storage.put(HEAD_KEY, utf8(plan.head), { signal });
 }
 
 /** Appends a pack to `objects/info/packs`, merging with packs another writer listed meanwhile (the list only grows). */
@@ -55,12 +56,12 @@ async function addToPacksList(storage: Storage, state: TargetState, packFileName
   for (let attempt = 1; ; attempt++) {
     const next = packFileName && !packs.includes(packFileName) ? [...packs, packFileName] : packs;
     try {
-      await storage.put('objects/info/packs', utf8(formatPacksList(next)), current ? { ifMatch: current.etag, signal } : { ifNoneMatch: '*', signal });
+      await storage.put(PACKS_LIST_KEY, utf8(formatPacksList(next)), current ? { ifMatch: current.etag, signal } : { ifNoneMatch: '*', signal });
       return;
     } catch (error) {
       if (!isStorageError(error, 'PreconditionFailed') || attempt === PACKS_LIST_ATTEMPTS) throw error;
     }
-    current = await readText(storage, 'objects/info/packs', signal);
+    current = await readText(storage, PACKS_LIST_KEY, signal);
     packs = current ? parsePacksList(current.text) : [];
   }
 }
