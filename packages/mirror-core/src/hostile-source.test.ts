@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { openStorage, type Body, type PutOptions, type Storage } from '@gitmirror/dumb-storage';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mirrorRepo, type MirrorOptions } from './mirror-repo.js';
+import type { MirrorOptions } from './mirror-options.js';
+import { mirrorRepo } from './mirror-repo.js';
 import {
   blobEntry,
   blobId,

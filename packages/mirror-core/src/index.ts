@@ -1,32 +1,36 @@
-export { mirrorRepo, DEFAULT_MEMORY_BUDGET } from './mirror-repo.js';
-export type { MirrorEvent, MirrorOptions, MirrorPhase, MirrorResult, ReadBackCounts, TargetOptions } from './mirror-repo.js';
+export { mirrorRepo } from './mirror-repo.js';
+export type { MirrorEvent, MirrorPhase, MirrorResult } from './mirror-repo.js';
+export type { FlatMirrorOptions, MirrorOptions, SourceOptions } from './mirror-options.js';
 export { mirrorRepos } from './mirror-repos.js';
 export type { MirrorMapping, MirrorMappingOptions, MirrorOutcome, MirrorReposOptions, RepoRef } from './mirror-repos.js';
+export { DEFAULT_MEMORY_BUDGET, openTarget, targetKind } from './target/open-target.js';
+export type { OpenTargetOptions } from './target/open-target.js';
+export type {
+  AppliedPlan,
+  ApplyEvent,
+  ApplyOptions,
+  MirrorTarget,
+  PackSummary,
+  ReadBackCounts,
+  SourceSnapshot,
+  TargetKind,
+  TargetPlan,
+  TargetRefs,
+} from './target/mirror-target.js';
+export type { DumbTargetOptions, GitServerTargetOptions, TargetOptions } from './target/target-options.js';
 export { AbortedError, ConflictError, IncompleteFetchError, InvalidMirrorError, InvalidRefError, InvalidUrlError, MirrorError, PushRejectedError, TransportError } from './errors.js';
 export type { InvalidRefCode, MirrorErrorCode, RefUpdateResult } from './errors.js';
-export { openPushTarget, targetKind } from './target-kind.js';
-export type { PushTargetOptions, TargetKind } from './target-kind.js';
-export { ReceivePackClient } from './push/receive-pack-client.js';
-export type { PushRequest, RefCommand, TargetRefs } from './push/receive-pack-client.js';
-export type { SshOptions } from './transport/ssh-channel.js';
 export { openTransport } from './transport/open-transport.js';
 export type { TransportOptions } from './transport/open-transport.js';
 export type { FetchRequest, SourceRefs, Transport, TransportProgress } from './transport/transport.js';
 export type { HttpOptions } from './transport/http-channel.js';
-export type { LocalOptions } from './transport/local-channel.js';
+export type { SshOptions } from './transport/ssh-channel.js';
 export { UploadPackClient } from './transport/upload-pack-client.js';
 export type { ServiceChannel } from './transport/channel.js';
-export { formatInfoRefs, parseInfoRefs } from './dumb-repo/info-refs.js';
-export { formatPackedRefs } from './dumb-repo/packed-refs.js';
-export { formatPacksList, parsePacksList } from './dumb-repo/packs-list.js';
-export { formatHead } from './dumb-repo/head.js';
+export { parseInfoRefs } from './dumb-repo/info-refs.js';
 export type { Head } from './dumb-repo/head.js';
 export type { MirrorRef } from './refs.js';
-export { compileRefGlob, createRefFilter } from './ref-filter.js';
 export type { RefFilterOptions } from './ref-filter.js';
 export { hasUrlPassword, redactUrl } from './redact.js';
-export { isValidRefName, refNameProblem } from './ref-name.js';
-export type { RefNameOptions } from './ref-name.js';
 export { sanitizeServerText } from './server-text.js';
-export { MIN_PROCESS_MEMORY, MIN_REPOSITORY_BUDGET, minimumCeiling, planProcessMemory, planRepositoryMemory } from './memory-plan.js';
-export type { RepositoryMemoryPlan } from './memory-plan.js';
+export { MIN_PROCESS_MEMORY, minimumCeiling, planProcessMemory } from './memory-plan.js';

@@ -1,12 +1,15 @@
 import type { Storage } from '@gitmirror/dumb-storage';
-import { DEFAULT_MEMORY_BUDGET, mirrorRepo, type MirrorEvent, type MirrorOptions, type MirrorResult } from './mirror-repo.js';
+import type { MirrorOptions } from './mirror-options.js';
+import { mirrorRepo, type MirrorEvent, type MirrorResult } from './mirror-repo.js';
 import { MemoryPool } from './memory-pool.js';
 import { redactUrl } from './redact.js';
+import { DEFAULT_MEMORY_BUDGET } from './target/open-target.js';
 import type { Transport } from './transport/transport.js';
 
 /**
  * One repository to mirror: `[source, target]`, as in {@link mirrorRepo}, optionally with options of its own that
- * override the shared ones (e.g. ref filters or request headers of this repository only).
+ * override the shared ones (e.g. ref filters or request headers of this repository only; `source` and `target` are
+ * merged key by key into the shared ones).
  */
 export type MirrorMapping =
   | readonly [source: string | Transport, target: string | Storage]
@@ -83,7 +86,7 @@ export async function mirrorReposWith(
       let memoryBudget = 0;
       try {
         memoryBudget = await memory.acquire(options.signal);
-        const result = await mirrorOne(source, target, { ...options, ...overrides, memoryBudget, onProgress });
+        const result = await mirrorOne(source, target, { ...withOverrides(options, overrides), memoryBudget, onProgress });
         outcome = { ...repo, ok: true, result };
       } catch (error) {
         outcome = { ...repo, ok: false, error: error instanceof Error ? error : new Error(String(error)) };
@@ -97,6 +100,14 @@ export async function mirrorReposWith(
   await Promise.all(Array.from({ length: concurrency }, worker));
   if (inputError) throw inputError.reason;
   return outcomes.sort((a, b) => a.index - b.index);
+}
+
+function withOverrides<T extends MirrorMappingOptions>(shared: T, overrides: MirrorMappingOptions | undefined): T {
+  if (!overrides) return shared;
+  const merged: T = { ...shared, ...overrides };
+  if (shared.source && overrides.source) merged.source = { ...shared.source, ...overrides.source };
+  if (shared.target && overrides.target) merged.target = { ...shared.target, ...overrides.target };
+  return merged;
 }
 
 function describe(endpoint: string | Transport | Storage): string {

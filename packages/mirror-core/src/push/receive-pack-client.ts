@@ -9,7 +9,7 @@ import { AGENT } from '../transport/upload-pack-client.js';
 import { readPushReport } from './push-report.js';
 
 /** A target's refs and capabilities, from its receive-pack advertisement. */
-export interface TargetRefs {
+export interface ReceivePackRefs {
   refs: MirrorRef[];
   /** Ids the target holds without a ref to them (`.have` lines: objects of its alternates). */
   extraHaves: string[];
@@ -59,7 +59,7 @@ export class ReceivePackClient {
   }
 
   /** Reads the target's refs and capabilities (receive-pack speaks protocol v0/v1 only). */
-  async listRefs(options: { signal?: AbortSignal } = {}): Promise<TargetRefs> {
+  async listRefs(options: { signal?: AbortSignal } = {}): Promise<ReceivePackRefs> {
     const reader = new PktLineReader(await this.#channel.advertise({ protocolV2: false, signal: options.signal }));
     const advertisement = await parseRefAdvertisement(reader, { smartHttp: this.#channel.smartHttp })
       .catch((error: unknown) => rethrow(error, this.url, 'reading the ref advertisement'))

@@ -1,6 +1,8 @@
 import { openStorage, type Storage } from '@gitmirror/dumb-storage';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_MEMORY_BUDGET, mirrorRepo, type MirrorOptions } from '../mirror-repo.js';
+import type { MirrorOptions } from '../mirror-options.js';
+import { mirrorRepo } from '../mirror-repo.js';
+import { DEFAULT_MEMORY_BUDGET } from '../target/open-target.js';
 import {
   blobEntry,
   blobId,

@@ -3,14 +3,15 @@ import { join } from 'node:path';
 import { startGitHttpServer, sshTestServer, type GitHttpRequest } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PushRejectedError } from '../errors.js';
-import { mirrorRepo, type MirrorOptions } from '../mirror-repo.js';
+import type { MirrorOptions } from '../mirror-options.js';
+import { mirrorRepo } from '../mirror-repo.js';
 import { commitFile, createSourceRepo, forEachRef, git, suiteDir } from '../test-support/git.js';
 import { startHttpProxy } from '../test-support/http-proxy.js';
 import { createLocalChannel } from '../transport/local-channel.js';
 import { openTransport } from '../transport/open-transport.js';
-import { pushMirror } from './push-mirror.js';
-import { ReceivePackClient } from './receive-pack-client.js';
+import { ReceivePackClient } from '../push/receive-pack-client.js';
 import { objectsBetween } from '../test-support/verify.js';
+import { GitServerTarget } from './git-server-target.js';
 
 const ssh = sshTestServer();
 
@@ -291,12 +292,12 @@ process.stdout.write(out);
 process.exitCode = run.status;
 `;
 
-describe('pushMirror to a target that refuses thin packs (no-thin)', () => {
+describe('mirrorRepo pushing to a target that refuses thin packs (no-thin)', () => {
   const dir = suiteDir('mirror-push-no-thin-');
   const source = join(dir.path, 'source');
   const target = join(dir.path, 'target.git');
   const wrapper = join(dir.path, 'git-no-thin');
-  const openTarget = () => new ReceivePackClient(createLocalChannel(target, { gitPath: wrapper }, 'git-receive-pack'));
+  const openClient = () => new ReceivePackClient(createLocalChannel(target, { gitPath: wrapper }, 'git-receive-pack'));
 
   beforeAll(() => {
     createSourceRepo(source);
@@ -310,19 +311,19 @@ describe('pushMirror to a target that refuses thin packs (no-thin)', () => {
 
   it('asks the source for a self-contained pack', async () => {
     const transport = await openTransport(source);
-    await pushMirror(transport, openTarget(), {});
+    await mirrorRepo(transport, new GitServerTarget(openClient()));
     const base = git(source, 'rev-parse', 'develop').trim();
     commitFile(source, 'big.txt', `${Array.from({ length: 2000 }, (_, index) => `line ${index}\n`).join('')}one more\n`);
     const tip = git(source, 'rev-parse', 'develop').trim();
 
-    const client = openTarget();
+    const client = openClient();
     const { capabilities } = await client.listRefs();
     expect(capabilities.get('no-thin')).toBe(true);
     const thin = await transport.fetch({ wants: [tip], haves: [base], thin: true });
     const error = await client.push({ commands: [{ name: 'refs/heads/develop', oldOid: base, newOid: tip }], pack: thin }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'PUSH_FAILED' });
 
-    const result = await pushMirror(transport, openTarget(), {});
+    const result = await mirrorRepo(transport, new GitServerTarget(openClient()));
     expect(result.updated).toEqual(['refs/heads/develop']);
     expect(forEachRef(target)).toBe(forEachRef(source));
     git(target, 'fsck', '--full', '--strict', '--no-progress');

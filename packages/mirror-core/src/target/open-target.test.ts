@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openPushTarget, targetKind } from './target-kind.js';
+import { openReceivePack, targetKind } from './open-target.js';
 
 describe('targetKind', () => {
   it('picks the target kind from the URL', () => {
@@ -11,6 +11,6 @@ describe('targetKind', () => {
   });
 
   it('refuses to push to what is no git server URL', async () => {
-    await expect(openPushTarget('s3://bucket/prefix')).rejects.toMatchObject({ code: 'INVALID_URL' });
+    await expect(openReceivePack('s3://bucket/prefix')).rejects.toMatchObject({ code: 'INVALID_URL' });
   });
 });
