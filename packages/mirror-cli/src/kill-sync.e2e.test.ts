@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './test-support/cli.js';
 import { createSourceRepo, forEachRef, git, gitAsync, tempDir } from './test-support/git.js';
 import { s3Settings } from './test-support/s3.js';
-import type { VerifyReport } from './verify/verify-mirror.js';
+import type { VerifyReport } from '@gitmirror/mirror-core';
 
 const PRELOAD = fileURLToPath(new URL('./test-support/kill-after-writes.mjs', import.meta.url));
 /** Bounds the kill points tried, so a sync that writes without end still ends the test. */

@@ -54,7 +54,7 @@ function toMapping(entry: MirrorEntry, shared: Record<string, string>): MirrorMa
   const options: MirrorMappingOptions = {};
   if (entry.include) options.include = entry.include;
   if (entry.exclude) options.exclude = entry.exclude;
-  if (entry.headers) options.headers = mergeHeaders(shared, entry.headers);
+  if (entry.headers) options.source = { headers: mergeHeaders(shared, entry.headers) };
   return [entry.source, entry.target, options];
 }
 

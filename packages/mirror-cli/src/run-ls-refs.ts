@@ -1,15 +1,14 @@
 import { openStorage } from '@gitmirror/dumb-storage';
-import { openTransport, parseInfoRefs, planProcessMemory, redactUrl, sanitizeServerText, type MirrorRef } from '@gitmirror/mirror-core';
+import { openTransport, parseHead, parseInfoRefs, planProcessMemory, readMirrorRefs, redactUrl, sanitizeServerText, type Head, type MirrorRef } from '@gitmirror/mirror-core';
 import { commandSettings } from './config-file.js';
 import type { Io } from './io.js';
 import { writeCommandFailure } from './report/reporter.js';
 import type { Settings } from './settings.js';
 import { isS3Url, loadS3Sdk, targetOptions } from './target-options.js';
-import { readOptional } from './verify/read.js';
 
 /** The refs of a repository or mirror: HEAD as a symref or a detached id, and every ref with its peeled id. */
 export interface RefListing {
-  head?: { symref: string } | { oid: string };
+  head?: Head;
   refs: MirrorRef[];
 }
 
@@ -79,17 +78,10 @@ async function listDumbHttp(url: string, settings: Settings, signal: AbortSignal
     return response.text();
   };
   const [infoRefs, head] = await Promise.all([read('info/refs'), read('HEAD').catch(() => undefined)]);
-  return { head: parseHead(head), refs: parseInfoRefs(infoRefs) };
+  return { head: head === undefined ? undefined : parseHead(head), refs: parseInfoRefs(infoRefs) };
 }
 
 async function listMirror(url: string, settings: Settings, signal: AbortSignal): Promise<RefListing> {
   await loadS3Sdk();
-  const storage = await openStorage(url, targetOptions(settings));
-  const [infoRefs, head] = await Promise.all([readOptional(storage, 'info/refs', signal), readOptional(storage, 'HEAD', signal)]);
-  return { head: parseHead(head), refs: infoRefs === undefined ? [] : parseInfoRefs(infoRefs) };
-}
-
-function parseHead(head: string | undefined): RefListing['head'] {
-  const symref = head && /^ref: (\S+)/.exec(head)?.[1];
-  return symref ? { symref } : head?.trim() ? { oid: head.trim() } : undefined;
+  return readMirrorRefs(await openStorage(url, targetOptions(settings)), signal);
 }

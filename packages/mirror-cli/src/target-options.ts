@@ -1,12 +1,12 @@
 import type { S3Client, StorageClass } from '@aws-sdk/client-s3';
-import type { TargetOptions } from '@gitmirror/mirror-core';
+import { targetKind, type DumbTargetOptions } from '@gitmirror/mirror-core';
 import type { Settings } from './settings.js';
 
 let S3ClientClass: typeof S3Client | undefined;
 
 /** Whether a target URL names S3. */
 export function isS3Url(url: string): boolean {
-  return /^s3:\/\//i.test(url);
+  return targetKind(url) === 's3';
 }
 
 /** Loads the AWS SDK (about 300 ms): runs without an `s3://` target never pay for it. */
@@ -20,7 +20,7 @@ export async function loadS3Sdk(): Promise<void> {
  * AWS SDK's standard chain (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, `AWS_PROFILE`, instance roles…), never from
  * flags; without `--s3-endpoint-url`, `AWS_ENDPOINT_URL_S3` applies.
  */
-export function targetOptions(settings: Settings): TargetOptions {
+export function targetOptions(settings: Settings): Required<Pick<DumbTargetOptions, 'getS3Client' | 's3'>> {
   const { s3EndpointUrl: endpoint, s3ForcePathStyle: forcePathStyle } = settings;
   const checksums = settings.s3Checksums ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED';
   let client: S3Client | undefined;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './test-support/cli.js';
 import { commitFile, createSourceRepo, git, tempDir } from './test-support/git.js';
 import type { MirrorReport } from './report/json-report.js';
-import type { VerifyReport } from './verify/verify-mirror.js';
+import type { VerifyReport } from '@gitmirror/mirror-core';
 
 describe('mirror-git-to-s3 verify --full checks that the packs are closed (built CLI, folder mirrors)', () => {
   const dir = tempDir();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './test-support/cli.js';
 import { commitFile, createSourceRepo, git, tempDir } from './test-support/git.js';
-import type { VerifyReport } from './verify/verify-mirror.js';
+import type { VerifyReport } from '@gitmirror/mirror-core';
 
 describe('mirror-git-to-s3 verify (built CLI, folder mirrors)', () => {
   const dir = tempDir();

@@ -1,5 +1,16 @@
+import { listingLimitsFor } from '@gitmirror/git-pktline';
 import { describe, expect, it } from 'vitest';
-import { MIN_PROCESS_MEMORY, MIN_REPOSITORY_BUDGET, minimumCeiling, planProcessMemory, planRepositoryMemory, RUNTIME_COST, S3_RUNTIME_COST } from './memory-plan.js';
+import {
+  MEMORY_SHARES,
+  MIN_PROCESS_MEMORY,
+  MIN_REPOSITORY_BUDGET,
+  minimumCeiling,
+  planProcessMemory,
+  planRepositoryMemory,
+  RUNTIME_COST,
+  S3_RUNTIME_COST,
+} from './memory-plan.js';
+import { planSourceLimits } from './transport/source-limits.js';
 
 const MiB = 1024 * 1024;
 
@@ -27,6 +38,17 @@ describe('planRepositoryMemory', () => {
         else expect(plan.packCopy + plan.indexer).toBe(Math.max(Math.floor(total / 2), s3 ? 0 : total - plan.tee - plan.writeBuffer!));
       }
     }
+  });
+});
+
+describe('MEMORY_SHARES', () => {
+  it('are the fractions the plans split by', () => {
+    expect(MEMORY_SHARES).toEqual({ repositories: 1 / 2, tee: 1 / 64, packFloor: 1 / 2, packCopy: 1 / 4, sourceRefs: 1 / 2 });
+    const plan = planRepositoryMemory(64 * MiB, { s3: false });
+    expect(plan.tee).toBe(64 * MiB * MEMORY_SHARES.tee);
+    expect(plan.packCopy).toBe(Math.floor((plan.packCopy + plan.indexer) * MEMORY_SHARES.packCopy));
+    expect(planProcessMemory(RUNTIME_COST + 64 * MiB, { s3: false }).repositories).toBe(64 * MiB * MEMORY_SHARES.repositories);
+    expect(planSourceLimits(256 * MiB).maxRefs).toBe(listingLimitsFor(256 * MiB * MEMORY_SHARES.sourceRefs).maxRefs);
   });
 });
 

@@ -20,11 +20,28 @@ export const RUNTIME_COST = 96 * MiB;
 export const S3_RUNTIME_COST = 32 * MiB;
 
 /**
- * Share of what the runtime leaves that repositories are granted. The rest covers what the budget does not see: the
- * allocator's slack around freed buffers (glibc keeps it), V8's heap growth and transient copies. Measured: mirroring
- * a 92 MiB pack under small budgets, peak RSS grew about 2 bytes per byte of pack budget over the idle runtime.
+ * Every fraction the memory plans split by, named; {@link planProcessMemory}, {@link planRepositoryMemory} and the
+ * source's limits (`planSourceLimits`) take their amounts from here and nowhere else.
  */
-const PACK_SHARE = 1 / 2;
+export const MEMORY_SHARES = {
+  /**
+   * Of what the runtime leaves under a process ceiling: what repositories are granted. The rest covers what the budget
+   * does not see: the allocator's slack around freed buffers (glibc keeps it), V8's heap growth and transient copies.
+   * Measured: mirroring a 92 MiB pack under small budgets, peak RSS grew about 2 bytes per byte of pack budget over
+   * the idle runtime.
+   */
+  repositories: 1 / 2,
+  /** Of a repository's share: the tee's buffer (up to 2 MiB). */
+  tee: 1 / 64,
+  /** Of a repository's share: what the pack keeps at least, however much the S3 parts or the write buffer take. */
+  packFloor: 1 / 2,
+  /** Of what the pack keeps: the in-memory copy of a small pack; the indexer gets the rest. */
+  packCopy: 1 / 4,
+  /** Of a repository's share: the source's ref listing, while the target's refs live beside it in the other half. */
+  sourceRefs: 1 / 2,
+} as const;
+
+const PACK_SHARE = MEMORY_SHARES.repositories;
 
 /** The smallest process-wide ceiling: the runtime and one repository at its floor ({@link minimumCeiling} without S3). */
 export const MIN_PROCESS_MEMORY = RUNTIME_COST + Math.ceil(MIN_REPOSITORY_BUDGET / PACK_SHARE / MiB) * MiB;
@@ -62,7 +79,7 @@ export interface RepositoryMemoryPlan {
  * keeps at least half).
  */
 export function planRepositoryMemory(total: number, target: { s3: boolean; upload?: { partSize?: number; queueSize?: number } }): RepositoryMemoryPlan {
-  const tee = Math.min(MAX_TEE_BYTES, Math.floor(total / 64));
+  const tee = Math.min(MAX_TEE_BYTES, Math.floor(total * MEMORY_SHARES.tee));
   let upload: RepositoryMemoryPlan['upload'];
   if (target.s3) {
     const partSize = Math.max(S3_PART_SIZE, target.upload?.partSize ?? S3_PART_SIZE);
@@ -72,8 +89,8 @@ export function planRepositoryMemory(total: number, target: { s3: boolean; uploa
   // The S3 sink cannot go below two 5 MiB parts; a share too small for them (under the floor: a library caller's)
   // still leaves the pack half of it.
   const writeBuffer = target.s3 ? undefined : FOLDER_WRITE_BUFFER;
-  const rest = Math.max(Math.floor(total / 2), total - tee - (upload?.bytes ?? 0) - (writeBuffer ?? 0));
-  const packCopy = Math.floor(rest / 4);
+  const rest = Math.max(Math.floor(total * MEMORY_SHARES.packFloor), total - tee - (upload?.bytes ?? 0) - (writeBuffer ?? 0));
+  const packCopy = Math.floor(rest * MEMORY_SHARES.packCopy);
   return { total, tee, upload, ...(writeBuffer === undefined ? {} : { writeBuffer }), packCopy, indexer: rest - packCopy };
 }
 

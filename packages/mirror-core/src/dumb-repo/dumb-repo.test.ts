@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSourceRepo, git, showRefs, suiteDir } from '../test-support/git.js';
 import { BARE_REPO_CONFIG } from './bare-repo.js';
-import { formatHead } from './head.js';
+import { formatHead, parseHead } from './head.js';
 import { formatInfoRefs, parseInfoRefs } from './info-refs.js';
-import { formatPackedRefs } from './packed-refs.js';
+import { formatPackedRefs, parsePackedRefs } from './packed-refs.js';
 import { formatPacksList, parsePacksList } from './packs-list.js';
 
 describe('dumb repository files equal what git writes', () => {
@@ -39,8 +39,17 @@ describe('dumb repository files equal what git writes', () => {
     expect(formatPackedRefs(showRefs(mirror))).toBe(readFileSync(join(mirror, 'packed-refs'), 'utf8'));
   });
 
-  it('formats HEAD as git symbolic-ref writes it', () => {
+  it('reads packed-refs back as git pack-refs --all writes it, skipping what is no ref line', () => {
+    git(mirror, 'pack-refs', '--all');
+    expect(parsePackedRefs(readFileSync(join(mirror, 'packed-refs'), 'utf8'))).toEqual(showRefs(mirror));
+    expect(parsePackedRefs(`^${'a'.repeat(40)}\nnot a line\n${'b'.repeat(40)} refs/heads/x\n`)).toEqual([{ name: 'refs/heads/x', oid: 'b'.repeat(40) }]);
+  });
+
+  it('formats HEAD as git symbolic-ref writes it, and reads it back', () => {
     expect(formatHead({ symref: 'refs/heads/develop' })).toBe(readFileSync(join(mirror, 'HEAD'), 'utf8'));
+    expect(parseHead(readFileSync(join(mirror, 'HEAD'), 'utf8'))).toEqual({ symref: 'refs/heads/develop' });
+    expect(parseHead(`${'c'.repeat(40)}\n`)).toEqual({ oid: 'c'.repeat(40) });
+    for (const text of ['', 'ref:\n', 'ref: a b\n', 'c'.repeat(39)]) expect([text, parseHead(text)]).toEqual([text, undefined]);
   });
 
   it('writes the config of git init --bare', () => {

@@ -1,4 +1,5 @@
 import { listingLimitsFor } from '@gitmirror/git-pktline';
+import { MEMORY_SHARES } from '../memory-plan.js';
 
 const MiB = 1024 * 1024;
 
@@ -39,7 +40,7 @@ export interface SourceLimits {
  *   process plan's slack covers them beside the indexer's caches): 447,392 objects for 64 MiB.
  */
 export function planSourceLimits(share: number): SourceLimits {
-  const listing = listingLimitsFor(share / 2);
+  const listing = listingLimitsFor(share * MEMORY_SHARES.sourceRefs);
   return {
     maxRefs: listing.maxRefs,
     maxAdvertisementBytes: listing.maxBytes,

@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { Storage } from '@gitmirror/dumb-storage';
 import { indexPack, PackError, type PackIndex } from '@gitmirror/git-pack-stream';
-import type { Finding } from './verify-mirror.js';
+import { PACKED_REFS_KEY, PACKS_LIST_KEY } from '../layout.js';
+import { parsePackedRefs } from '../packed-refs.js';
+import type { VerifyFinding } from './findings.js';
 
 /** What reading a pack whole found. */
 export interface PackContents {
-  findings: Finding[];
+  findings: VerifyFinding[];
   /**
    * Ascending 20-byte ids that the pack's commits, trees and tags point to outside the pack; present only when the
    * pack re-indexed cleanly.
@@ -79,7 +81,7 @@ export async function checkPackContents(storage: Storage, key: string, size: num
     while (!ended) await next();
   }
 
-  const findings: Finding[] = [];
+  const findings: VerifyFinding[] = [];
   if (hash.digest('hex') !== checksum) findings.push({ severity: 'error', code: 'PACK_CHECKSUM_MISMATCH', key, message: `${key}: its contents do not hash to the checksum its name carries` });
   if (badCrcs > 0) {
     findings.push({ severity: 'error', code: 'CRC_MISMATCH', key, message: `${key}: ${badCrcs} object(s) do not match the CRC32 in the index (first: ${firstBad})` });
@@ -97,8 +99,8 @@ const NAMED_MISSING = 5;
  * per pack) is in some listed pack (`has`), and so is every tip and peeled tip of `packed-refs`. A clone of a mirror
  * failing this stops with git's "did not send all necessary objects".
  */
-export function checkClosure(externals: readonly Uint8Array[], packedRefs: string | undefined, has: (oid: string) => boolean): Finding[] {
-  const findings: Finding[] = [];
+export function checkClosure(externals: readonly Uint8Array[], packedRefs: string | undefined, has: (oid: string) => boolean): VerifyFinding[] {
+  const findings: VerifyFinding[] = [];
   const missing = new Set<string>();
   for (const external of externals) {
     for (let at = 0; at < external.length; at += 20) {
@@ -111,21 +113,17 @@ export function checkClosure(externals: readonly Uint8Array[], packedRefs: strin
     findings.push({
       severity: 'error',
       code: 'MISSING_LINKED_OBJECT',
-      key: 'objects/info/packs',
+      key: PACKS_LIST_KEY,
       message:
         `${missing.size} object(s) that commits, trees or tags of the listed packs point to are in no listed pack ` +
         `(${named.join(', ')}${missing.size > named.length ? ', …' : ''}): clones fail with "did not send all necessary objects"`,
     });
   }
-  let name = '';
-  for (const line of (packedRefs ?? '').split('\n')) {
-    const tip = /^([0-9a-f]{40}) (.+)$/.exec(line);
-    const peeled = /^\^([0-9a-f]{40})$/.exec(line);
-    if (tip) name = tip[2];
-    const oid = tip?.[1] ?? peeled?.[1];
-    if (oid && !has(oid)) {
-      findings.push({ severity: 'error', code: 'MISSING_OBJECT', key: 'packed-refs', message: `packed-refs: ${name}${peeled ? '^{}' : ''} names ${oid}, which no listed pack holds` });
-    }
+  const missingTip = (name: string, oid: string) =>
+    findings.push({ severity: 'error', code: 'MISSING_OBJECT', key: PACKED_REFS_KEY, message: `packed-refs: ${name} names ${oid}, which no listed pack holds` });
+  for (const ref of parsePackedRefs(packedRefs ?? '')) {
+    if (!has(ref.oid)) missingTip(ref.name, ref.oid);
+    if (ref.peeled && !has(ref.peeled)) missingTip(`${ref.name}^{}`, ref.peeled);
   }
   return findings;
 }
