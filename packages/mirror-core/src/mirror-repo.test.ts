@@ -1,4 +1,4 @@
-import { cpSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createFsStorage } from '@gitmirror/dumb-storage/fs';
@@ -14,12 +14,10 @@ import { expectClonesAs, lsRemote, objectsBetween, packObjectIds } from './test-
 
 describe('mirrorRepo from a local repository to a folder', () => {
   const dir = suiteDir();
-  const source = join(dir.path, 'source');
-  const target = join(dir.path, 'mirror');
   let server: Awaited<ReturnType<typeof startStaticServer>>;
 
   beforeAll(async () => {
-    createSourceRepo(source);
+    mkdirSync(dir.path, { recursive: true });
     server = await startStaticServer({ root: dir.path });
   });
   afterAll(async () => {
@@ -28,20 +26,33 @@ describe('mirrorRepo from a local repository to a folder', () => {
   });
 
   const tips = (repo: string) => git(repo, 'for-each-ref', '--format=%(objectname)').split('\n').filter(Boolean);
+  /** A source of the test's own under `<name>/`, and where its folder mirror goes (served at `url`). */
+  const pair = (name: string) => {
+    const source = createSourceRepo(join(dir.path, name, 'source'));
+    return { source, target: join(dir.path, name, 'mirror'), url: `${server.url}/${name}/mirror` };
+  };
+  /** {@link pair}, mirrored once, with a branch `new-branch` on `main` when `withNewBranch`. */
+  const mirrored = async (name: string, withNewBranch = false) => {
+    const repos = pair(name);
+    if (withNewBranch) git(repos.source, 'branch', 'new-branch', 'main');
+    await mirrorRepo(repos.source, repos.target);
+    return repos;
+  };
 
   it('writes a dumb mirror that stock git clones over HTTP and uses as a bare repository', async () => {
+    const { source, target, url } = pair('first');
     const result = await mirrorRepo(source, target);
     expect(result.upToDate).toBe(false);
     expect(result.created).toHaveLength(tips(source).length);
     expect(result.pack?.objects).toBe(objectsBetween(source, ['--all'], []).length);
 
-    const reference = join(dir.path, 'reference.git');
+    const reference = join(dir.path, 'first', 'reference.git');
     git(dir.path, 'clone', '-q', '--mirror', `file://${source}`, reference);
     git(reference, 'update-server-info');
     expect(readFileSync(join(target, 'info/refs'), 'utf8')).toBe(readFileSync(join(reference, 'info/refs'), 'utf8'));
     expect(readFileSync(join(target, 'HEAD'), 'utf8')).toBe('ref: refs/heads/develop\n');
 
-    await expectClonesAs(`${server.url}/mirror`, forEachRef(source), 'refs/heads/develop');
+    await expectClonesAs(url, forEachRef(source), 'refs/heads/develop');
     git(target, 'fsck', '--full', '--strict', '--no-progress');
     expect(forEachRef(target)).toBe(forEachRef(source));
     expect(await lsRemote(target)).toBe(await lsRemote(source));
@@ -49,6 +60,7 @@ describe('mirrorRepo from a local repository to a folder', () => {
   });
 
   it('makes no write at all when nothing changed', async () => {
+    const { source, target } = await mirrored('no-op');
     const storage = new RecordingStorage(createFsStorage(target));
     const result = await mirrorRepo(source, storage);
     expect(result.upToDate).toBe(true);
@@ -56,6 +68,7 @@ describe('mirrorRepo from a local repository to a folder', () => {
   });
 
   it('fetches only the new objects after commits, new and deleted branches, a force push and a new tag', async () => {
+    const { source, target, url } = await mirrored('incremental');
     const before = tips(source);
     commitFile(source, 'develop.txt', 'more develop\n');
     git(source, 'branch', 'new-branch', 'main');
@@ -76,10 +89,11 @@ describe('mirrorRepo from a local repository to a folder', () => {
 
     git(target, 'fsck', '--full', '--strict', '--no-progress');
     expect(forEachRef(target)).toBe(forEachRef(source));
-    await expectClonesAs(`${server.url}/mirror`, forEachRef(source), 'refs/heads/develop');
+    await expectClonesAs(url, forEachRef(source), 'refs/heads/develop');
   });
 
   it('moves and deletes refs without a pack when the mirror has the objects', async () => {
+    const { source, target, url } = await mirrored('refs-only', true);
     git(source, 'branch', '-f', 'new-branch', 'v0.1');
     git(source, 'tag', '-d', 'v1.0-signed');
     git(source, 'symbolic-ref', 'HEAD', 'refs/heads/main');
@@ -94,12 +108,11 @@ describe('mirrorRepo from a local repository to a folder', () => {
     expect(result.deleted).toEqual(['refs/tags/v1.0-signed']);
     expect(storage.writes.map((write) => write.key)).toEqual(['packed-refs', 'info/refs', 'HEAD']);
     expect(forEachRef(target)).toBe(forEachRef(source));
-    await expectClonesAs(`${server.url}/mirror`, forEachRef(source), 'refs/heads/main');
-    git(source, 'symbolic-ref', 'HEAD', 'refs/heads/develop');
-    await mirrorRepo(source, target);
+    await expectClonesAs(url, forEachRef(source), 'refs/heads/main');
   });
 
   it('stores no pack when the source sends an empty one for an old commit the mirror holds', async () => {
+    const { source, target } = await mirrored('empty-pack', true);
     git(source, 'branch', '-f', 'new-branch', 'main~1');
     const storage = new RecordingStorage(createFsStorage(target));
     const result = await mirrorRepo(source, storage);
@@ -115,7 +128,8 @@ describe('mirrorRepo from a local repository to a folder', () => {
   });
 
   it('keeps the previous refs visible when the sink fails at any write, and the next sync completes', async () => {
-    const template = join(dir.path, 'template');
+    const { source, target, url } = await mirrored('faults');
+    const template = join(dir.path, 'faults', 'template');
     cpSync(target, template, { recursive: true });
     const previousRefs = forEachRef(target);
     commitFile(source, 'fault.txt', 'fault injection\n');
@@ -138,12 +152,12 @@ describe('mirrorRepo from a local repository to a folder', () => {
       }
       expect(outcome.message).toContain(`injected failure at write ${failAt}`);
       const infoRefsWritten = storage.writes.slice(0, failAt - 1).some((write) => write.key === 'info/refs');
-      await expectClonesAs(`${server.url}/mirror`, infoRefsWritten ? nextRefs : previousRefs);
+      await expectClonesAs(url, infoRefsWritten ? nextRefs : previousRefs);
       expect(readdirTemp(target)).toEqual([]);
 
       await mirrorRepo(source, target);
       git(target, 'fsck', '--full', '--no-progress');
-      await expectClonesAs(`${server.url}/mirror`, nextRefs, 'refs/heads/develop');
+      await expectClonesAs(url, nextRefs, 'refs/heads/develop');
     }
   });
 });
