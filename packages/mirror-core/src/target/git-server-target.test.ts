@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGitHttpServer, sshTestServer, type GitHttpRequest } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,11 +56,10 @@ const servers: [string, string | undefined, (root: string) => Promise<PushServer
 for (const [serverName, skipReason, start] of servers) {
   describe.skipIf(skipReason !== undefined)(`mirrorRepo pushing to ${serverName}${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
     const dir = suiteDir('mirror-push-');
-    const source = join(dir.path, 'source');
     let server: PushServer;
 
     beforeAll(async () => {
-      createSourceRepo(source);
+      mkdirSync(dir.path, { recursive: true });
       server = await start(dir.path);
     });
     afterAll(async () => {
@@ -72,12 +71,15 @@ for (const [serverName, skipReason, start] of servers) {
       git(dir.path, 'init', '-q', '--bare', name);
       return join(dir.path, name);
     };
-    const expectMirrored = (target: string, filtered = (refs: string) => refs) => {
+    /** A source of the test's own, so that what one test changes in it no other test sees. */
+    const sourceRepo = (name: string) => createSourceRepo(join(dir.path, `${name}-source`));
+    const expectMirrored = (source: string, target: string, filtered = (refs: string) => refs) => {
       expect(forEachRef(target)).toBe(filtered(forEachRef(source)));
       git(target, 'fsck', '--full', '--strict', '--no-progress');
     };
 
     it('pushes every ref into an empty repository, then pushes nothing when nothing changed', async () => {
+      const source = sourceRepo('empty');
       const target = bareTarget('empty.git');
       const planned = await mirrorRepo(source, server.url('empty.git'), { ...server.options, dryRun: true });
       expect(forEachRef(target)).toBe('');
@@ -86,17 +88,18 @@ for (const [serverName, skipReason, start] of servers) {
       expect(result.upToDate).toBe(false);
       expect(result.created).toEqual(forEachRef(source).split('\n').filter(Boolean).map((line) => line.slice(41)).sort());
       expect(result.pack?.objects).toBe(objectsBetween(source, ['--all'], []).length);
-      expectMirrored(target);
+      expectMirrored(source, target);
 
       const posts = server.receivePackPosts?.();
       const again = await mirrorRepo(source, server.url('empty.git'), server.options);
       expect(again).toMatchObject({ upToDate: true, created: [], updated: [], deleted: [] });
       expect(again.pack).toBeUndefined();
       if (posts !== undefined) expect(server.receivePackPosts?.()).toBe(posts);
-      expectMirrored(target);
+      expectMirrored(source, target);
     });
 
     it('creates, updates, force-updates and deletes branches and tags, fetching only what the target lacks', async () => {
+      const source = sourceRepo('sync');
       const target = bareTarget('sync.git');
       await mirrorRepo(source, server.url('sync.git'), server.options);
       const before = git(source, 'for-each-ref', '--format=%(objectname)').split('\n').filter(Boolean);
@@ -114,20 +117,21 @@ for (const [serverName, skipReason, start] of servers) {
       expect(result.updated).toEqual(['refs/heads/develop', 'refs/heads/feature-x']);
       expect(result.deleted).toEqual(['refs/heads/Zeta']);
       expect(result.pack?.objects).toBeLessThanOrEqual(objectsBetween(source, ['--all'], before).length);
-      expectMirrored(target);
+      expectMirrored(source, target);
 
       git(source, 'branch', 'same-commit', 'main');
       const refsOnly = await mirrorRepo(source, server.url('sync.git'), server.options);
       expect(refsOnly).toMatchObject({ created: ['refs/heads/same-commit'], pack: undefined });
-      expectMirrored(target);
+      expectMirrored(source, target);
 
       git(source, 'branch', '-D', 'same-commit', 'new-branch');
       const deleteOnly = await mirrorRepo(source, server.url('sync.git'), server.options);
       expect(deleteOnly).toMatchObject({ deleted: ['refs/heads/new-branch', 'refs/heads/same-commit'], created: [], updated: [] });
-      expectMirrored(target);
+      expectMirrored(source, target);
     });
 
     it('leaves refs outside the filters alone', async () => {
+      const source = sourceRepo('filtered');
       const target = bareTarget('filtered.git');
       const filters = { include: ['refs/heads/**'], exclude: ['refs/heads/feature**'] };
       await mirrorRepo(source, server.url('filtered.git'), { ...server.options, ...filters });
@@ -145,6 +149,7 @@ for (const [serverName, skipReason, start] of servers) {
     });
 
     it('reports the refs an update hook refuses: atomic pushes update nothing, others the rest', async () => {
+      const source = sourceRepo('hooked');
       for (const atomic of [true, false]) {
         const name = `hooked-${atomic}.git`;
         const target = bareTarget(name);
@@ -171,6 +176,7 @@ for (const [serverName, skipReason, start] of servers) {
     });
 
     it('reports a pre-receive hook refusing the push, a deleted current branch and a refused force push', async () => {
+      const source = sourceRepo('pre-receive');
       const hooked = bareTarget('pre-receive.git');
       writeFileSync(join(hooked, 'hooks/pre-receive'), '#!/bin/sh\necho "pushes are closed" >&2\nexit 1\n');
       chmodSync(join(hooked, 'hooks/pre-receive'), 0o755);
