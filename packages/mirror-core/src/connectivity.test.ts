@@ -119,21 +119,35 @@ function idxIds(idx: Buffer): string[] {
 
 describe('mirrorRepo from a source that does not send all necessary objects', () => {
   const dir = suiteDir();
-  const source = join(dir.path, 'source');
-  const target = join(dir.path, 'mirror');
-  beforeAll(() => createSourceRepo(source));
   afterAll(() => dir.remove());
 
-  it('refuses a first sync whose source advertises a ref at an object it never sends, and writes nothing', async () => {
+  /** A source of the test's own under `<name>/`, and where its folder mirror goes. */
+  const pair = (name: string) => ({ source: createSourceRepo(join(dir.path, name, 'source')), target: join(dir.path, name, 'mirror') });
+  /** {@link pair}, mirrored once by an honest sync. */
+  const mirrored = async (name: string) => {
+    const repos = pair(name);
+    await mirrorRepo(repos.source, repos.target);
+    return repos;
+  };
+  /** A first sync from a source advertising a ref at an object it never sends. */
+  const ghostSync = (source: string, target: string) => {
     const ghost = randomBytes(20).toString('hex');
     const hostile = fakeSource(source, () => packAll(source), [{ name: 'refs/heads/ghost', oid: ghost }]);
-    const error = await expectIncomplete(mirrorRepo(hostile, target));
+    return { ghost, error: expectIncomplete(mirrorRepo(hostile, target)) };
+  };
+
+  it('refuses a first sync whose source advertises a ref at an object it never sends, and writes nothing', async () => {
+    const { source, target } = pair('ghost');
+    const { ghost, error: refused } = ghostSync(source, target);
+    const error = await refused;
     expect(error.missing).toEqual([ghost]);
     expect(error.message).toContain(`${ghost} ("refs/heads/ghost")`);
     expect([...snapshot(target).keys()]).toEqual([]);
   });
 
   it('is then completed by an honest sync', async () => {
+    const { source, target } = pair('completed');
+    await ghostSync(source, target).error;
     const result = await mirrorRepo(source, target);
     expect(result.created.length).toBe(showRefs(source).length);
     git(target, 'fsck', '--full', '--strict', '--no-progress');
@@ -141,6 +155,7 @@ describe('mirrorRepo from a source that does not send all necessary objects', ()
   });
 
   it('refuses an empty pack for new commits and leaves the mirror as it was; an honest sync then fetches them', async () => {
+    const { source, target } = await mirrored('empty-pack');
     commitFile(source, 'new.txt', 'new\n');
     const before = snapshot(target);
     const hostile = fakeSource(source, () => gitPack(source, []));
@@ -155,6 +170,7 @@ describe('mirrorRepo from a source that does not send all necessary objects', ()
   });
 
   it('accepts a pack of only the new objects, the rest being in the packs the mirror lists', async () => {
+    const { source, target } = await mirrored('delta');
     commitFile(source, 'more.txt', 'more\n');
     git(source, 'tag', '-a', '-m', 'release 3', 'v3');
     const delta = fakeSource(source, (request) => honestPack(source, request));
@@ -174,6 +190,7 @@ describe('mirrorRepo from a source that does not send all necessary objects', ()
   });
 
   it('refuses a pack of a new commit without its tree, naming the tree, and leaves the mirror as it was', async () => {
+    const { source, target } = await mirrored('treeless');
     commitFile(source, 'treeless.txt', 'treeless\n');
     const commit = git(source, 'rev-parse', 'HEAD').trim();
     const tree = git(source, 'rev-parse', 'HEAD^{tree}').trim();
@@ -190,6 +207,7 @@ describe('mirrorRepo from a source that does not send all necessary objects', ()
   });
 
   it('refuses a pack of every object but one blob', async () => {
+    const { source, target } = await mirrored('blobless');
     commitFile(source, 'blob.txt', 'a blob the source will not send\n');
     const blob = git(source, 'rev-parse', 'HEAD:blob.txt').trim();
     const before = snapshot(target);
@@ -207,6 +225,7 @@ describe('mirrorRepo from a source that does not send all necessary objects', ()
   });
 
   it('makes a no-op sync read no .idx and write nothing', async () => {
+    const { source, target } = await mirrored('no-op');
     const storage = countingGets(createFsStorage(target));
     const before = snapshot(target);
     expect((await mirrorRepo(source, storage)).upToDate).toBe(true);
@@ -215,6 +234,7 @@ describe('mirrorRepo from a source that does not send all necessary objects', ()
   });
 
   it('makes a deletion-only sync read no .idx, and a ref moving to a known tip read only until it is found', async () => {
+    const { source, target } = await mirrored('refs-only');
     git(source, 'branch', 'doomed', 'main');
     await mirrorRepo(source, target);
     git(source, 'branch', '-D', 'doomed');
@@ -235,7 +255,10 @@ describe('mirrorRepo from a source that does not send all necessary objects', ()
   });
 
   it('does not take a tip whose pack is gone for a have, so the source resends it; refuses a source that does not', async () => {
-    // Lose the newest pack, as a damaged mirror would: its objects (develop's and v3's tips) are in no listed pack.
+    const { source, target } = await mirrored('lost-pack');
+    commitFile(source, 'lost.txt', 'in the pack the mirror loses\n');
+    await mirrorRepo(source, target);
+    // Lose the newest pack, as a damaged mirror would: its objects (develop's tip) are in no listed pack.
     const packs = readFileSync(join(target, 'objects/info/packs'), 'utf8').split('\n').filter(Boolean);
     const lost = join(target, 'objects/pack', packs.at(-1)!.slice(2));
     const lostIds = idxIds(readFileSync(lost.replace('.pack', '.idx')));
