@@ -39,7 +39,7 @@ it('loads ssh2 and the ssh channel only when an ssh URL is opened', () => {
   const withoutSsh = modulesLoadedBy(`
     await core.openTransport('http://127.0.0.1:9/repo.git', { netrc: false });
     await core.openTransport(process.cwd());
-    await core.openPushTarget('http://127.0.0.1:9/repo.git', { netrc: false });
+    await core.openTarget('http://127.0.0.1:9/repo.git', { netrc: false });
   `);
   expect(withoutSsh.some((url) => url.endsWith('/dist/transport/open-transport.js'))).toBe(true);
   expect(withoutSsh.filter(isSsh)).toEqual([]);
