@@ -1,5 +1,6 @@
 export { mirrorRepo } from './mirror-repo.js';
-export type { MirrorEvent, MirrorPhase, MirrorResult } from './mirror-repo.js';
+export type { MirrorResult } from './mirror-repo.js';
+export type { MirrorEvent, MirrorPhase } from './mirror-event.js';
 export type { FlatMirrorOptions, MirrorOptions, SourceOptions } from './mirror-options.js';
 export { mirrorRepos } from './mirror-repos.js';
 export type { MirrorMapping, MirrorMappingOptions, MirrorOutcome, MirrorReposOptions, RepoRef } from './mirror-repos.js';

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { MirrorEvent } from './mirror-repo.js';
+import type { MirrorEvent } from './mirror-event.js';
 import type { RefFilterOptions } from './ref-filter.js';
 import type { TargetOptions } from './target/target-options.js';
 import type { TransportOptions } from './transport/open-transport.js';

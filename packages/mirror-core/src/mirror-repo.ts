@@ -5,22 +5,11 @@ import { createRefFilter } from './ref-filter.js';
 import { checkAdvertisedRefs } from './refs.js';
 import { redactUrl } from './redact.js';
 import { sanitizeServerText } from './server-text.js';
-import type { AppliedPlan, ApplyEvent, MirrorTarget, ReadBackCounts } from './target/mirror-target.js';
+import type { AppliedPlan, MirrorTarget, ReadBackCounts } from './target/mirror-target.js';
 import { openTarget } from './target/open-target.js';
 import { startDeadline } from './transport/deadline.js';
 import { openTransport } from './transport/open-transport.js';
 import type { Transport } from './transport/transport.js';
-
-/** The steps of one repository's sync, in order: refs of source and target, pack, publication. */
-export type MirrorPhase = 'listing-refs' | 'fetching' | 'publishing' | 'done';
-
-/** Progress of one repository's sync. */
-export type MirrorEvent =
-  | { type: 'phase'; phase: MirrorPhase }
-  /** A progress line from the source (side-band 2), e.g. `Counting objects: 100% (42/42), done.` */
-  | { type: 'remote-progress'; message: string }
-  /** Receiving and indexing the pack. */
-  | Extract<ApplyEvent, { type: 'pack-progress' }>;
 
 /** What one sync did. */
 export interface MirrorResult {

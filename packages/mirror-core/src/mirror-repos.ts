@@ -1,6 +1,7 @@
 import type { Storage } from '@gitmirror/dumb-storage';
 import type { MirrorOptions } from './mirror-options.js';
-import { mirrorRepo, type MirrorEvent, type MirrorResult } from './mirror-repo.js';
+import type { MirrorEvent } from './mirror-event.js';
+import { mirrorRepo, type MirrorResult } from './mirror-repo.js';
 import { MemoryPool } from './memory-pool.js';
 import { redactUrl } from './redact.js';
 import { DEFAULT_MEMORY_BUDGET } from './target/open-target.js';
