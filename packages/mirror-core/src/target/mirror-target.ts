@@ -90,8 +90,9 @@ export interface MirrorTarget {
    */
   plan(source: SourceSnapshot, options?: { dryRun?: boolean; signal?: AbortSignal }): Promise<TargetPlan>;
   /**
-   * Applies the plan: stores or pushes `pack` (the source's answer to the plan's wants and haves; absent when it
-   * wants nothing), then makes the new refs visible.
+   * Applies `plan`, the one {@link plan} returned (the target keeps what it needs of it besides the public fields):
+   * stores or pushes `pack` (the source's answer to the plan's wants and haves; absent when it wants nothing), then
+   * makes the new refs visible.
    */
   apply(plan: TargetPlan, pack: AsyncIterable<Uint8Array> | undefined, options: ApplyOptions): Promise<AppliedPlan>;
   /** Releases connections of the target (ssh). */
