@@ -5,7 +5,7 @@ import { createRefFilter } from './ref-filter.js';
 import { checkAdvertisedRefs } from './refs.js';
 import { redactUrl } from './redact.js';
 import { sanitizeServerText } from './server-text.js';
-import type { AppliedPlan, MirrorTarget, ReadBackCounts } from './target/mirror-target.js';
+import type { AppliedPlan, MirrorTarget, PackSummary, ReadBackCounts } from './target/mirror-target.js';
 import { openTarget } from './target/open-target.js';
 import { startDeadline } from './transport/deadline.js';
 import { openTransport } from './transport/open-transport.js';
@@ -23,7 +23,7 @@ export interface MirrorResult {
   updated: string[];
   deleted: string[];
   /** The pack published by this sync, if it needed one. */
-  pack?: { name: string; objects: number; bytes: number };
+  pack?: PackSummary;
   /**
    * What resolving the pack's deltas read back once it had streamed in (from the in-memory copy of a small pack or
    * from the storage): reads, bytes and sequential passes; zeros when nothing was read back. Unset for git servers.
