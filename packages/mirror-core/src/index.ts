@@ -4,7 +4,7 @@ export type { MirrorEvent, MirrorPhase } from './mirror-event.js';
 export type { FlatMirrorOptions, MirrorOptions, SourceOptions } from './mirror-options.js';
 export { mirrorRepos } from './mirror-repos.js';
 export type { MirrorMapping, MirrorMappingOptions, MirrorOutcome, MirrorReposOptions, RepoRef } from './mirror-repos.js';
-export { DEFAULT_MEMORY_BUDGET, openTarget, targetKind } from './target/open-target.js';
+export { openTarget, targetKind } from './target/open-target.js';
 export type { OpenTargetOptions } from './target/open-target.js';
 export type {
   AppliedPlan,
@@ -39,4 +39,4 @@ export type { MirrorRef } from './refs.js';
 export type { RefFilterOptions } from './ref-filter.js';
 export { hasUrlPassword, redactUrl } from './redact.js';
 export { sanitizeServerText } from './server-text.js';
-export { MIN_PROCESS_MEMORY, minimumCeiling, planProcessMemory } from './memory-plan.js';
+export { DEFAULT_MEMORY_BUDGET, MEMORY_SHARES, MIN_PROCESS_MEMORY, minimumCeiling, planProcessMemory } from './memory-plan.js';

@@ -1,5 +1,8 @@
 const MiB = 1024 * 1024;
 
+/** The default memory budget of one repository (`mirrorRepo`'s `memoryBudget`, `mirrorRepos`' shared one): 128 MiB. */
+export const DEFAULT_MEMORY_BUDGET = 128 * MiB;
+
 /**
  * The smallest share a repository starts a pack with. Below it the indexer would need many passes over the stored
  * pack to resolve its deltas; a repository waits for this much to be free rather than start with less.

@@ -1,10 +1,10 @@
 import type { Storage } from '@gitmirror/dumb-storage';
-import type { MirrorOptions } from './mirror-options.js';
-import type { MirrorEvent } from './mirror-event.js';
-import { mirrorRepo, type MirrorResult } from './mirror-repo.js';
+import { DEFAULT_MEMORY_BUDGET } from './memory-plan.js';
 import { MemoryPool } from './memory-pool.js';
+import type { MirrorEvent } from './mirror-event.js';
+import type { MirrorOptions } from './mirror-options.js';
+import { mirrorRepo, type MirrorResult } from './mirror-repo.js';
 import { redactUrl } from './redact.js';
-import { DEFAULT_MEMORY_BUDGET } from './target/open-target.js';
 import type { Transport } from './transport/transport.js';
 
 /**

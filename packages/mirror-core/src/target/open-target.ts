@@ -1,6 +1,6 @@
 import { openStorage, type Storage } from '@gitmirror/dumb-storage';
 import { InvalidUrlError } from '../errors.js';
-import { planRepositoryMemory } from '../memory-plan.js';
+import { DEFAULT_MEMORY_BUDGET, planRepositoryMemory } from '../memory-plan.js';
 import { ReceivePackClient } from '../push/receive-pack-client.js';
 import { redactUrl } from '../redact.js';
 import { createHttpChannel } from '../transport/http-channel.js';
@@ -9,9 +9,6 @@ import { DumbTarget } from './dumb-target.js';
 import { GitServerTarget } from './git-server-target.js';
 import type { MirrorTarget, TargetKind } from './mirror-target.js';
 import type { TargetOptions } from './target-options.js';
-
-/** The default memory budget of one repository: 128 MiB. */
-export const DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024;
 
 /** Options of {@link openTarget}: the target's own, and the repository's share of memory. */
 export interface OpenTargetOptions extends TargetOptions {

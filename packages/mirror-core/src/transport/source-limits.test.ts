@@ -2,7 +2,7 @@ import { openStorage, type Storage } from '@gitmirror/dumb-storage';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MirrorOptions } from '../mirror-options.js';
 import { mirrorRepo } from '../mirror-repo.js';
-import { DEFAULT_MEMORY_BUDGET } from '../target/open-target.js';
+import { DEFAULT_MEMORY_BUDGET } from '../memory-plan.js';
 import {
   blobEntry,
   blobId,
