@@ -41,5 +41,5 @@ export function s3Error(error: unknown, operation: string, key: string, url: str
   if (status === 403 || denied.has(name)) return new AccessDeniedError(message, options);
   if (status === 429 || throttled.has(name)) return new ThrottledError(message, options);
   if (status === 416 || name === 'InvalidRange') return new InvalidRangeError(message, options);
-  return new StorageError('StorageFailure', message, options);
+  return new StorageError('STORAGE_FAILURE', message, options);
 }

@@ -26,13 +26,12 @@ const HINTS: Record<string, string> = {
   MISSING_OBJECTS: "the source did not send every object its refs need (a shallow clone, or a broken or hostile server?); nothing was published: run again, and if it persists check the source with 'git fsck'",
   INVALID_MIRROR: "the target holds files that are not a dumb git repository; check the target, or run 'mirror-git-to-s3 verify TARGET'",
   INVALID_URL: URL_HINT,
-  InvalidUrl: URL_HINT,
   ABORTED: 'interrupted: nothing of this repository was published; run again to finish',
-  AccessDenied: 'the storage refused access: check the AWS credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE) and the bucket policy',
-  NotFound: 'check that the bucket exists (and --s3-endpoint-url, --s3-force-path-style for S3-compatible servers)',
-  Throttled: 'the storage throttled requests; lower --concurrency and run again',
-  PreconditionFailed: 'another writer changed the mirror at the same time; run again',
-  StorageFailure: 'the storage failed; check --s3-endpoint-url and --s3-force-path-style, and that the server is reachable',
+  ACCESS_DENIED: 'the storage refused access: check the AWS credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE) and the bucket policy',
+  BUCKET_NOT_FOUND: 'check that the bucket exists (and --s3-endpoint-url, --s3-force-path-style for S3-compatible servers)',
+  THROTTLED: 'the storage throttled requests; lower --concurrency and run again',
+  PRECONDITION_FAILED: 'another writer changed the mirror at the same time; run again',
+  STORAGE_FAILURE: 'the storage failed; check --s3-endpoint-url and --s3-force-path-style, and that the server is reachable',
   INVALID_INPUT: 'each line of the standard input must be one JSON object like {"source": "…", "target": "…"}',
 };
 

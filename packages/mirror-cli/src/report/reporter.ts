@@ -115,7 +115,7 @@ export function describeFailure(error: Error): { code: string; message: string; 
   return { code: errorCode(error), message: errorMessage(error), hint: hintFor(error) };
 }
 
-const STORAGE_CODES = new Set(['NotFound', 'PreconditionFailed', 'AccessDenied', 'Throttled', 'InvalidKey', 'InvalidRange', 'InvalidUrl', 'StorageFailure']);
+const STORAGE_CODES = new Set(['OBJECT_NOT_FOUND', 'BUCKET_NOT_FOUND', 'PRECONDITION_FAILED', 'ACCESS_DENIED', 'THROTTLED', 'INVALID_KEY', 'INVALID_RANGE', 'INVALID_URL', 'STORAGE_FAILURE']);
 
 /** The message, with the S3 client's reason added to a storage error that only wraps it. */
 export function errorMessage(error: Error): string {
