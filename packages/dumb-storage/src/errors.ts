@@ -41,6 +41,14 @@ export class StorageError extends Error {
 }
 
 /**
+ * Whether `error` is a {@link StorageError}, and one with `code` when a code is given: the check by class and code
+ * that callers use instead of matching a `code` on any error.
+ */
+export function isStorageError<C extends StorageErrorCode = StorageErrorCode>(error: unknown, code?: C): error is StorageError & { readonly code: C } {
+  return error instanceof StorageError && (code === undefined || error.code === code);
+}
+
+/**
  * The object (or the folder holding it) does not exist: code `OBJECT_NOT_FOUND`. A missing S3 bucket is the subclass
  * {@link BucketNotFoundError}, code `BUCKET_NOT_FOUND`, so `instanceof NotFoundError` catches both and the code tells
  * them apart.

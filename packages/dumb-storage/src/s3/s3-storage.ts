@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { bodyChunks } from '../body.js';
 import { contentTypeForKey } from '../content-type.js';
-import { InvalidRangeError, PreconditionFailedError, StorageError } from '../errors.js';
+import { InvalidRangeError, isStorageError, PreconditionFailedError, StorageError } from '../errors.js';
 import { validateKey, validatePrefix } from '../keys.js';
 import { checkRangeArguments, checkRangeInside } from '../range.js';
 import type { Body, GetResult, IncompleteUpload, ObjectInfo, PutOptions, ReadOptions, Storage } from '../storage.js';
@@ -161,7 +161,7 @@ export class S3Storage implements Storage {
    */
   async #checkPrecondition(key: string, options: PutOptions): Promise<void> {
     const current = await this.head(key).catch((error: unknown) => {
-      if (error instanceof StorageError && error.code === 'OBJECT_NOT_FOUND') return undefined;
+      if (isStorageError(error, 'OBJECT_NOT_FOUND')) return undefined;
       throw error;
     });
     if (options.ifNoneMatch === '*' && current) throw new PreconditionFailedError(`${key} already exists in ${this.url}`, { key });
@@ -174,7 +174,7 @@ export class S3Storage implements Storage {
     try {
       return (await this.head(key)).etag;
     } catch (error) {
-      if (error instanceof StorageError && error.code === 'OBJECT_NOT_FOUND') return undefined;
+      if (isStorageError(error, 'OBJECT_NOT_FOUND')) return undefined;
       throw error;
     }
   }
