@@ -14,6 +14,7 @@ interface ServiceErrorShape {
   $metadata?: { httpStatusCode?: number };
 }
 
+// S3's own error names, as the service sends them (not this package's codes, which they are mapped to).
 const notFound = new Set(['NoSuchKey', 'NotFound', 'NoSuchUpload']);
 const denied = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AllAccessDisabled']);
 const throttled = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
