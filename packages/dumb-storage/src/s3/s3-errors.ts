@@ -2,6 +2,7 @@ import {
   AccessDeniedError,
   BucketNotFoundError,
   InvalidRangeError,
+  InvalidUrlError,
   NotFoundError,
   PreconditionFailedError,
   StorageError,
@@ -32,6 +33,8 @@ export function s3Error(error: unknown, operation: string, key: string, url: str
   const what = status === undefined ? (shape.code ?? name) : `${name} (HTTP ${status})`;
   const message = `${operation} ${key} in ${url}: ${what}`;
   const options = { key, cause: error };
+  // The client's endpoint (e.g. a mistyped --s3-endpoint-url) fails Node's URL parser on the first request.
+  if (shape.code === 'ERR_INVALID_URL') return new InvalidUrlError(`${operation} ${key} in ${url}: the S3 endpoint is not a valid URL`, options);
   if (name === 'NoSuchBucket') {
     const bucket = /^s3:\/\/([^/]+)/.exec(url)?.[1] ?? url;
     const withStatus = status === undefined ? '' : `, HTTP ${status}`;
