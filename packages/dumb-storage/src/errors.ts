@@ -1,14 +1,18 @@
-/** The machine-readable reason a storage operation failed. */
+/**
+ * The machine-readable reason a storage operation failed, one per error class (`STORAGE_FAILURE` for a plain
+ * {@link StorageError}).
+ */
 export type StorageErrorCode =
-  | 'NotFound'
-  | 'PreconditionFailed'
-  | 'AccessDenied'
-  | 'Throttled'
-  | 'InvalidKey'
-  | 'InvalidRange'
-  | 'InvalidUrl'
-  | 'Locked'
-  | 'StorageFailure';
+  | 'OBJECT_NOT_FOUND'
+  | 'BUCKET_NOT_FOUND'
+  | 'PRECONDITION_FAILED'
+  | 'ACCESS_DENIED'
+  | 'THROTTLED'
+  | 'INVALID_KEY'
+  | 'INVALID_RANGE'
+  | 'INVALID_URL'
+  | 'LOCKED'
+  | 'STORAGE_FAILURE';
 
 /** Options shared by every storage error. */
 export interface StorageErrorOptions {
@@ -36,24 +40,38 @@ export class StorageError extends Error {
   }
 }
 
-/** The object (or the bucket or folder holding it) does not exist. */
+/**
+ * Whether `error` is a {@link StorageError}, and one with `code` when a code is given: the check by class and code
+ * that callers use instead of matching a `code` on any error.
+ */
+export function isStorageError<C extends StorageErrorCode = StorageErrorCode>(error: unknown, code?: C): error is StorageError & { readonly code: C } {
+  return error instanceof StorageError && (code === undefined || error.code === code);
+}
+
+/**
+ * The object (or the folder holding it) does not exist: code `OBJECT_NOT_FOUND`. A missing S3 bucket is the subclass
+ * {@link BucketNotFoundError}, code `BUCKET_NOT_FOUND`, so `instanceof NotFoundError` catches both and the code tells
+ * them apart.
+ */
 export class NotFoundError extends StorageError {
   override name = 'NotFoundError';
+  declare readonly code: 'OBJECT_NOT_FOUND' | 'BUCKET_NOT_FOUND';
   constructor(message: string, options?: StorageErrorOptions) {
-    super('NotFound', message, options);
+    super(new.target === BucketNotFoundError ? 'BUCKET_NOT_FOUND' : 'OBJECT_NOT_FOUND', message, options);
   }
 }
 
-/** The S3 bucket itself does not exist (its code stays `NotFound`; a missing bucket is never a missing object). */
+/** The S3 bucket itself does not exist: code `BUCKET_NOT_FOUND` (a missing bucket is never a missing object). */
 export class BucketNotFoundError extends NotFoundError {
   override name = 'BucketNotFoundError';
+  declare readonly code: 'BUCKET_NOT_FOUND';
 }
 
 /** A conditional write (`ifNoneMatch` / `ifMatch`) lost: the object exists, or changed since its etag was read. */
 export class PreconditionFailedError extends StorageError {
   override name = 'PreconditionFailedError';
   constructor(message: string, options?: StorageErrorOptions) {
-    super('PreconditionFailed', message, options);
+    super('PRECONDITION_FAILED', message, options);
   }
 }
 
@@ -61,7 +79,7 @@ export class PreconditionFailedError extends StorageError {
 export class AccessDeniedError extends StorageError {
   override name = 'AccessDeniedError';
   constructor(message: string, options?: StorageErrorOptions) {
-    super('AccessDenied', message, options);
+    super('ACCESS_DENIED', message, options);
   }
 }
 
@@ -69,7 +87,7 @@ export class AccessDeniedError extends StorageError {
 export class ThrottledError extends StorageError {
   override name = 'ThrottledError';
   constructor(message: string, options?: StorageErrorOptions) {
-    super('Throttled', message, options);
+    super('THROTTLED', message, options);
   }
 }
 
@@ -77,7 +95,7 @@ export class ThrottledError extends StorageError {
 export class InvalidKeyError extends StorageError {
   override name = 'InvalidKeyError';
   constructor(message: string, options?: StorageErrorOptions) {
-    super('InvalidKey', message, options);
+    super('INVALID_KEY', message, options);
   }
 }
 
@@ -85,7 +103,7 @@ export class InvalidKeyError extends StorageError {
 export class InvalidRangeError extends StorageError {
   override name = 'InvalidRangeError';
   constructor(message: string, options?: StorageErrorOptions) {
-    super('InvalidRange', message, options);
+    super('INVALID_RANGE', message, options);
   }
 }
 
@@ -93,7 +111,7 @@ export class InvalidRangeError extends StorageError {
 export class InvalidUrlError extends StorageError {
   override name = 'InvalidUrlError';
   constructor(message: string, options?: StorageErrorOptions) {
-    super('InvalidUrl', message, options);
+    super('INVALID_URL', message, options);
   }
 }
 
@@ -104,6 +122,6 @@ export class InvalidUrlError extends StorageError {
 export class LockedError extends StorageError {
   override name = 'LockedError';
   constructor(message: string, options?: StorageErrorOptions) {
-    super('Locked', message, options);
+    super('LOCKED', message, options);
   }
 }

@@ -5,6 +5,7 @@ export {
   InvalidKeyError,
   InvalidRangeError,
   InvalidUrlError,
+  isStorageError,
   LockedError,
   NotFoundError,
   PreconditionFailedError,

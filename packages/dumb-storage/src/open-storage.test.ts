@@ -43,6 +43,7 @@ describe('openStorage', () => {
     for (const url of ['ftp://user:hunter2@host/x', 's3://key:hunter2@bucket/x', 's3://bucket/a/../b', 's3:///no-bucket', 'file://remote-host/x']) {
       const error = await openStorage(url).catch((caught: unknown) => caught);
       expect(error, url).toBeInstanceOf(InvalidUrlError);
+      expect(error, url).toMatchObject({ code: 'INVALID_URL' });
       expect((error as Error).message, url).not.toContain('hunter2');
     }
   });

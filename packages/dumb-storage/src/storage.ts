@@ -60,8 +60,8 @@ export interface GetResult {
  * Where a dumb mirror lives: a flat namespace of '/'-separated keys (e.g. `objects/pack/pack-<sha>.pack`)
  * relative to a root (a folder, an S3 prefix, a map). Implement it to plug in your own sink.
  *
- * Errors are {@link StorageError}s with a `code`: `NotFound`, `PreconditionFailed`, `AccessDenied`, `Throttled`,
- * `InvalidKey`, `InvalidRange`, `Locked` or `StorageFailure`.
+ * Errors are {@link StorageError}s with a `code`: `OBJECT_NOT_FOUND`, `BUCKET_NOT_FOUND`, `PRECONDITION_FAILED`,
+ * `ACCESS_DENIED`, `THROTTLED`, `INVALID_KEY`, `INVALID_RANGE`, `LOCKED` or `STORAGE_FAILURE`.
  */
 export interface Storage {
   /** Where the storage points, for messages; credentials removed. */

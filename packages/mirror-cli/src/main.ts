@@ -2,6 +2,7 @@ import { buildCli } from './cli.js';
 import { rejectSecretsOnCommandLine } from './command-line-secrets.js';
 import { UsageError } from './errors.js';
 import type { Io } from './io.js';
+import { errorCode } from './report/error-code.js';
 import { createStyle } from './report/style.js';
 import { envName } from './env-names.js';
 import { trapSignals } from './signals.js';
@@ -34,10 +35,7 @@ function report(error: Error, io: Io, json: boolean): number {
   const style = createStyle(io.stderr.isTTY === true, io.env);
   io.stderr.write(`${style.red(usage ? 'error:' : 'fatal:')} ${error.message}\n`);
   if (usage && error.code === 'USAGE') io.stderr.write("Run 'mirror-git-to-s3 --help' for usage.\n");
-  if (json) {
-    const code = usage ? error.code : ((error as { code?: unknown }).code ?? 'ERROR');
-    io.stdout.write(`${JSON.stringify({ ok: false, error: { code, message: error.message } }, null, 2)}\n`);
-  }
+  if (json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: errorCode(error), message: error.message } }, null, 2)}\n`);
   return usage ? 2 : 1;
 }
 

@@ -70,7 +70,7 @@ describe.each(s3TestServers())('mirror-git-to-s3 to $name (built CLI)', ({ serve
     const run = await runCli(['--json', ...args, '--source', `${gitServer.url}/one`, '--target', 's3://gitmirror-no-such-bucket-4242/x'], { env });
     expect(run.code).toBe(1);
     const [repo] = (JSON.parse(run.stdout) as MirrorReport).repositories;
-    expect(repo.error).toMatchObject({ code: 'NotFound', hint: expect.stringContaining('check that the bucket exists') });
+    expect(repo.error).toMatchObject({ code: 'BUCKET_NOT_FOUND', hint: expect.stringContaining('check that the bucket exists') });
     expect(run.stderr).toMatch(/^error: .* -> s3:\/\/gitmirror-no-such-bucket-4242\/x: /m);
   });
 });

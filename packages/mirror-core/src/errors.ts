@@ -1,6 +1,14 @@
-/** Codes carried by every {@link MirrorError}. */
+/**
+ * A source or target URL that cannot be used: dumb-storage's class (a `StorageError`, code `INVALID_URL`), raised by
+ * mirror-core for sources and pushed targets too, so one `instanceof InvalidUrlError` catches every bad URL.
+ */
+export { InvalidUrlError } from '@gitmirror/dumb-storage';
+
+/**
+ * Codes carried by every {@link MirrorError}. `NOT_FOUND` is a source (or pushed target) repository that does not
+ * exist; a missing object or bucket of a storage is the storage's `OBJECT_NOT_FOUND` / `BUCKET_NOT_FOUND`.
+ */
 export type MirrorErrorCode =
-  | 'INVALID_URL'
   | 'MISSING_OBJECTS'
   | 'HTTP_ERROR'
   | 'AUTH_FAILED'
@@ -76,15 +84,6 @@ export class ConflictError extends MirrorError {
 
   constructor(message: string, options?: { cause?: unknown }) {
     super('CONFLICT', message, options);
-  }
-}
-
-/** A source or target URL that cannot be used. */
-export class InvalidUrlError extends MirrorError {
-  override name = 'InvalidUrlError';
-
-  constructor(message: string) {
-    super('INVALID_URL', message);
   }
 }
 

@@ -12,7 +12,7 @@ export function fsError(error: unknown, operation: string, key: string, url: str
   const message = `${operation} ${key} in ${url}: ${code ?? String(error)}`;
   if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return new NotFoundError(message, { key, cause: error });
   if (code === 'EACCES' || code === 'EPERM') return new AccessDeniedError(message, { key, cause: error });
-  return new StorageError('StorageFailure', message, { key, cause: error });
+  return new StorageError('STORAGE_FAILURE', message, { key, cause: error });
 }
 
 /** True for the errors that mean "there is no such file". */

@@ -61,7 +61,7 @@ describe('filesystem sink', () => {
     await writeFile(join(root, 'locked', '.gitmirror-lock-HEAD'), '');
     const error = await storage.put('HEAD', text('ref: refs/heads/dev\n'), { ifMatch: etag }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(LockedError);
-    expect(error).toMatchObject({ code: 'Locked', key: 'HEAD' });
+    expect(error).toMatchObject({ code: 'LOCKED', key: 'HEAD' });
     expect((error as Error).message).toMatch(/held by an unknown process, \d+ s old; .*delete it if no sync writes to this folder/);
     expect((await storage.head('HEAD')).etag).toBe(etag);
     expect((await readdir(join(root, 'locked'))).filter((name) => name.startsWith('.gitmirror-tmp-'))).toEqual([]);
@@ -128,7 +128,7 @@ describe('filesystem sink', () => {
     await expect(storage.put('objects/pack/pack-1.pack', text('PACK'))).rejects.toBeInstanceOf(InvalidKeyError);
     await expect(storage.get('objects/pack/secret.pack')).rejects.toBeInstanceOf(InvalidKeyError);
     await expect(storage.getRange('objects/pack/secret.pack', 0, 1)).rejects.toBeInstanceOf(InvalidKeyError);
-    await expect(storage.head('HEAD')).rejects.toMatchObject({ code: 'InvalidKey', key: 'HEAD' });
+    await expect(storage.head('HEAD')).rejects.toMatchObject({ code: 'INVALID_KEY', key: 'HEAD' });
     await expect(storage.delete(['objects/pack/secret.pack'])).rejects.toBeInstanceOf(InvalidKeyError);
     await expect(storage.move('objects/pack/secret.pack', 'stolen')).rejects.toBeInstanceOf(InvalidKeyError);
     await expect(storage.copy('HEAD', 'stolen')).rejects.toBeInstanceOf(InvalidKeyError);

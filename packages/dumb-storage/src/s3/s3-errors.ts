@@ -2,6 +2,7 @@ import {
   AccessDeniedError,
   BucketNotFoundError,
   InvalidRangeError,
+  InvalidUrlError,
   NotFoundError,
   PreconditionFailedError,
   StorageError,
@@ -14,6 +15,7 @@ interface ServiceErrorShape {
   $metadata?: { httpStatusCode?: number };
 }
 
+// S3's own error names, as the service sends them (not this package's codes, which they are mapped to).
 const notFound = new Set(['NoSuchKey', 'NotFound', 'NoSuchUpload']);
 const denied = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AllAccessDisabled']);
 const throttled = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
@@ -31,6 +33,8 @@ export function s3Error(error: unknown, operation: string, key: string, url: str
   const what = status === undefined ? (shape.code ?? name) : `${name} (HTTP ${status})`;
   const message = `${operation} ${key} in ${url}: ${what}`;
   const options = { key, cause: error };
+  // The client's endpoint (e.g. a mistyped --s3-endpoint-url) fails Node's URL parser on the first request.
+  if (shape.code === 'ERR_INVALID_URL') return new InvalidUrlError(`${operation} ${key} in ${url}: the S3 endpoint is not a valid URL`, options);
   if (name === 'NoSuchBucket') {
     const bucket = /^s3:\/\/([^/]+)/.exec(url)?.[1] ?? url;
     const withStatus = status === undefined ? '' : `, HTTP ${status}`;
@@ -41,5 +45,5 @@ export function s3Error(error: unknown, operation: string, key: string, url: str
   if (status === 403 || denied.has(name)) return new AccessDeniedError(message, options);
   if (status === 429 || throttled.has(name)) return new ThrottledError(message, options);
   if (status === 416 || name === 'InvalidRange') return new InvalidRangeError(message, options);
-  return new StorageError('StorageFailure', message, options);
+  return new StorageError('STORAGE_FAILURE', message, options);
 }

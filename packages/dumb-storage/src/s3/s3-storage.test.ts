@@ -187,7 +187,7 @@ for (const slot of s3TestServers()) {
         async (proxy) => {
           const error = await storageThrough(proxy.endpoint, 3).put('never', text('x')).catch((caught: unknown) => caught);
           expect(error).toBeInstanceOf(ThrottledError);
-          expect(error).toMatchObject({ code: 'Throttled', key: 'never' });
+          expect(error).toMatchObject({ code: 'THROTTLED', key: 'never' });
           expect(proxy.requests).toHaveLength(3);
         },
       );
@@ -219,7 +219,8 @@ for (const slot of s3TestServers()) {
       for (const attempt of attempts) {
         const error = await attempt().catch((caught: unknown) => caught);
         expect(error).toBeInstanceOf(BucketNotFoundError);
-        expect(error).toMatchObject({ code: 'NotFound' });
+        expect(error).toBeInstanceOf(NotFoundError);
+        expect(error).toMatchObject({ code: 'BUCKET_NOT_FOUND' });
         expect((error as Error).message).toContain(`the bucket ${testBucket}-gone does not exist`);
       }
     });
@@ -241,7 +242,7 @@ for (const slot of s3TestServers()) {
         await through.put('objects/info/packs', text('P pack-1.pack\n\n'), { ifNoneMatch: '*' });
         expect(Buffer.from(await bytesOf((await storage.get('objects/info/packs')).body)).toString()).toBe('P pack-1.pack\n\n');
         const other = await through.put('info/refs', text('theirs\n'), { ifMatch: etag }).catch((caught: unknown) => caught);
-        expect(other).toMatchObject({ code: 'PreconditionFailed' });
+        expect(other).toMatchObject({ code: 'PRECONDITION_FAILED' });
       } finally {
         await proxy.close();
       }

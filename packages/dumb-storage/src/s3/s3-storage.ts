@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { bodyChunks } from '../body.js';
 import { contentTypeForKey } from '../content-type.js';
-import { BucketNotFoundError, InvalidRangeError, PreconditionFailedError, StorageError } from '../errors.js';
+import { InvalidRangeError, isStorageError, PreconditionFailedError, StorageError } from '../errors.js';
 import { validateKey, validatePrefix } from '../keys.js';
 import { checkRangeArguments, checkRangeInside } from '../range.js';
 import type { Body, GetResult, IncompleteUpload, ObjectInfo, PutOptions, ReadOptions, Storage } from '../storage.js';
@@ -148,7 +148,7 @@ export class S3Storage implements Storage {
       if (bodyError) throw bodyError.error;
       if (signal?.aborted) throw signal.reason;
       const mapped = s3Error(error, 'put', key, this.url);
-      if (mapped.code === 'NotFound' && !(mapped instanceof BucketNotFoundError) && options.ifMatch !== undefined) {
+      if (mapped.code === 'OBJECT_NOT_FOUND' && options.ifMatch !== undefined) {
         throw new PreconditionFailedError(`${key} is not at version ${options.ifMatch} in ${this.url}`, { key, cause: error });
       }
       throw mapped;
@@ -161,7 +161,7 @@ export class S3Storage implements Storage {
    */
   async #checkPrecondition(key: string, options: PutOptions): Promise<void> {
     const current = await this.head(key).catch((error: unknown) => {
-      if (error instanceof StorageError && error.code === 'NotFound') return undefined;
+      if (isStorageError(error, 'OBJECT_NOT_FOUND')) return undefined;
       throw error;
     });
     if (options.ifNoneMatch === '*' && current) throw new PreconditionFailedError(`${key} already exists in ${this.url}`, { key });
@@ -174,7 +174,7 @@ export class S3Storage implements Storage {
     try {
       return (await this.head(key)).etag;
     } catch (error) {
-      if (error instanceof StorageError && error.code === 'NotFound') return undefined;
+      if (isStorageError(error, 'OBJECT_NOT_FOUND')) return undefined;
       throw error;
     }
   }
@@ -232,7 +232,7 @@ export class S3Storage implements Storage {
         bytes.set(chunk, filled);
         filled += chunk.byteLength;
       }
-      if (filled !== length) throw new StorageError('StorageFailure', `getRange ${key} in ${this.url}: the response ended early`, { key });
+      if (filled !== length) throw new StorageError('STORAGE_FAILURE', `getRange ${key} in ${this.url}: the response ended early`, { key });
       return bytes;
     } catch (error) {
       throw s3Error(error, 'getRange', key, this.url);
@@ -292,7 +292,7 @@ export class S3Storage implements Storage {
         aborted.push({ kind: 'multipart-upload', key: upload.key, lastActivity });
       } catch (error) {
         const mapped = s3Error(error, 'abortIncompleteUploads', upload.key, this.url);
-        if (mapped.code !== 'NotFound' || mapped instanceof BucketNotFoundError) throw mapped;
+        if (mapped.code !== 'OBJECT_NOT_FOUND') throw mapped;
       }
     }
     return aborted;

@@ -78,7 +78,7 @@ export async function streamingUpload(
   // Parts wait for CreateMultipartUpload on their own, so the next part fills meanwhile instead of waiting too.
   const sendPart = (buffer: Uint8Array, length: number) => {
     if (parts.length === maxParts) {
-      throw new StorageError('StorageFailure', `${key} needs more than ${maxParts} parts of ${partSize} bytes; raise partSize`, {
+      throw new StorageError('STORAGE_FAILURE', `${key} needs more than ${maxParts} parts of ${partSize} bytes; raise partSize`, {
         key,
       });
     }

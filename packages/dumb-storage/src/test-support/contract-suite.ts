@@ -97,7 +97,7 @@ export function describeStorageContract(name: string, createStorage: () => Promi
       const key = `${prefixFor('missing')}nothing-here`;
       await expect(storage.get(key)).rejects.toBeInstanceOf(NotFoundError);
       await expect(storage.getRange(key, 0, 1)).rejects.toBeInstanceOf(NotFoundError);
-      await expect(storage.head(key)).rejects.toMatchObject({ code: 'NotFound', key });
+      await expect(storage.head(key)).rejects.toMatchObject({ code: 'OBJECT_NOT_FOUND', key });
       await expect(storage.copy(key, `${key}-copy`)).rejects.toBeInstanceOf(NotFoundError);
       await expect(storage.move(key, `${key}-moved`)).rejects.toBeInstanceOf(NotFoundError);
     });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { ListingLimitError } from '@gitmirror/git-pktline';
 import { TransportError } from '@gitmirror/mirror-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Io } from '../io.js';
@@ -11,14 +12,15 @@ import { runLsRefs } from '../run-ls-refs.js';
 import { runMirror } from '../run-mirror.js';
 import { hintFor } from './hints.js';
 
-const limitError = (cause?: object) => new TransportError('LIMIT_EXCEEDED', 'http://source: too much', cause && { cause });
+const limitError = (limit?: 'maxRefs' | 'maxBytes') =>
+  new TransportError('LIMIT_EXCEEDED', 'http://source: too much', limit && { cause: new ListingLimitError(limit, 5000, `more than the limit of 5000 (${limit})`, 0) });
 
 describe('the LIMIT_EXCEEDED hint', () => {
   it('names the option that raises the limit reached', () => {
-    expect(hintFor(limitError({ limit: 'maxRefs' }))).toBe(
+    expect(hintFor(limitError('maxRefs'))).toBe(
       "the source lists more refs than this run allows; nothing was fetched or written. If it is genuine, raise --max-memory (the default limit follows each repository's share of it) or set --max-refs",
     );
-    expect(hintFor(limitError({ limit: 'maxBytes' }))).toMatch(/ref listing is larger than this run allows.*raise --max-memory .* or set --max-advertisement$/);
+    expect(hintFor(limitError('maxBytes'))).toMatch(/ref listing is larger than this run allows.*raise --max-memory .* or set --max-advertisement$/);
     expect(hintFor(limitError())).toBe(
       "the source sent more than this repository's share of memory can index; nothing was published. If it is genuine, raise --max-memory, or lower --concurrency so that each repository gets a larger share",
     );
@@ -87,7 +89,7 @@ describe('a source whose v0 advertisement never ends', () => {
       const code = await runMirror({ source: [source.url], target: [join(dir, 'target')], maxMemory: '160M', json: true, quiet: true, netrc: false, timeout: '10s' }, io);
       expect(code).toBe(1);
       const { error } = JSON.parse(io.out.join('')).repositories[0];
-      expect(error).toMatchObject({ code: 'LIMIT_EXCEEDED', hint: hintFor(limitError({ limit: 'maxRefs' })) });
+      expect(error).toMatchObject({ code: 'LIMIT_EXCEEDED', hint: hintFor(limitError('maxRefs')) });
       expect(error.message).toContain('more than the limit of 100000 refs');
       expect(error.message).toContain("the limit follows this repository's 32 MiB share of memory");
       expect(readdirSync(dir)).toEqual([]);
@@ -106,7 +108,7 @@ describe('a source whose v0 advertisement never ends', () => {
       const stderr = io.err.join('');
       expect(stderr).toContain('more than the limit of 5000 refs');
       expect(stderr).toContain('raise --max-refs (maxRefs) if the source is genuine');
-      expect(stderr).toContain(`hint: ${hintFor(limitError({ limit: 'maxRefs' }))}`);
+      expect(stderr).toContain(`hint: ${hintFor(limitError('maxRefs'))}`);
     } finally {
       await source.close();
     }

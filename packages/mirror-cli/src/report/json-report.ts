@@ -1,7 +1,8 @@
 import type { MirrorOutcome } from '@gitmirror/mirror-core';
+import { describeError } from './describe-error.js';
+import type { MirrorSummary } from './reporter.js';
 
 const NOTHING_READ_BACK = { requests: 0, bytes: 0, passes: 0 };
-import { describeFailure, type MirrorSummary } from './reporter.js';
 
 /** One repository in `--json` output. */
 export interface RepositoryReport {
@@ -53,7 +54,7 @@ export function mirrorReport(summary: MirrorSummary): MirrorReport {
 function repositoryReport(outcome: MirrorOutcome): RepositoryReport {
   const base = { source: outcome.source, target: outcome.target };
   if (!outcome.ok) {
-    return { ...base, ok: false, upToDate: false, created: [], updated: [], deleted: [], pack: null, objects: 0, bytes: 0, readBack: NOTHING_READ_BACK, protocolVersion: null, durationMs: null, error: describeFailure(outcome.error) };
+    return { ...base, ok: false, upToDate: false, created: [], updated: [], deleted: [], pack: null, objects: 0, bytes: 0, readBack: NOTHING_READ_BACK, protocolVersion: null, durationMs: null, error: describeError(outcome.error) };
   }
   const { result } = outcome;
   return {

@@ -2,7 +2,8 @@ import type { MirrorEvent, MirrorOutcome, RepoRef } from '@gitmirror/mirror-core
 import type { Io, TextOutput } from '../io.js';
 import type { Settings } from '../settings.js';
 import { formatBytes, formatDuration, formatRate } from './format.js';
-import { errorCode, hintFor } from './hints.js';
+import { describeError } from './describe-error.js';
+import { errorCode } from './error-code.js';
 import { createStyle, type Style } from './style.js';
 
 /** A line of the standard input that is not a mirror entry; it counts as a failed repository. */
@@ -88,8 +89,8 @@ export function repoLabel(repo: RepoRef): string {
 
 /** Writes a failure as git does: `error: <what>: <message>` then `hint: <what to do>`. */
 export function writeError(output: TextOutput, style: Style, what: string, error: Error): void {
-  output.write(`${style.red('error:')} ${what}: ${errorMessage(error)}\n`);
-  const hint = hintFor(error);
+  const { message, hint } = describeError(error);
+  output.write(`${style.red('error:')} ${what}: ${message}\n`);
   if (hint) output.write(`${style.yellow('hint:')} ${hint}\n`);
 }
 
@@ -108,18 +109,4 @@ export function summaryLine(summary: MirrorSummary): string {
   const verb = summary.dryRun ? 'would change' : 'changed';
   const end = summary.interruptedBy ? ` (interrupted by ${summary.interruptedBy})` : '';
   return `${total} ${total === 1 ? 'repository' : 'repositories'}: ${changed} ${verb}, ${upToDate} up to date, ${failed} failed in ${formatDuration(summary.durationMs)}${end}`;
-}
-
-/** Code and hint of a failure, for JSON output. */
-export function describeFailure(error: Error): { code: string; message: string; hint?: string } {
-  return { code: errorCode(error), message: errorMessage(error), hint: hintFor(error) };
-}
-
-const STORAGE_CODES = new Set(['NotFound', 'PreconditionFailed', 'AccessDenied', 'Throttled', 'InvalidKey', 'InvalidRange', 'InvalidUrl', 'StorageFailure']);
-
-/** The message, with the S3 client's reason added to a storage error that only wraps it. */
-export function errorMessage(error: Error): string {
-  const { cause } = error;
-  if (!STORAGE_CODES.has(errorCode(error)) || !(cause instanceof Error) || error.message.includes(cause.message)) return error.message;
-  return `${error.message.replace(/: Error$/, '')}: ${cause.message}`;
 }

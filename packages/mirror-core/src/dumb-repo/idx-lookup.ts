@@ -23,7 +23,7 @@ export async function findInPacks(storage: Storage, packFileNames: readonly stri
     try {
       body = (await storage.get(key, { signal })).body;
     } catch (error) {
-      if (isStorageError(error, 'NotFound')) continue;
+      if (isStorageError(error, 'OBJECT_NOT_FOUND')) continue;
       throw error;
     }
     for await (const chunk of body) if (matcher.push(chunk)) break;

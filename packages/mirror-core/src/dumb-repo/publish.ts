@@ -59,7 +59,7 @@ async function addToPacksList(storage: Storage, state: TargetState, packFileName
       await storage.put(PACKS_LIST_KEY, utf8(formatPacksList(next)), current ? { ifMatch: current.etag, signal } : { ifNoneMatch: '*', signal });
       return;
     } catch (error) {
-      if (!isStorageError(error, 'PreconditionFailed') || attempt === PACKS_LIST_ATTEMPTS) throw error;
+      if (!isStorageError(error, 'PRECONDITION_FAILED') || attempt === PACKS_LIST_ATTEMPTS) throw error;
     }
     current = await readText(storage, PACKS_LIST_KEY, signal);
     packs = current ? parsePacksList(current.text) : [];
@@ -70,7 +70,7 @@ async function putConditionally(storage: Storage, key: string, body: string, eta
   try {
     await storage.put(key, utf8(body), etag === undefined ? { ifNoneMatch: '*', signal } : { ifMatch: etag, signal });
   } catch (error) {
-    if (!isStorageError(error, 'PreconditionFailed')) throw error;
+    if (!isStorageError(error, 'PRECONDITION_FAILED')) throw error;
     throw new ConflictError(`${storage.url}: ${key} changed while this sync ran (another writer?); run the sync again`, { cause: error });
   }
 }

@@ -78,7 +78,7 @@ async function listPackDir(storage: Storage): Promise<ObjectInfo[] | undefined> 
   try {
     for await (const info of storage.list(PACK_DIR)) files.push(info);
   } catch (error) {
-    if (isStorageError(error, 'AccessDenied')) return undefined;
+    if (isStorageError(error, 'ACCESS_DENIED')) return undefined;
     throw error;
   }
   return files;
@@ -92,7 +92,7 @@ async function abortIncompleteUploads(storage: Storage, cutoff: Date): Promise<s
     return aborted.map((upload) => (upload.kind === 'multipart-upload' ? `upload of ${upload.key}` : upload.key));
   } catch (error) {
     // A bucket policy may grant writes without s3:ListBucketMultipartUploads; the sync must not fail for that.
-    if (isStorageError(error, 'AccessDenied')) return [];
+    if (isStorageError(error, 'ACCESS_DENIED')) return [];
     throw error;
   }
 }

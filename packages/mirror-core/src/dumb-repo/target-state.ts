@@ -62,7 +62,7 @@ async function orUndefined<T>(promise: Promise<T>): Promise<T | undefined> {
     return await promise;
   } catch (error) {
     // A missing bucket is no empty mirror: writing would fail later, less clearly.
-    if (isStorageError(error, 'NotFound') && !(error instanceof BucketNotFoundError)) return undefined;
+    if (isStorageError(error, 'OBJECT_NOT_FOUND') && !(error instanceof BucketNotFoundError)) return undefined;
     throw error;
   }
 }

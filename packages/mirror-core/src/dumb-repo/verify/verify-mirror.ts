@@ -159,7 +159,7 @@ async function listIncompleteUploads(storage: Storage, signal?: AbortSignal): Pr
     for await (const upload of storage.listIncompleteUploads?.('', { signal }) ?? []) uploads.push(upload);
   } catch (error) {
     // Credentials may read a mirror without s3:ListBucketMultipartUploads; the rest of the checks still hold.
-    if (!(error instanceof StorageError && error.code === 'AccessDenied')) throw error;
+    if (!(error instanceof StorageError && error.code === 'ACCESS_DENIED')) throw error;
   }
   return uploads;
 }
