@@ -59,14 +59,9 @@ export class PackChecksum {
     this.#heldLength += chunk.length - fromChunk;
   }
 
-  /** The bytes held back so far; once the stream has ended, what follows the last byte passed on. */
-  get held(): Uint8Array {
-    return this.#held.subarray(0, this.#heldLength);
-  }
-
-  /** Tells, once the stream has ended, whether it ends with a valid trailer. Throws `JUNK_AFTER_TRAILER` (see {@link push}). */
+  /** Tells, once the stream has ended, whether it ends with a valid trailer. Throws `JUNK_AFTER_TRAILER` (see {@link PackChecksum.push}). */
   end(): PackEnding {
-    const trailer = Buffer.from(this.held);
+    const trailer = Buffer.from(this.#held.subarray(0, this.#heldLength));
     if (this.#bodyEnd !== undefined) {
       this.#keepEarly(trailer);
       this.#checkEarly();
