@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { BaseCache } from './base-cache.js';
 import { budgetShares } from './budget.js';
 import { iterateBytes, type ByteSource } from './byte-source.js';
 import { buildDeltaForest, RefDeltaList, type DeltaForest } from './delta-forest.js';
@@ -13,11 +12,10 @@ import { idToHex } from './object-id.js';
 import { ObjectType } from './object-type.js';
 import { ObjectTable, UNKNOWN_BASE, type ObjectColumns } from './object-table.js';
 import { PackParser, type PackEntry, type PackSummary } from './pack-parser.js';
-import { StreamResolver } from './stream-resolver.js';
-import { EntryBatchWriter } from './entry-batch.js';
 import { DeltaStore } from './delta-store.js';
+import { wantsStreamWorker, type DeltaSink } from './delta-sink.js';
+import { LocalDeltaSink } from './local-delta-sink.js';
 import { Scratch } from './scratch.js';
-import { ResolverPool } from './worker-pool.js';
 
 /** Progress of {@link indexPack}. */
 export interface IndexPackProgress {
@@ -98,10 +96,6 @@ export interface IndexPackStats {
 const DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024;
 /** Entries the table makes room for at once, however many the pack header declares. */
 const MAX_RESERVED_ENTRIES = 1 << 17;
-/** Objects still to come in the pack for a stream worker to be worth starting. */
-const MIN_WORKER_OBJECTS = 4096;
-/** Entry batches queued for the stream worker before parsing waits for it. */
-const MAX_BATCHES_IN_FLIGHT = 4;
 
 /**
  * Indexes a pack as it streams in: parses and inflates every entry, resolves deltas (those whose
@@ -130,44 +124,17 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
     resolvedWhileReceiving++;
   };
 
-  // Deltas whose base is still cached are resolved as they arrive: here at first, then, once the
-  // pack outgrows a quarter of the budget, in a worker fed with batches of entries, carrying on with
-  // this thread's cache, while this thread parses and inflates. Small packs and small budgets never
-  // start one: a worker costs about 16 MiB and its start-up. The rest is resolved here once the
-  // stream has ended, in passes over the stored pack whose reads must stay few and sequential.
+  // Deltas whose base is still cached are resolved as they arrive, by the sink: on this thread at
+  // first, then, once wantsStreamWorker says so, in a worker carrying on with this thread's cache
+  // while this thread parses and inflates. The rest is resolved here once the stream has ended, in
+  // passes over the stored pack whose reads must stay few and sequential.
   const shares = budgetShares(budget, threads);
   const store = new DeltaStore(shares.storeBytes);
-  let here: StreamResolver | undefined = new StreamResolver(
-    new BaseCache(shares.cacheBytes),
-    store,
-    shares.maxObjectSize,
-    onStreamResolved,
-    undefined,
-    onObject,
-  );
-  let receivingPeak = 0;
-  let pool: ResolverPool | undefined;
-  let batch: EntryBatchWriter | undefined;
-  const moveToWorker = () => {
-    receivingPeak = here!.cache.peakBytes;
-    const streamPool = (pool ??= new ResolverPool(store, shares.workerHeapMiB));
-    streamPool.startStreaming(here!.detach(), shares.maxObjectSize, links !== undefined, (indices, types, ids, data) => {
-      for (let k = 0; k < indices.length; k++) onStreamResolved(indices[k]!, types[k]!, ids.subarray(k * 20, k * 20 + 20));
-      batch!.recycle(data);
-    });
-    batch = new EntryBatchWriter((entries) => streamPool.stream(entries));
-    here = undefined;
-  };
+  const local = new LocalDeltaSink(store, shares, onStreamResolved, links);
+  let sink: DeltaSink = local;
 
-  // A worker pays for its start-up only if at least as much of the pack is still to come as was
-  // parsed, and some thousands of objects.
-  const worthAWorker = (parsed: number) => {
-    const toCome = parser.objectCount! - parsed;
-    return toCome >= MIN_WORKER_OBJECTS && toCome >= parsed;
-  };
-
-  const onEntry = (entry: PackEntry) => {
-    if (entry.index === 0) table.reserve(Math.min(parser.objectCount!, MAX_RESERVED_ENTRIES), parser.objectCount!);
+  const onEntry = (entry: PackEntry, objectCount: number) => {
+    if (entry.index === 0) table.reserve(Math.min(objectCount, MAX_RESERVED_ENTRIES), objectCount);
     const i = table.add(entry.offset, entry.headerLength, entry.size, entry.crc32);
     if (entry.id !== undefined) {
       table.resolve(i, entry.type, entry.id);
@@ -176,9 +143,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
         if (entry.data === undefined) linkEntries.add(i);
         else links.add(entry.type, entry.data);
       }
-      if (entry.data === undefined) return;
-      if (batch) batch.add(i, entry.type, -1, entry.offset, entry.data);
-      else here!.object(i, entry.type, entry.data);
+      if (entry.data !== undefined) sink.object(i, entry.type, entry.data, entry.offset);
       return;
     }
     totalDeltas++;
@@ -192,22 +157,21 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
     if (base < 0) throw new PackError('BAD_OFS_BASE', `OFS delta base offset ${entry.baseOffset} is not the start of an entry`, entry.offset);
     table.bases[i] = base;
     // Instructions over the object limit streamed by: the passes read them back.
-    if (entry.data === undefined) return;
-    if (batch) batch.add(i, 0, base, entry.offset, entry.data!);
-    else here!.delta(i, base, entry.data, entry.offset);
+    if (entry.data !== undefined) sink.delta(i, base, entry.data, entry.offset);
   };
 
   const parser = new PackParser(
     (entry) => {
-      onEntry(entry);
+      const objectCount = parser.objectCount!;
+      onEntry(entry, objectCount);
       // Between entries, when no view of the cache is in use any more.
-      if (here !== undefined && shares.workers > 0 && parser.received > budget / 4 && worthAWorker(entry.index + 1)) moveToWorker();
+      if (sink === local && wantsStreamWorker(shares, budget, parser.received, entry.index + 1, objectCount)) sink = local.toWorker(scratch);
     },
     {
       maxInflatedObjectSize: shares.cacheBytes / 4,
       maxDeltaSize: shares.maxObjectSize,
       streamLargeDeltas: true,
-      allocate: (size, delta) => (delta || !here ? scratch.get(size) : (here.cache.allocate(size) ?? Buffer.allocUnsafe(size))),
+      allocate: (size, delta) => (delta ? scratch.get(size) : sink.allocate(size)),
     },
   );
 
@@ -220,26 +184,16 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
       for await (const chunk of iterateBytes(options.source)) {
         signal?.throwIfAborted();
         parser.push(chunk);
-        if (batch) {
-          batch.flush();
-          await pool!.settle(MAX_BATCHES_IN_FLIGHT);
-        }
+        const behind = sink.pace();
+        if (behind !== undefined) await behind;
         progress('receiving', resolvedWhileReceiving);
       }
       summary = parser.end();
-      await pool?.settle();
-      if (links !== undefined && pool !== undefined) links.addIds(await pool.streamLinks());
     } finally {
       parser.close();
     }
     table.entriesEnd = summary.size - 20;
-    const streamPeak = Math.max(here?.cache.peakBytes ?? receivingPeak, pool?.streamPeakCacheBytes ?? 0);
-    const workers = pool?.workers ?? 0;
-    // The stream cache's memory goes to the passes: its arena if it is on this thread, else the worker's exit frees it.
-    const arena = here?.cache.detach().arena;
-    here = undefined;
-    await pool?.close(true);
-    pool = undefined;
+    const streamed = await sink.finish();
 
     const columns = table.columns();
     const forest = buildDeltaForest(columns, refs);
@@ -253,17 +207,17 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
         return read(offset, length);
       },
       shares,
-      { signal, onObject, linkEntries, arena },
+      { signal, onObject, linkEntries, arena: streamed.arena },
     );
     if (forest.pending > 0 || linkEntries.size > 0) await resolver.resolve((resolved) => progress('resolving', resolvedWhileReceiving + resolved));
     checkResolved(columns, forest);
     return finish(columns, summary, options.largeOffsetThreshold, resolver.counts, links, {
-      peakCacheBytes: Math.max(streamPeak, resolver.peakHeldBytes),
+      peakCacheBytes: Math.max(streamed.peakCacheBytes, resolver.peakHeldBytes),
       deltasResolvedWhileReceiving: resolvedWhileReceiving,
-      workers,
+      workers: streamed.workers,
     });
   } finally {
-    await pool?.close();
+    await sink.close();
   }
 }
 

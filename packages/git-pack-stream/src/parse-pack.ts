@@ -19,7 +19,10 @@ export async function* parsePack(source: ByteSource, options?: PackParserOptions
       yield* entries;
       entries.length = 0;
     }
-    return parser.end();
+    // The last entry may end with the stream: its zlib stream is seen to end only by the trailer.
+    const summary = parser.end();
+    yield* entries;
+    return summary;
   } finally {
     parser.close();
   }
