@@ -1,6 +1,6 @@
 import { InvalidUrlError as StorageInvalidUrlError, openStorage, StorageError } from '@gitmirror/dumb-storage';
 import { describe, expect, it } from 'vitest';
-import { InvalidUrlError, MirrorError, mirrorRepo, openPushTarget, openTransport } from './index.js';
+import { InvalidUrlError, MirrorError, mirrorRepo, openTarget, openTransport } from './index.js';
 
 const NO_SOURCE = '/nonexistent/source/repository';
 
@@ -22,7 +22,7 @@ describe('InvalidUrlError', () => {
     ['a file target on another host', () => mirrorRepo(NO_SOURCE, 'file://remote-host/mirror')],
     ['a pushed target that does not parse', () => mirrorRepo(NO_SOURCE, 'http://ada:pa#ss@127.0.0.1:1/target.git')],
     ['openTransport', () => openTransport('ftp://example.com/repo')],
-    ['openPushTarget', () => openPushTarget('s3://bucket/prefix')],
+    ['openTarget', () => openTarget('ftp://example.com/mirror')],
     ['openStorage', () => openStorage('ftp://example.com/mirror')],
   ])('is what %s raises, with code INVALID_URL', async (_, run) => {
     const error = await run().then(
