@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createBareRepo, git, tempDir } from './test-support/git.js';
+import { createBareRepo } from './git-fixtures.js';
+import { gitAsync } from './git-run.js';
+import { tempDir } from './temp-dir.js';
 
 const cli = fileURLToPath(new URL('../dist/git-http-server-cli.js', import.meta.url));
 const missing = existsSync(cli) ? '' : ` (skipped: ${cli} missing; run npm run build -w @gitmirror/test-servers)`;
@@ -17,7 +19,7 @@ describe('git-http-server-cli', () => {
       createBareRepo(`${dir.path}/repo.git`, 1024);
       const [url] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(await git(['ls-remote', `${url}/repo.git`])).toBe(await git(['ls-remote', `${dir.path}/repo.git`]));
+      expect(await gitAsync(dir.path, 'ls-remote', `${url}/repo.git`)).toBe(await gitAsync(dir.path, 'ls-remote', `${dir.path}/repo.git`));
     } finally {
       child.kill('SIGTERM');
       await once(child, 'exit');

@@ -2,7 +2,9 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHttpServer, type GitHttpRequest } from './git-http-server.js';
 import type { RunningServer } from './listen.js';
-import { createBareRepo, git, refsOf, runGit, tempDir } from './test-support/git.js';
+import { createBareRepo, forEachRef } from './git-fixtures.js';
+import { gitAsync, runGit } from './git-run.js';
+import { tempDir } from './temp-dir.js';
 
 const dir = tempDir();
 const source = `${dir.path}/source.git`;
@@ -32,7 +34,7 @@ describe.each([2, 0] as const)('git http-backend server, protocol v%i', (version
     const { stdout, stderr } = await runGit(['-c', `protocol.version=${version}`, 'ls-remote', `${server.url}/source.git`], {
       env: { GIT_TRACE_PACKET: '1' },
     });
-    expect(stdout).toBe(await git(['ls-remote', source]));
+    expect(stdout.toString()).toBe(await gitAsync(dir.path, 'ls-remote', source));
     const packets = tracedPackets(stderr);
     if (version === 2) {
       expect(packets).toContain('< version 2');
@@ -46,27 +48,27 @@ describe.each([2, 0] as const)('git http-backend server, protocol v%i', (version
 
   it('serves stock git clone --mirror: same refs, fsck clean', async () => {
     const clone = `${dir.path}/clone-v${version}.git`;
-    await git(['-c', `protocol.version=${version}`, 'clone', '-q', '--mirror', `${server.url}/source.git`, clone]);
-    expect(refsOf(clone)).toBe(refsOf(source));
-    expect(await git(['symbolic-ref', 'HEAD'], { cwd: clone })).toBe('refs/heads/trunk\n');
-    await git(['fsck', '--full', '--strict'], { cwd: clone });
+    await gitAsync(dir.path, '-c', `protocol.version=${version}`, 'clone', '-q', '--mirror', `${server.url}/source.git`, clone);
+    expect(forEachRef(clone)).toBe(forEachRef(source));
+    expect(await gitAsync(clone, 'symbolic-ref', 'HEAD')).toBe('refs/heads/trunk\n');
+    await gitAsync(clone, 'fsck', '--full', '--strict');
   });
 
   it('accepts a push when receive-pack is enabled', async () => {
     const work = `${dir.path}/push-v${version}`;
-    await git(['clone', '-q', `${pushServer.url}/source.git`, work]);
-    await git(['commit', '-q', '--allow-empty', '-m', `pushed over v${version}`], { cwd: work });
-    await git(['-c', `protocol.version=${version}`, 'push', '-q', 'origin', `HEAD:refs/heads/pushed-v${version}`], { cwd: work });
-    expect(await git(['rev-parse', `refs/heads/pushed-v${version}`], { cwd: source })).toBe(await git(['rev-parse', 'HEAD'], { cwd: work }));
+    await gitAsync(dir.path, 'clone', '-q', `${pushServer.url}/source.git`, work);
+    await gitAsync(work, 'commit', '-q', '--allow-empty', '-m', `pushed over v${version}`);
+    await gitAsync(work, '-c', `protocol.version=${version}`, 'push', '-q', 'origin', `HEAD:refs/heads/pushed-v${version}`);
+    expect(await gitAsync(source, 'rev-parse', `refs/heads/pushed-v${version}`)).toBe(await gitAsync(work, 'rev-parse', 'HEAD'));
   });
 });
 
 describe('git http-backend server', async () => {
   it('refuses pushes unless receive-pack is enabled', async () => {
     const work = `${dir.path}/push-refused`;
-    await git(['clone', '-q', `${server.url}/source.git`, work]);
-    await expect(git(['push', '-q', 'origin', 'HEAD:refs/heads/refused'], { cwd: work })).rejects.toThrow(/403/);
-    await expect(git(['rev-parse', '--verify', '-q', 'refs/heads/refused'], { cwd: source })).rejects.toThrow();
+    await gitAsync(dir.path, 'clone', '-q', `${server.url}/source.git`, work);
+    await expect(runGit(['push', '-q', 'origin', 'HEAD:refs/heads/refused'], { cwd: work })).rejects.toThrow(/403/);
+    await expect(gitAsync(source, 'rev-parse', '--verify', '-q', 'refs/heads/refused')).rejects.toThrow();
   });
 
   it('inflates gzip request bodies (Content-Encoding: gzip)', async () => {
@@ -83,7 +85,7 @@ describe('git http-backend server', async () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/x-git-upload-pack-result');
-    const branches = await git(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads/'], { cwd: source });
+    const branches = await gitAsync(source, 'for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads/');
     expect(await response.text()).toBe(`${branches.split('\n').filter(Boolean).map((line) => pkt(`${line}\n`)).join('')}0000`);
   });
 

@@ -1,4 +1,15 @@
-export { commitFile, fixedGitEnv, forEachRef, git, gitAsync, tempDir } from './git-fixtures.js';
+export {
+  addLargeCommit,
+  commitFile,
+  createBareRepo,
+  createKillTestSource,
+  createSourceRepo,
+  forEachRef,
+  showRefs,
+  type ShownRef,
+} from './git-fixtures.js';
+export { fixedGitEnv, git, gitAsync, gitBytes, gitEnvironment, runCommand, runGit, type GitRunOptions, type RunOptions, type RunResult } from './git-run.js';
+export { suiteDir, tempDir, type TempDir } from './temp-dir.js';
 export { startGitHttpServer, type GitHttpRequest, type GitHttpServerOptions } from './git-http-server.js';
 export type { RunningServer } from './listen.js';
 export { createTestBucket, createTestS3Client, publicReadPolicy } from './s3-bucket.js';

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { gitSshCommand, sshTestServer } from './ssh-server.js';
-import { createBareRepo, git, refsOf, runGit, tempDir } from './test-support/git.js';
+import { createBareRepo, forEachRef } from './git-fixtures.js';
+import { gitAsync, runGit } from './git-run.js';
+import { tempDir } from './temp-dir.js';
 
 const { server, skipReason } = sshTestServer();
 
@@ -28,12 +30,12 @@ describe.skipIf(!server)(`sshd${skipReason ? ` (skipped: ${skipReason})` : ''}`,
       const url = `ssh://${server!.user}@${server!.host}:${server!.port}${source}`;
       const env = { GIT_SSH_COMMAND: gitSshCommand(server!), GIT_TRACE_PACKET: '1' };
       const { stdout, stderr } = await runGit(['-c', `protocol.version=${version}`, 'ls-remote', url], { env });
-      expect(stdout).toBe(await git(['ls-remote', source]));
+      expect(stdout.toString()).toBe(await gitAsync(dir.path, 'ls-remote', source));
       expect(/packet: +ls-remote< version 2$/m.test(stderr)).toBe(version === 2);
 
       const clone = `${dir.path}/clone.git`;
-      await git(['-c', `protocol.version=${version}`, 'clone', '-q', '--mirror', url, clone], { env: { GIT_SSH_COMMAND: env.GIT_SSH_COMMAND } });
-      expect(refsOf(clone)).toBe(refsOf(source));
+      await runGit(['-c', `protocol.version=${version}`, 'clone', '-q', '--mirror', url, clone], { env: { GIT_SSH_COMMAND: env.GIT_SSH_COMMAND } });
+      expect(forEachRef(clone)).toBe(forEachRef(source));
     } finally {
       dir.remove();
     }

@@ -2,7 +2,9 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from './listen.js';
 import { startStaticServer } from './static-server.js';
-import { createBareRepo, git, gitSync, refsOf, tempDir } from './test-support/git.js';
+import { createBareRepo, forEachRef } from './git-fixtures.js';
+import { git, runGit } from './git-run.js';
+import { tempDir } from './temp-dir.js';
 
 const dir = tempDir();
 const exported = `${dir.path}/export/repo.git`;
@@ -10,8 +12,8 @@ let server: RunningServer;
 
 beforeAll(async () => {
   createBareRepo(`${dir.path}/source.git`);
-  gitSync(['clone', '-q', '--bare', `${dir.path}/source.git`, exported]);
-  gitSync(['update-server-info'], { cwd: exported });
+  git(dir.path, 'clone', '-q', '--bare', `${dir.path}/source.git`, exported);
+  git(exported, 'update-server-info');
   server = await startStaticServer({ root: `${dir.path}/export` });
 });
 afterAll(async () => {
@@ -34,15 +36,15 @@ function rawGet(path: string): Promise<number> {
 describe('static server', () => {
   it('serves a dumb repository that stock git clones over dumb HTTP', async () => {
     const clone = `${dir.path}/clone.git`;
-    await git(['clone', '-q', '--mirror', `${server.url}/repo.git`, clone], { env: { GIT_SMART_HTTP: '0' } });
-    expect(refsOf(clone)).toBe(refsOf(exported));
-    await git(['fsck', '--full', '--strict'], { cwd: clone });
+    await runGit(['clone', '-q', '--mirror', `${server.url}/repo.git`, clone], { env: { GIT_SMART_HTTP: '0' } });
+    expect(forEachRef(clone)).toBe(forEachRef(exported));
+    await runGit(['fsck', '--full', '--strict'], { cwd: clone });
   });
 
   it('serves file bytes and sizes unchanged', async () => {
     const response = await fetch(`${server.url}/repo.git/info/refs`);
     expect(response.status).toBe(200);
-    expect(await response.text()).toBe(gitSync(['show-ref', '-d'], { cwd: exported }).replace(/^(\w+) (.*)$/gm, '$1\t$2'));
+    expect(await response.text()).toBe(git(exported, 'show-ref', '-d').replace(/^(\w+) (.*)$/gm, '$1\t$2'));
     const head = await fetch(`${server.url}/repo.git/HEAD`, { method: 'HEAD' });
     expect(head.headers.get('content-length')).toBe(String('ref: refs/heads/trunk\n'.length));
   });

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PackError, type PackErrorCode } from './errors.js';
 import { indexPack } from './index-pack.js';
 import { hashObject } from './object-id.js';
-import { chunked, gitIndexPack, makeRepo, packObjects, readFrom, tempDir } from './test-support/git-fixtures.js';
+import { tempDir } from '@gitmirror/test-servers';
+import { chunked, gitIndexPack, makeRepo, packObjects, readFrom } from './test-support/git-fixtures.js';
 import { makeDelta, withTrailer, writePack, type TestEntry } from './test-support/pack-writer.js';
 
 async function failure(pack: Uint8Array, options: { memoryBudget?: number; chunk?: number } = {}): Promise<PackError> {
@@ -57,7 +58,7 @@ beforeAll(() => {
   makeRepo(join(dir.path, 'repo'), { files: 2, commits: 3, fileSize: 200, seed: 5 });
   gitPack = packObjects(join(dir.path, 'repo'), ['--delta-base-offset']);
 });
-afterAll(() => dir.dispose());
+afterAll(() => dir.remove());
 
 describe('bad packs get a coded PackError', () => {
   it('truncated at any byte', async () => {

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PackError } from './errors.js';
 import { indexPack, type IndexPackResult } from './index-pack.js';
 import { hashObject } from './object-id.js';
-import { gitIndexPack, packObjects, random, tempDir } from './test-support/git-fixtures.js';
+import { tempDir } from '@gitmirror/test-servers';
+import { gitIndexPack, packObjects, random } from './test-support/git-fixtures.js';
 import { makeDelta, writePack } from './test-support/pack-writer.js';
 
 // Objects over the budget's object limit (half the budget) are hashed as they stream in or are
@@ -24,7 +25,7 @@ setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
 const dir = tempDir('big-objects-');
-afterAll(() => dir.dispose());
+afterAll(() => dir.remove());
 
 /** `size` incompressible bytes from seed `seed`. */
 function noise(size: number, seed: number): Buffer {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gitIndexPack, makeRepo, packObjects, tempDir } from './test-support/git-fixtures.js';
+import { tempDir } from '@gitmirror/test-servers';
+import { gitIndexPack, makeRepo, packObjects } from './test-support/git-fixtures.js';
 
 // The bin runs from dist (built by the global setup), as installed.
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -17,7 +18,7 @@ beforeAll(() => {
   packPath = join(dir.path, 'test.pack');
   writeFileSync(packPath, packObjects(join(dir.path, 'repo'), ['--delta-base-offset']));
 });
-afterAll(() => dir.dispose());
+afterAll(() => dir.remove());
 
 describe('git-pack-index', () => {
   it('writes the idx git index-pack writes, next to the pack or where -o says', async () => {

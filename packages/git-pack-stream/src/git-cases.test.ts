@@ -10,7 +10,8 @@ import { readIdx } from './idx-reader.js';
 import { writeIdxV2 } from './idx-writer.js';
 import { hashObject } from './object-id.js';
 import { parsePack } from './parse-pack.js';
-import { chunked, makeRepo, packObjects, random, readFrom, tempDir } from './test-support/git-fixtures.js';
+import { tempDir } from '@gitmirror/test-servers';
+import { chunked, makeRepo, packObjects, random, readFrom } from './test-support/git-fixtures.js';
 import { entryOffsets, insertDelta, makeDelta, withTrailer, writePack, type TestEntry } from './test-support/pack-writer.js';
 
 // The cases of git's own pack tests (t5300, t5302, t5303, t5308, t5309, t5313, t5316, t5351),
@@ -18,7 +19,7 @@ import { entryOffsets, insertDelta, makeDelta, withTrailer, writePack, type Test
 // expects ours to agree, with git's idx to the byte when git accepts.
 
 const dir = tempDir('git-cases-');
-afterAll(() => dir.dispose());
+afterAll(() => dir.remove());
 
 interface GitVerdict {
   accepted: boolean;

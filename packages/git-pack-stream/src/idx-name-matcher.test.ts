@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '@gitmirror/test-servers';
 import { PackError } from './errors.js';
 import { IdxNameMatcher } from './idx-name-matcher.js';
 import { readIdx } from './idx-reader.js';
-import { chunked, gitIndexPack, makeRepo, packObjects, random, tempDir } from './test-support/git-fixtures.js';
+import { chunked, gitIndexPack, makeRepo, packObjects, random } from './test-support/git-fixtures.js';
 
 const dir = tempDir();
 let idx: Buffer;
@@ -13,7 +14,7 @@ beforeAll(() => {
   idx = gitIndexPack(packObjects(join(dir.path, 'repo'), []));
   ids = readIdx(idx).ids().map((id) => Buffer.from(id, 'hex'));
 });
-afterAll(() => dir.dispose());
+afterAll(() => dir.remove());
 
 /** Ascending distinct needles: every `step`-th id of the .idx, and ids it lacks (one before all, one after all, one between). */
 function needles(step: number): { needles: Uint8Array; listed: boolean[] } {

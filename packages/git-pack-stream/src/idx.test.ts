@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PackError } from './errors.js';
 import { readIdx } from './idx-reader.js';
 import { writeIdxV2, type IdxEntry } from './idx-writer.js';
-import { gitIndexPack, makeRepo, packObjects, tempDir } from './test-support/git-fixtures.js';
+import { tempDir } from '@gitmirror/test-servers';
+import { gitIndexPack, makeRepo, packObjects } from './test-support/git-fixtures.js';
 
 const dir = tempDir();
 let pack: Buffer;
@@ -24,7 +25,7 @@ beforeAll(() => {
       return { offset: Number(offset), id: id!, crc32: parseInt(crc!.slice(1, -1), 16) };
     });
 });
-afterAll(() => dir.dispose());
+afterAll(() => dir.remove());
 
 describe('writeIdxV2 and readIdx', () => {
   it('writes the idx git writes, from entries in any order', () => {

@@ -7,14 +7,15 @@ import { indexPack, type IndexPackProgress } from './index-pack.js';
 import { PackError } from './errors.js';
 import { readIdx } from './idx-reader.js';
 import { parsePack } from './parse-pack.js';
-import { chunked, gitIndexPack, makeRepo, packObjects, random, readFrom, tempDir } from './test-support/git-fixtures.js';
+import { tempDir } from '@gitmirror/test-servers';
+import { chunked, gitIndexPack, makeRepo, packObjects, random, readFrom } from './test-support/git-fixtures.js';
 import { makeDelta, writePack, type TestEntry } from './test-support/pack-writer.js';
 import type { ReadRange } from './range-reads.js';
 
 const dir = tempDir();
 const repo = join(dir.path, 'repo');
 beforeAll(() => makeRepo(repo, { files: 14, commits: 40, fileSize: 2500, seed: 7 }));
-afterAll(() => dir.dispose());
+afterAll(() => dir.remove());
 
 async function entryTypes(pack: Uint8Array): Promise<Set<number>> {
   const types = new Set<number>();

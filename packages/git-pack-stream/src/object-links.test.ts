@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PackError } from './errors.js';
 import { externalLinks, LinkSet } from './object-links.js';
 import { ObjectType } from './object-type.js';
-import { random, tempDir } from './test-support/git-fixtures.js';
+import { tempDir } from '@gitmirror/test-servers';
+import { random } from './test-support/git-fixtures.js';
 
 const dir = tempDir('object-links-');
 const repo = join(dir.path, 'repo');
@@ -54,7 +55,7 @@ beforeAll(() => {
     at = headerEnd + 1 + Number(size) + 1;
   }
 });
-afterAll(() => dir.dispose());
+afterAll(() => dir.remove());
 
 function linksOf(object: Pick<GitObject, 'type' | 'content'>): string[] {
   const links = new LinkSet();

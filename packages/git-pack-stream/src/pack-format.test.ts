@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '@gitmirror/test-servers';
 import { PackError } from './errors.js';
 import { indexPack } from './index-pack.js';
 import { emptyPack, readPackHeader, readPackTrailer, writePackHeader } from './pack-format.js';
-import { gitIndexPack, makeRepo, packObjects, readFrom, tempDir } from './test-support/git-fixtures.js';
+import { gitIndexPack, makeRepo, packObjects, readFrom } from './test-support/git-fixtures.js';
 
 const dir = tempDir();
 let gitPack: Buffer;
@@ -13,7 +14,7 @@ beforeAll(() => {
   makeRepo(join(dir.path, 'repo'), { files: 3, commits: 4, fileSize: 300, seed: 11 });
   gitPack = packObjects(join(dir.path, 'repo'), []);
 });
-afterAll(() => dir.dispose());
+afterAll(() => dir.remove());
 
 function codeOf(run: () => unknown): string | undefined {
   try {

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '@gitmirror/test-servers';
 import { PackError } from './errors.js';
 import { emptyPack, readPackTrailer } from './pack-format.js';
 import { PackMeter } from './pack-meter.js';
-import { chunked, makeRepo, packObjects, random, tempDir } from './test-support/git-fixtures.js';
+import { chunked, makeRepo, packObjects, random } from './test-support/git-fixtures.js';
 import { withTrailer } from './test-support/pack-writer.js';
 
 const dir = tempDir();
@@ -12,7 +13,7 @@ beforeAll(() => {
   makeRepo(join(dir.path, 'repo'), { files: 4, commits: 5, fileSize: 400, seed: 3 });
   gitPack = packObjects(join(dir.path, 'repo'), ['--delta-base-offset']);
 });
-afterAll(() => dir.dispose());
+afterAll(() => dir.remove());
 
 async function drain(meter: PackMeter, pack: Uint8Array, chunk: () => number): Promise<Buffer> {
   const out: Uint8Array[] = [];

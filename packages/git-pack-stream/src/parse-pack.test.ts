@@ -5,13 +5,14 @@ import { readIdx } from './idx-reader.js';
 import { hashObject } from './object-id.js';
 import { parsePack } from './parse-pack.js';
 import { crc32, deflateSync } from 'node:zlib';
-import { chunked, gitIndexPack, makeRepo, packObjects, tempDir } from './test-support/git-fixtures.js';
+import { tempDir } from '@gitmirror/test-servers';
+import { chunked, gitIndexPack, makeRepo, packObjects } from './test-support/git-fixtures.js';
 import { makeDelta, writePack } from './test-support/pack-writer.js';
 
 const dir = tempDir();
 const repo = join(dir.path, 'repo');
 beforeAll(() => makeRepo(repo, { files: 4, commits: 8, fileSize: 600, seed: 4 }));
-afterAll(() => dir.dispose());
+afterAll(() => dir.remove());
 
 describe('parsePack', () => {
   it('lists every entry with the offset and CRC32 git records, and the content of objects', async () => {

@@ -12,7 +12,8 @@ import type { PackEntry } from './pack-parser.js';
 import { ObjectTable, UNKNOWN_BASE, type ObjectColumns } from './object-table.js';
 import { storedEntry, storedEntryReader, type StoredEntry } from './stored-entry-reader.js';
 import { checkDeltaSizes, deltaResultReader, hashDeltaResult, hashStoredDelta, storedContentReader } from './streaming-delta.js';
-import { gitIndexPack, random, readFrom, tempDir } from './test-support/git-fixtures.js';
+import { tempDir } from '@gitmirror/test-servers';
+import { gitIndexPack, random, readFrom } from './test-support/git-fixtures.js';
 import { makeDelta, writePack } from './test-support/pack-writer.js';
 
 /** Whether two byte arrays are equal (toEqual compares large buffers element by element, slowly). */
@@ -152,7 +153,7 @@ describe('storedEntryReader', () => {
 
 describe('big objects stored as deltas by git, resolved with a small window', () => {
   const dir = tempDir();
-  afterAll(() => dir.dispose());
+  afterAll(() => dir.remove());
 
   it('hashes 21 MB and 40 MB results, and a delta on a delta, as git does', { timeout: 240_000 }, async () => {
     const repo = join(dir.path, 'repo');

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashObject } from './object-id.js';
-import { chunked, gitIndexPack, makeRepo, packObjects, random, readFrom, tempDir } from './test-support/git-fixtures.js';
+import { tempDir } from '@gitmirror/test-servers';
+import { chunked, gitIndexPack, makeRepo, packObjects, random, readFrom } from './test-support/git-fixtures.js';
 import { makeDelta, writePack, type TestEntry } from './test-support/pack-writer.js';
 
 // Worker threads run compiled JavaScript, so these tests use dist (built by the global setup).
@@ -43,7 +44,7 @@ function deltaEntries(count: number): TestEntry[] {
 const dir = tempDir();
 const repo = join(dir.path, 'repo');
 beforeAll(() => makeRepo(repo, { files: 40, commits: 120, fileSize: 3000, seed: 9 }));
-afterAll(() => dir.dispose());
+afterAll(() => dir.remove());
 
 describe('indexPack with a resolver worker', () => {
   it('resolves in a worker while the pack streams in, to the same idx as git', async () => {

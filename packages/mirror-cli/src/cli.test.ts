@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './test-support/cli.js';
-import { tempDir } from './test-support/git.js';
+import { tempDir } from '@gitmirror/test-servers';
 
 const installedBin = fileURLToPath(new URL('../../../node_modules/.bin/mirror-git-to-s3', import.meta.url));
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MirrorReport } from './report/json-report.js';
 import { hasScript, runCli, runCliInTerminal } from './test-support/cli.js';
-import { tempDir } from './test-support/git.js';
+import { tempDir } from '@gitmirror/test-servers';
 
 const OID = '1234567890abcdef1234567890abcdef12345678';
 const TITLE = '\x1b]0;pwned\x07';

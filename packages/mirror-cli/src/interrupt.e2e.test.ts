@@ -1,11 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestBucket, s3TestServers, startGitHttpServer, type S3TestServer } from '@gitmirror/test-servers';
+import { addLargeCommit, createSourceRepo, createTestBucket, forEachRef, git, gitAsync, s3TestServers, startGitHttpServer, tempDir, type S3TestServer } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MirrorReport } from './report/json-report.js';
 import { finished, runCli, spawnCli, waitForOutput } from './test-support/cli.js';
-import { addLargeCommit, createSourceRepo, forEachRef, git, gitAsync, tempDir } from './test-support/git.js';
 import { listKeys, openMultipartUploads, s3Settings } from './test-support/s3.js';
 
 /** Where one test mirrors to: its URL, flags and environment, how to see an upload in flight, and a dumb-HTTP URL. */

@@ -4,10 +4,9 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestBucket, s3TestServers, startStaticServer, type S3TestServer } from '@gitmirror/test-servers';
+import { createKillTestSource, createTestBucket, forEachRef, gitAsync, s3TestServers, startStaticServer, tempDir, type S3TestServer } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './test-support/cli.js';
-import { createSourceRepo, forEachRef, git, gitAsync, tempDir } from './test-support/git.js';
 import { s3Settings } from './test-support/s3.js';
 import type { VerifyReport } from '@gitmirror/mirror-core';
 
@@ -30,11 +29,7 @@ describe('mirror-git-to-s3 killed (SIGKILL) after any write, then run again (bui
   let server: Awaited<ReturnType<typeof startStaticServer>>;
 
   beforeAll(async () => {
-    createSourceRepo(source);
-    // Incompressible, so on S3 the pack is a multipart upload, and the kill points include its parts.
-    writeFileSync(join(source, 'noise.bin'), randomBytes(6 * 1024 * 1024));
-    git(source, 'add', 'noise.bin');
-    git(source, 'commit', '-q', '-m', 'noise');
+    createKillTestSource(source);
     server = await startStaticServer({ root: dir.path });
   });
   afterAll(async () => {

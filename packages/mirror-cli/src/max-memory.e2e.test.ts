@@ -2,11 +2,10 @@ import { spawn } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
 import { existsSync, mkdirSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestBucket, s3TestServers, startGitHttpServer } from '@gitmirror/test-servers';
+import { createTestBucket, forEachRef, git, gitAsync, s3TestServers, startGitHttpServer, tempDir } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MirrorReport } from './report/json-report.js';
 import { BIN, childEnv, finished } from './test-support/cli.js';
-import { forEachRef, git, gitAsync, tempDir } from './test-support/git.js';
 import { s3Settings } from './test-support/s3.js';
 
 const MiB = 1024 * 1024;

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startGitHttpServer } from '@gitmirror/test-servers';
+import { addLargeCommit, createSourceRepo, forEachRef, startGitHttpServer, tempDir } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './test-support/cli.js';
-import { addLargeCommit, createSourceRepo, forEachRef, tempDir } from './test-support/git.js';
 
 /** Bytes a throttled response passes per tick, and the tick: about 160 KiB/s. */
 const SLICE = 16 * 1024;

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { createTestBucket, s3TestServers, startGitHttpServer } from '@gitmirror/test-servers';
+import { commitFile, createSourceRepo, createTestBucket, forEachRef, gitAsync, s3TestServers, startGitHttpServer, tempDir } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MirrorReport } from './report/json-report.js';
 import { runCli } from './test-support/cli.js';
-import { commitFile, createSourceRepo, forEachRef, gitAsync, tempDir } from './test-support/git.js';
 import { listObjects, s3Settings } from './test-support/s3.js';
 
 describe.each(s3TestServers())('mirror-git-to-s3 to $name (built CLI)', ({ server: s3, skipReason }) => {

@@ -2,11 +2,10 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { startGitHttpServer } from '@gitmirror/test-servers';
+import { createSourceRepo, gitAsync, startGitHttpServer, tempDir } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MirrorReport } from './report/json-report.js';
 import { hasScript, runCli, runCliInTerminal } from './test-support/cli.js';
-import { createSourceRepo, gitAsync, tempDir } from './test-support/git.js';
 
 const PASSWORD = 'pw-SECRET-0451';
 const TOKEN = 'tok-SECRET-9932';

@@ -3,7 +3,7 @@ import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './test-support/cli.js';
-import { commitFile, createSourceRepo, git, tempDir } from './test-support/git.js';
+import { commitFile, createSourceRepo, git, tempDir } from '@gitmirror/test-servers';
 import type { MirrorReport } from './report/json-report.js';
 import type { VerifyReport } from '@gitmirror/mirror-core';
 

@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStorage, type Body, type PutOptions, type Storage } from '@gitmirror/dumb-storage';
 import { createTestBucket, createTestS3Client, s3TestServers, startStaticServer } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePacksList } from './dumb-repo/packs-list.js';
 import { mirrorRepo } from './mirror-repo.js';
-import { commitFile, createSourceRepo, forEachRef, git, suiteDir } from './test-support/git.js';
+import { commitFile, createKillTestSource, forEachRef, suiteDir } from './test-support/git.js';
 import { expectClonesAs } from './test-support/verify.js';
 
 /** Bounds the kill points tried, so a sync that writes without end still ends the test. */
@@ -103,11 +101,7 @@ describe('a sync killed after any write of its publication', () => {
   let server: Awaited<ReturnType<typeof startStaticServer>>;
 
   beforeAll(async () => {
-    createSourceRepo(source);
-    // Incompressible, so the pack is over one S3 part and its upload is multipart.
-    writeFileSync(join(source, 'noise.bin'), randomBytes(6 * 1024 * 1024));
-    git(source, 'add', 'noise.bin');
-    git(source, 'commit', '-q', '-m', 'noise');
+    createKillTestSource(source);
     server = await startStaticServer({ root: dir.path });
   });
   afterAll(async () => {

@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { git, gitBytes, tempDir } from '@gitmirror/test-servers';
 
 /** A deterministic pseudo-random generator (mulberry32). */
 export function random(seed: number): () => number {
@@ -13,12 +12,6 @@ export function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
-}
-
-/** A temporary directory, removed by `dispose`. */
-export function tempDir(prefix = 'git-pack-stream-'): { path: string; dispose(): void } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, dispose: () => rmSync(path, { recursive: true, force: true }) };
 }
 
 export interface RepoShape {
@@ -70,13 +63,13 @@ export function makeRepo(dir: string, shape: RepoShape): void {
       }
     }
   }
-  execFileSync('git', ['init', '--quiet', '--bare', dir]);
-  execFileSync('git', ['fast-import', '--quiet'], { cwd: dir, input: Buffer.concat(chunks), maxBuffer: 1 << 30 });
+  git('.', 'init', '--quiet', '--bare', dir);
+  gitBytes(dir, ['fast-import', '--quiet'], { input: Buffer.concat(chunks) });
 }
 
 /** Packs all objects of `repo` with `git pack-objects`, passing `args`; returns the pack bytes. */
 export function packObjects(repo: string, args: string[]): Buffer {
-  return execFileSync('git', ['pack-objects', '--all', '--stdout', '--quiet', ...args], { cwd: repo, input: '', maxBuffer: 1 << 30 });
+  return gitBytes(repo, ['pack-objects', '--all', '--stdout', '--quiet', ...args]);
 }
 
 /** Runs `git index-pack` on `pack` with extra `args`; returns the .idx bytes. */
@@ -86,10 +79,10 @@ export function gitIndexPack(pack: Uint8Array, args: string[] = []): Buffer {
     const packPath = join(dir.path, 'test.pack');
     const idxPath = join(dir.path, 'test.idx');
     writeFileSync(packPath, pack);
-    execFileSync('git', ['index-pack', ...args, '-o', idxPath, packPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    gitBytes(dir.path, ['index-pack', ...args, '-o', idxPath, packPath]);
     return readFileSync(idxPath);
   } finally {
-    dir.dispose();
+    dir.remove();
   }
 }
 

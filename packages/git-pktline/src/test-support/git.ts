@@ -1,73 +1,30 @@
 /** Runs the installed git in isolated temporary repositories, for tests that compare against git's own output. */
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gitEnvironment, runCommand, tempDir, type GitRunOptions } from '@gitmirror/test-servers';
 
-/** Options for {@link runGit}. */
-export interface RunOptions {
-  cwd?: string;
-  env?: Record<string, string>;
-  input?: Uint8Array;
-  /** Resolve with stdout even if the command exits non-zero (e.g. after it sent an ERR packet). */
-  allowFailure?: boolean;
-}
-
-/** A scratch directory holding test repositories. */
+/** A scratch directory holding test repositories; its commands run there, with the shared fixed git environment. */
 export interface Sandbox {
   root: string;
-  env: Record<string, string>;
-  run(command: string, args: readonly string[], options?: RunOptions): Promise<Buffer>;
-  git(args: readonly string[], options?: RunOptions): Promise<Buffer>;
-  gitText(args: readonly string[], options?: RunOptions): Promise<string>;
+  run(command: string, args: readonly string[], options?: GitRunOptions): Promise<Buffer>;
+  git(args: readonly string[], options?: GitRunOptions): Promise<Buffer>;
+  gitText(args: readonly string[], options?: GitRunOptions): Promise<string>;
   remove(): Promise<void>;
 }
 
-/** Creates a sandbox whose git ignores the user's and system's configuration. */
+/** Creates a sandbox whose git ignores the user's and system's configuration, with the sandbox as HOME. */
 export async function createSandbox(): Promise<Sandbox> {
-  const root = await mkdtemp(join(tmpdir(), 'git-pktline-'));
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('GIT_')) env[key] = value;
-  }
-  Object.assign(env, {
-    HOME: root,
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_AUTHOR_NAME: 'Test Author',
-    GIT_AUTHOR_EMAIL: 'author@example.com',
-    GIT_AUTHOR_DATE: '1700000000 +0000',
-    GIT_COMMITTER_NAME: 'Test Committer',
-    GIT_COMMITTER_EMAIL: 'committer@example.com',
-    GIT_COMMITTER_DATE: '1700000000 +0000',
-  });
-  const run = (command: string, args: readonly string[], options: RunOptions = {}) =>
-    runProcess(command, args, { ...options, cwd: options.cwd ?? root, env: { ...env, ...options.env } });
-  const git = (args: readonly string[], options?: RunOptions) => run('git', args, options);
+  const dir = tempDir('git-pktline-');
+  const root = dir.path;
+  const run = async (command: string, args: readonly string[], options: GitRunOptions = {}) =>
+    (await runCommand(command, args, { ...options, cwd: options.cwd ?? root, env: gitEnvironment({ HOME: root, ...options.env }) })).stdout;
+  const git = (args: readonly string[], options?: GitRunOptions) => run('git', args, options);
   return {
     root,
-    env,
     run,
     git,
     gitText: async (args, options) => (await git(args, options)).toString('utf8'),
-    remove: () => rm(root, { recursive: true, force: true }),
+    remove: async () => dir.remove(),
   };
-}
-
-function runProcess(command: string, args: readonly string[], options: RunOptions & { cwd: string; env: Record<string, string> }): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0 || options.allowFailure) resolve(Buffer.concat(stdout));
-      else reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${Buffer.concat(stderr).toString()}`));
-    });
-    child.stdin.end(options.input);
-  });
 }
 
 /**
