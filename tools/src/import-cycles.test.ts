@@ -14,14 +14,14 @@ function workspaces(): string[] {
 
 /**
  * The import graph of a workspace's `src` (tests and test support included): TypeScript resolution through the
- * workspace's tsconfig maps the `.js` specifiers of ESM TypeScript to their `.ts` files. `import type` is skipped: it
- * is erased from the JavaScript, so only a cycle of value imports changes the order modules run in.
+ * workspace's tsconfig maps the `.js` specifiers of ESM TypeScript to their `.ts` files. `import type` counts too: it
+ * is erased from the JavaScript, but a cycle of types is still two modules that cannot be read one without the other.
  */
 async function importGraph(workspace: string) {
   return madge(join(root, workspace, 'src'), {
     fileExtensions: ['ts'],
     tsConfig: join(root, workspace, 'tsconfig.json'),
-    detectiveOptions: { ts: { skipTypeImports: true } },
+    detectiveOptions: { ts: { skipTypeImports: false } },
   });
 }
 
