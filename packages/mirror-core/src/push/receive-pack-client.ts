@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { emptyPack } from '@gitmirror/git-pack-stream';
 import { demuxSideBand, encodePacket, FLUSH_PKT, parseRefAdvertisement, PktLineReader, ZERO_OID } from '@gitmirror/git-pktline';
 import { TransportError, type RefUpdateResult } from '../errors.js';
 import type { MirrorRef } from '../refs.js';
@@ -34,12 +34,6 @@ export interface PushRequest {
   onProgress?: TransportProgress;
   signal?: AbortSignal;
 }
-
-/** A pack without objects: header (`PACK`, version 2, 0 objects) and its SHA-1 trailer. */
-const EMPTY_PACK: Uint8Array = (() => {
-  const header = Buffer.from([0x50, 0x41, 0x43, 0x4b, 0, 0, 0, 2, 0, 0, 0, 0]);
-  return Buffer.concat([header, createHash('sha1').update(header).digest()]);
-})();
 
 /**
  * The push side of git's protocol over a stateless {@link ServiceChannel} to `git-receive-pack`: reads the target's
@@ -118,7 +112,7 @@ export class ReceivePackClient {
       encodePacket(index === 0 ? `${oldOid} ${newOid} ${name}\0${wanted.join(' ')}` : `${oldOid} ${newOid} ${name}`),
     );
     const head = Buffer.concat([...lines, FLUSH_PKT]);
-    const pack = commands.some((command) => command.newOid !== ZERO_OID) ? (request.pack ?? [EMPTY_PACK]) : undefined;
+    const pack = commands.some((command) => command.newOid !== ZERO_OID) ? (request.pack ?? [emptyPack()]) : undefined;
     async function* body(): AsyncGenerator<Uint8Array> {
       yield head;
       if (pack) yield* pack;

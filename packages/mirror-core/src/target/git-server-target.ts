@@ -1,5 +1,5 @@
+import { PackMeter } from '@gitmirror/git-pack-stream';
 import { PushRejectedError, type RefUpdateResult } from '../errors.js';
-import { PackMeter } from '../push/pack-meter.js';
 import { planPush, type PushPlan } from '../push/plan-push.js';
 import type { ReceivePackClient, ReceivePackRefs } from '../push/receive-pack-client.js';
 import { sanitizeServerText } from '../server-text.js';
