@@ -1,6 +1,7 @@
 import type { Storage } from '@gitmirror/dumb-storage';
+import { IdxNameMatcher, PackError } from '@gitmirror/git-pack-stream';
+import { InvalidMirrorError } from '../errors.js';
 import { idxKey } from './layout.js';
-import { IdxNameMatcher } from './idx-names.js';
 import { isStorageError } from './target-state.js';
 
 const ID = 20;
@@ -26,11 +27,21 @@ export async function findInPacks(storage: Storage, packFileNames: readonly stri
       if (isStorageError(error, 'OBJECT_NOT_FOUND')) continue;
       throw error;
     }
-    for await (const chunk of body) if (matcher.push(chunk)) break;
-    matcher.end();
+    await matchNames(matcher, body);
     for (const [i, needle] of left.entries()) if (foundLeft[i]) found[needle] = 1;
   }
   return found;
+}
+
+/** Streams an .idx through `matcher` until it has seen enough; a malformed one is the mirror's fault, not the pack's. */
+async function matchNames(matcher: IdxNameMatcher, body: AsyncIterable<Uint8Array>): Promise<void> {
+  try {
+    for await (const chunk of body) if (matcher.push(chunk)) break;
+    matcher.end();
+  } catch (error) {
+    if (error instanceof PackError && error.code === 'BAD_IDX') throw new InvalidMirrorError(error.message);
+    throw error;
+  }
 }
 
 /** Indexes of the needles not found yet. */
