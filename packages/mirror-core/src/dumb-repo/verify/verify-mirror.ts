@@ -1,5 +1,5 @@
 import { StorageError, type IncompleteUpload, type ObjectInfo, type Storage } from '@gitmirror/dumb-storage';
-import { readIdx, type PackIndex } from '@gitmirror/git-pack-stream';
+import { PACK_HEADER_LENGTH, PACK_TRAILER_LENGTH, PackError, readIdx, readPackHeader, readPackTrailer, type PackHeader, type PackIndex } from '@gitmirror/git-pack-stream';
 import type { MirrorRef } from '../../refs.js';
 import { parseHead } from '../head.js';
 import { parseInfoRefs } from '../info-refs.js';
@@ -118,19 +118,22 @@ async function checkPack(storage: Storage, key: string, size: number, checksum: 
   const findings: VerifyFinding[] = [];
   const error = (code: VerifyFindingCode, message: string) => findings.push({ severity: 'error', code, key, message });
   if (index.packChecksum !== checksum) error('IDX_MISMATCH', `${key}: its index describes pack ${index.packChecksum}`);
-  if (size < 32) {
+  if (size < PACK_HEADER_LENGTH + PACK_TRAILER_LENGTH) {
     error('BAD_PACK', `${key} is ${size} bytes, too short for a pack`);
     return findings;
   }
-  const [header, trailer] = await Promise.all([storage.getRange(key, 0, 12, options), storage.getRange(key, size - 20, 20, options)]);
-  const view = Buffer.from(header.buffer, header.byteOffset, header.byteLength);
-  if (view.toString('latin1', 0, 4) !== 'PACK' || ![2, 3].includes(view.readUInt32BE(4))) error('BAD_PACK', `${key} does not start with a version 2 or 3 pack header`);
-  else if (view.readUInt32BE(8) !== index.objectCount) {
-    error('OBJECT_COUNT_MISMATCH', `${key} holds ${view.readUInt32BE(8)} objects but its index lists ${index.objectCount}`);
+  const [header, trailer] = await Promise.all([
+    storage.getRange(key, 0, PACK_HEADER_LENGTH, options),
+    storage.getRange(key, size - PACK_TRAILER_LENGTH, PACK_TRAILER_LENGTH, options),
+  ]);
+  const declared = packHeaderOrUndefined(header);
+  if (declared === undefined) error('BAD_PACK', `${key} does not start with a version 2 or 3 pack header`);
+  else if (declared.objectCount !== index.objectCount) {
+    error('OBJECT_COUNT_MISMATCH', `${key} holds ${declared.objectCount} objects but its index lists ${index.objectCount}`);
   }
-  if (Buffer.from(trailer).toString('hex') !== checksum) error('PACK_CHECKSUM_MISMATCH', `${key} does not end with the checksum its name carries`);
+  if (readPackTrailer(trailer) !== checksum) error('PACK_CHECKSUM_MISMATCH', `${key} does not end with the checksum its name carries`);
   for (let i = 0; i < index.objectCount; i++) {
-    if (index.offset(i) < 12 || index.offset(i) >= size - 20) {
+    if (index.offset(i) < PACK_HEADER_LENGTH || index.offset(i) >= size - PACK_TRAILER_LENGTH) {
       error('BAD_IDX', `${key}: its index places ${index.id(i)} at offset ${index.offset(i)}, outside the pack`);
       break;
     }
@@ -175,4 +178,14 @@ function age(time: Date | undefined): string {
 function packChecksum(name: string): string {
   const file = classifyPackDirName(name);
   return 'checksum' in file ? file.checksum : name;
+}
+
+/** The pack header `bytes` hold, or undefined when they are not one (a finding, not a failure of verify). */
+function packHeaderOrUndefined(bytes: Uint8Array): PackHeader | undefined {
+  try {
+    return readPackHeader(bytes);
+  } catch (error) {
+    if (error instanceof PackError) return undefined;
+    throw error;
+  }
 }
