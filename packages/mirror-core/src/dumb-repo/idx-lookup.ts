@@ -1,8 +1,7 @@
-import type { Storage } from '@gitmirror/dumb-storage';
+import { isStorageError, type Storage } from '@gitmirror/dumb-storage';
 import { IdxNameMatcher, PackError } from '@gitmirror/git-pack-stream';
 import { InvalidMirrorError } from '../errors.js';
 import { idxKey } from './layout.js';
-import { isStorageError } from './target-state.js';
 
 const ID = 20;
 

@@ -1,4 +1,4 @@
-import type { Storage } from '@gitmirror/dumb-storage';
+import { isStorageError, type Storage } from '@gitmirror/dumb-storage';
 import { bareRepoFiles } from './bare-repo.js';
 import { formatPackedRefs } from './packed-refs.js';
 import { HEAD_KEY, idxKey, INFO_REFS_KEY, PACKED_REFS_KEY, packKey, PACKS_LIST_KEY } from './layout.js';
@@ -6,7 +6,7 @@ import { formatPacksList, parsePacksList } from './packs-list.js';
 import { ConflictError } from '../errors.js';
 import type { SyncPlan } from './plan.js';
 import type { StoredPack } from './store-pack.js';
-import { isStorageError, readText, type TargetState } from './target-state.js';
+import { readText, type TargetState } from './target-state.js';
 
 /** Options of {@link publish}. */
 export interface PublishOptions {

@@ -1,7 +1,7 @@
-import type { ObjectInfo, Storage } from '@gitmirror/dumb-storage';
+import { isStorageError, type ObjectInfo, type Storage } from '@gitmirror/dumb-storage';
 import { classifyPackDirName, packFileName, PACK_DIR, PACKS_LIST_KEY } from './layout.js';
 import { parsePacksList } from './packs-list.js';
-import { isStorageError, readTargetState, readText, type TargetState } from './target-state.js';
+import { readTargetState, readText, type TargetState } from './target-state.js';
 
 /** Default of {@link RecoverOptions.graceMs}: one hour. */
 export const DEFAULT_LEFTOVER_GRACE_MS = 60 * 60 * 1000;

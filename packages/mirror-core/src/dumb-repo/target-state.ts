@@ -1,4 +1,4 @@
-import { BucketNotFoundError, StorageError, type Storage } from '@gitmirror/dumb-storage';
+import { isStorageError, type Storage } from '@gitmirror/dumb-storage';
 import { parseInfoRefs } from './info-refs.js';
 import { HEAD_KEY, INFO_REFS_KEY, PACKED_REFS_KEY, PACKS_LIST_KEY } from './layout.js';
 import { parsePacksList } from './packs-list.js';
@@ -52,17 +52,12 @@ export async function readText(storage: Storage, key: string, signal?: AbortSign
   );
 }
 
-/** Whether `error` is a storage error with the given code. */
-export function isStorageError(error: unknown, code: StorageError['code']): boolean {
-  return error instanceof StorageError && error.code === code;
-}
-
 async function orUndefined<T>(promise: Promise<T>): Promise<T | undefined> {
   try {
     return await promise;
   } catch (error) {
-    // A missing bucket is no empty mirror: writing would fail later, less clearly.
-    if (isStorageError(error, 'OBJECT_NOT_FOUND') && !(error instanceof BucketNotFoundError)) return undefined;
+    // A missing bucket (BUCKET_NOT_FOUND) is no empty mirror: writing would fail later, less clearly.
+    if (isStorageError(error, 'OBJECT_NOT_FOUND')) return undefined;
     throw error;
   }
 }
