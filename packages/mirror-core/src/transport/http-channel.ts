@@ -5,6 +5,7 @@ import { request, type Dispatcher } from 'undici';
 import { InvalidUrlError, TransportError, type MirrorErrorCode } from '../errors.js';
 import { redactSecrets, redactUrl } from '../redact.js';
 import type { GitService, RequestBody, ServiceChannel } from './channel.js';
+import { decodeUrlPart } from './decode-url-part.js';
 import { readNetrcCredentials } from './netrc.js';
 import { AGENT } from './upload-pack-client.js';
 
@@ -37,8 +38,8 @@ export async function createHttpChannel(url: string, options: HttpOptions = {}, 
   const parsed = parseHttpUrl(url);
   const headers: Record<string, string> = { 'user-agent': `git/${AGENT}`, 'accept-encoding': 'gzip', ...lowerCaseKeys(options.headers ?? {}) };
   const secrets = Object.values(options.headers ?? {});
-  let login = decodeURIComponent(parsed.username);
-  let password = decodeURIComponent(parsed.password);
+  let login = decodeUrlPart(parsed.username, url);
+  let password = decodeUrlPart(parsed.password, url);
   if (!login && !password && options.netrc !== false) {
     const credentials = await readNetrcCredentials(parsed.hostname, typeof options.netrc === 'string' ? options.netrc : undefined);
     if (credentials) ({ login, password } = credentials);

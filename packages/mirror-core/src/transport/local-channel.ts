@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { TransportError } from '../errors.js';
+import { InvalidUrlError, TransportError } from '../errors.js';
+import { redactUrl } from '../redact.js';
 import type { GitService, RequestBody, ServiceChannel } from './channel.js';
 
 /** Options of local sources. */
@@ -20,7 +21,13 @@ export function isLocalUrl(url: string): boolean {
 
 /** The absolute path of a local repository URL (`file:///path` or a path). */
 function localPath(url: string): string {
-  return url.startsWith('file://') ? fileURLToPath(url) : resolve(url);
+  if (!url.startsWith('file://')) return resolve(url);
+  try {
+    return fileURLToPath(url);
+  } catch (error) {
+    // Node refuses another host than localhost, an encoded `/` and a malformed %-escape.
+    throw new InvalidUrlError(`Invalid file URL ${redactUrl(url)}: ${(error as Error).message}`);
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { InvalidUrlError } from '../errors.js';
 import { redactUrl } from '../redact.js';
+import { decodeUrlPart } from './decode-url-part.js';
 
 /** Where an ssh URL points: the login, the server and the repository path as the remote shell receives it. */
 export interface SshLocation {
@@ -32,10 +33,10 @@ export function parseSshUrl(url: string): SshLocation {
     } catch {
       throw new InvalidUrlError(`Invalid ssh URL ${redactUrl(url)}`);
     }
-    const path = decodeURIComponent(parsed.pathname);
+    const path = decodeUrlPart(parsed.pathname, url);
     if (!parsed.hostname || path === '' || path === '/') throw new InvalidUrlError(`The ssh URL ${redactUrl(url)} names no host or no repository path`);
     return {
-      user: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+      user: parsed.username ? decodeUrlPart(parsed.username, url) : undefined,
       host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: parsed.port ? Number(parsed.port) : 22,
       path: path.startsWith('/~') ? path.slice(1) : path,
