@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createMemoryStorage, type MemoryStorage } from '@gitmirror/dumb-storage/memory';
-import { startStaticServer } from '@gitmirror/test-servers';
+import { commitFile, forEachRef, git, startStaticServer, suiteDir } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorRepo } from './mirror-repo.js';
-import { commitFile, forEachRef, git, suiteDir } from './test-support/git.js';
 import { expectClonesAs } from './test-support/verify.js';
 
 // Issue #11: a mirror must never fail on a valid repository because of its budget. Under a 32 MiB

@@ -12,7 +12,7 @@ import { mirrorRepo } from './mirror-repo.js';
 import { checkConnectivity } from './dumb-repo/connectivity.js';
 import { findInPacks } from './dumb-repo/idx-lookup.js';
 import type { MirrorRef } from './refs.js';
-import { commitFile, createSourceRepo, forEachRef, git, showRefs, suiteDir } from './test-support/git.js';
+import { commitFile, createSourceRepo, forEachRef, git, showRefs, suiteDir } from '@gitmirror/test-servers';
 import type { FetchRequest, Transport } from './transport/transport.js';
 
 /** Packs what `git pack-objects` makes of `input`: rev-list arguments with `revs`, else object ids. */

@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import { openStorage, type Body, type PutOptions, type Storage } from '@gitmirror/dumb-storage';
-import { createTestBucket, createTestS3Client, s3TestServers, startStaticServer } from '@gitmirror/test-servers';
+import { commitFile, createKillTestSource, createTestBucket, createTestS3Client, forEachRef, s3TestServers, startStaticServer, suiteDir } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePacksList } from './dumb-repo/packs-list.js';
 import { mirrorRepo } from './mirror-repo.js';
-import { commitFile, createKillTestSource, forEachRef, suiteDir } from './test-support/git.js';
 import { expectClonesAs } from './test-support/verify.js';
 
 /** Bounds the kill points tried, so a sync that writes without end still ends the test. */

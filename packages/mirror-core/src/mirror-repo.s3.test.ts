@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { openStorage } from '@gitmirror/dumb-storage';
-import { createTestBucket, createTestS3Client, s3TestServers, startGitHttpServer } from '@gitmirror/test-servers';
+import { commitFile, createSourceRepo, createTestBucket, createTestS3Client, forEachRef, git, s3TestServers, startGitHttpServer, suiteDir } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorRepo } from './mirror-repo.js';
-import { commitFile, createSourceRepo, forEachRef, git, suiteDir } from './test-support/git.js';
 import { RecordingStorage } from './test-support/storage-wrappers.js';
 import { expectClonesAs, lsRemote } from './test-support/verify.js';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MirrorOptions } from './mirror-options.js';
 import type { MirrorResult } from './mirror-repo.js';
 import { mirrorRepos, mirrorReposWith, type MirrorMapping } from './mirror-repos.js';
-import { createSourceRepo, suiteDir } from './test-support/git.js';
+import { createSourceRepo, suiteDir } from '@gitmirror/test-servers';
 import { openTransport } from './transport/open-transport.js';
 import type { Transport } from './transport/transport.js';
 

@@ -1,11 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startGitHttpServer } from '@gitmirror/test-servers';
+import { createSourceRepo, forEachRef, git, showRefs, startGitHttpServer, suiteDir } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Head } from './dumb-repo/head.js';
 import { mirrorRepo } from './mirror-repo.js';
 import type { MirrorRef } from './refs.js';
-import { createSourceRepo, forEachRef, git, showRefs, suiteDir } from './test-support/git.js';
 import type { SourceRefs, Transport } from './transport/transport.js';
 
 /** A source whose advertisement a test writes; fetching from it fails the test. */

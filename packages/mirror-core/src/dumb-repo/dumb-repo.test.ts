@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSourceRepo, git, showRefs, suiteDir } from '../test-support/git.js';
+import { createSourceRepo, git, showRefs, suiteDir } from '@gitmirror/test-servers';
 import { BARE_REPO_CONFIG } from './bare-repo.js';
 import { formatHead, parseHead } from './head.js';
 import { formatInfoRefs, parseInfoRefs } from './info-refs.js';

@@ -4,7 +4,7 @@ import { createFsStorage, type FsStorage } from '@gitmirror/dumb-storage/fs';
 import { AccessDeniedError, type IncompleteUpload } from '@gitmirror/dumb-storage';
 import { createMemoryStorage } from '@gitmirror/dumb-storage/memory';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { suiteDir } from '../test-support/git.js';
+import { suiteDir } from '@gitmirror/test-servers';
 import { readTargetStateAndRecover, removeLeftovers } from './recover.js';
 
 const HOUR = 3_600_000;

@@ -8,7 +8,7 @@ import { createMemoryStorage } from '@gitmirror/dumb-storage/memory';
 import { PackError } from '@gitmirror/git-pack-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planRepositoryMemory } from '../memory-plan.js';
-import { git, suiteDir } from '../test-support/git.js';
+import { git, suiteDir } from '@gitmirror/test-servers';
 import { storePack } from './store-pack.js';
 
 const memory = planRepositoryMemory(64 * 1024 * 1024, { s3: false });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ZERO_OID } from '@gitmirror/git-pktline';
 import { describe, expect, it } from 'vitest';
-import { createSourceRepo, git, showRefs, tempDir } from '../test-support/git.js';
+import { createSourceRepo, git, showRefs, tempDir } from '@gitmirror/test-servers';
 import { planPush } from './plan-push.js';
 
 describe('planPush', () => {

@@ -1,11 +1,10 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startGitHttpServer, sshTestServer, type GitHttpRequest } from '@gitmirror/test-servers';
+import { commitFile, createSourceRepo, forEachRef, git, type GitHttpRequest, sshTestServer, startGitHttpServer, suiteDir } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PushRejectedError } from '../errors.js';
 import type { MirrorOptions } from '../mirror-options.js';
 import { mirrorRepo } from '../mirror-repo.js';
-import { commitFile, createSourceRepo, forEachRef, git, suiteDir } from '../test-support/git.js';
 import { startHttpProxy } from '../test-support/http-proxy.js';
 import { createLocalChannel } from '../transport/local-channel.js';
 import { openTransport } from '../transport/open-transport.js';

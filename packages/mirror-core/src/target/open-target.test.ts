@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { createMemoryStorage } from '@gitmirror/dumb-storage/memory';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../test-support/git.js';
+import { tempDir } from '@gitmirror/test-servers';
 import { openReceivePack, openTarget, targetKind } from './open-target.js';
 
 describe('targetKind', () => {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { forEachRef, git, gitAsync, tempDir } from './git.js';
+import { forEachRef, git, gitAsync, tempDir } from '@gitmirror/test-servers';
 
 /**
  * Clones `url` with stock `git clone --mirror` (dumb HTTP when `url` is a static server) and checks the clone:

@@ -2,8 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serversRequired } from '@gitmirror/test-servers';
-import { suiteDir } from '../test-support/git.js';
+import { serversRequired, suiteDir } from '@gitmirror/test-servers';
 import { hostsFieldMatches, knownHostName, knownKeyTypes, parseKnownHosts, verifyHostKey } from './known-hosts.js';
 
 const sshKeygen = spawnSync('ssh-keygen', ['-?']).error === undefined;

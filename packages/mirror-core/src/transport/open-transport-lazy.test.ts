@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect, it } from 'vitest';
-import { tempDir } from '../test-support/git.js';
+import { tempDir } from '@gitmirror/test-servers';
 
 const dist = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 

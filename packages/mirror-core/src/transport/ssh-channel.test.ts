@@ -3,10 +3,9 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { sshTestServer } from '@gitmirror/test-servers';
+import { createSourceRepo, forEachRef, git, showRefs, sshTestServer, suiteDir } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorRepo } from '../mirror-repo.js';
-import { createSourceRepo, forEachRef, git, showRefs, suiteDir } from '../test-support/git.js';
 import { openTransport, type TransportOptions } from './open-transport.js';
 
 const ssh = sshTestServer();

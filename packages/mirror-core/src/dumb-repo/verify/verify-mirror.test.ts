@@ -3,7 +3,7 @@ import type { Storage } from '@gitmirror/dumb-storage';
 import { createMemoryStorage } from '@gitmirror/dumb-storage/memory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorRepo } from '../../mirror-repo.js';
-import { commitFile, createSourceRepo, git, suiteDir } from '../../test-support/git.js';
+import { commitFile, createSourceRepo, git, suiteDir } from '@gitmirror/test-servers';
 import { readMirrorRefs } from '../read-refs.js';
 import { verifyMirror } from './verify-mirror.js';
 
