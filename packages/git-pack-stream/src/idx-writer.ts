@@ -54,16 +54,44 @@ export function writeIdxV2(entries: ArrayLike<IdxEntry>, packChecksum: string | 
   return encodeIdxV2({ ids, offsets, crc32s }, sortByIds(ids, count), idFromHex(packChecksum), options);
 }
 
-/** Indexes `0..count-1` ordered by the 20-byte ids they point to in `ids`. */
+/** Buckets of the counting sort in {@link sortByIds}: the first two bytes of an id. */
+const BUCKETS = 1 << 16;
+/** A bucket larger than this is sorted by comparison; smaller ones by insertion. */
+const INSERTION_LIMIT = 32;
+
+/**
+ * Indexes `0..count-1` ordered by the 20-byte ids they point to in `ids`; equal ids keep their
+ * order (pack order, as git lists an object stored twice). Ids are hashes, so a counting sort on
+ * their first two bytes leaves buckets of a few entries each, sorted in place: no comparison sort
+ * over the whole table and nothing allocated on the JS heap.
+ */
 export function sortByIds(ids: Uint8Array, count: number): Uint32Array {
+  const starts = new Uint32Array(BUCKETS + 1);
+  for (let i = 0; i < count; i++) starts[((ids[i * 20]! << 8) | ids[i * 20 + 1]!) + 1]!++;
+  for (let b = 0; b < BUCKETS; b++) starts[b + 1]! += starts[b]!;
   const order = new Uint32Array(count);
-  const prefixes = new Uint32Array(count);
-  const view = new DataView(ids.buffer, ids.byteOffset, ids.byteLength);
-  for (let i = 0; i < count; i++) {
-    order[i] = i;
-    prefixes[i] = view.getUint32(i * 20);
+  const fill = starts.slice(0, BUCKETS);
+  for (let i = 0; i < count; i++) order[fill[(ids[i * 20]! << 8) | ids[i * 20 + 1]!]!++] = i;
+  for (let b = 0; b < BUCKETS; b++) {
+    const first = starts[b]!;
+    const end = starts[b + 1]!;
+    if (end - first > INSERTION_LIMIT) order.subarray(first, end).sort((x, y) => compareIds(ids, x * 20, ids, y * 20) || x - y);
+    else if (end - first > 1) insertionSort(ids, order, first, end);
   }
-  return order.sort((a, b) => prefixes[a]! - prefixes[b]! || compareIds(ids, a * 20, ids, b * 20));
+  return order;
+}
+
+/** Stable insertion sort of `order[first..end)` by id. */
+function insertionSort(ids: Uint8Array, order: Uint32Array, first: number, end: number): void {
+  for (let k = first + 1; k < end; k++) {
+    const entry = order[k]!;
+    let j = k;
+    while (j > first && compareIds(ids, order[j - 1]! * 20, ids, entry * 20) > 0) {
+      order[j] = order[j - 1]!;
+      j--;
+    }
+    order[j] = entry;
+  }
 }
 
 /**
