@@ -44,8 +44,8 @@ async function main(): Promise<void> {
   try {
     const result = await indexPack({
       source: readChunks(file),
-      read: async (offset, length) => {
-        const buffer = Buffer.allocUnsafe(length);
+      read: async (offset, length, into) => {
+        const buffer = into ?? Buffer.allocUnsafe(length);
         const { bytesRead } = await file.read(buffer, 0, length, offset);
         return buffer.subarray(0, bytesRead);
       },

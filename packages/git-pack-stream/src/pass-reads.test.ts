@@ -52,4 +52,31 @@ describe('pass reads', () => {
     await expect(reader.raw(7)).rejects.toMatchObject({ code: 'READ_BACK_MISMATCH', offset: offsets[7] });
     expect(counts).toEqual({ requests: 2, bytes: offsets[6]! - 12 + 100, passes: 0 });
   });
+
+  it('lends two buffers in turn to the reads of a pass, none to an entry larger than a read', async () => {
+    const lent: (Uint8Array | undefined)[] = [];
+    const counts: ReadBackCounts = { requests: 0, bytes: 0, passes: 0 };
+    const entries = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+    const reader = new PassReader(
+      async (offset, length, into) => {
+        lent.push(into);
+        if (into === undefined) return pack.subarray(offset, offset + length);
+        expect(into.length).toBeGreaterThanOrEqual(length);
+        into.set(pack.subarray(offset, offset + length));
+        return into.subarray(0, length);
+      },
+      columns,
+      entries,
+      200,
+      counts,
+    );
+    for (const i of entries) expect(Buffer.from(await reader.raw(i))).toEqual(pack.subarray(offsets[i], offsets[i]! + sizes[i]!));
+    // Ranges: [0,1] [2] [3: 100 kB] [4,5] [6: 150 kB] [7,8].
+    expect(lent.map((buffer) => buffer === undefined)).toEqual([false, false, true, false, true, false]);
+    const [first, second] = lent;
+    expect(first).not.toBe(second);
+    expect(lent[3]).toBe(second);
+    expect(lent[5]).toBe(second);
+    expect(counts.requests).toBe(6);
+  });
 });

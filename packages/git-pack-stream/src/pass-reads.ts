@@ -44,7 +44,8 @@ export function planPassRanges(columns: ObjectColumns, entries: ArrayLike<number
 /**
  * Reads the raw entries of one pass (header and zlib stream, checked against the CRC32 recorded
  * while they streamed in) in pack order, range by range, with the next range in flight while the
- * current one is used: at most two ranges are held at once.
+ * current one is used: at most two ranges are held at once, each in one of two buffers lent to
+ * `read` in turn, so that a pass allocates them once however many ranges it reads.
  */
 export class PassReader {
   readonly #read: ReadRange;
@@ -55,6 +56,9 @@ export class PassReader {
   #current = -1;
   #currentBytes: Uint8Array | undefined;
   #next: Promise<Uint8Array> | undefined;
+  /** The buffers ranges are read into: range `r` into `#buffers[r % 2]`, which range `r - 1` has given up by then. */
+  readonly #buffers: (Uint8Array | undefined)[] = [undefined, undefined];
+  readonly #bufferSize: number;
   /** Position in `entries` of the next entry expected. */
   #position = 0;
 
@@ -64,6 +68,7 @@ export class PassReader {
     this.#columns = columns;
     this.#entries = entries;
     this.#ranges = planPassRanges(columns, entries, readSize);
+    this.#bufferSize = Math.min(readSize, this.#ranges.reduce((longest, range) => Math.max(longest, range.length), 0));
     this.#counts = counts;
   }
 
@@ -95,7 +100,9 @@ export class PassReader {
   #start(r: number): Promise<Uint8Array> {
     const { offset, length } = this.#ranges[r]!;
     this.#counts.requests++;
-    const bytes = this.#read(offset, length).then((bytes) => {
+    // An entry larger than a read is a range of its own, read into memory of the reader's.
+    const into = length <= this.#bufferSize ? (this.#buffers[r % 2] ??= new Uint8Array(this.#bufferSize)) : undefined;
+    const bytes = this.#read(offset, length, into).then((bytes) => {
       this.#counts.bytes += bytes.length;
       if (bytes.length < length) {
         throw new PackError('READ_BACK_MISMATCH', `read back ${bytes.length} bytes of the stored pack, asked for ${length}`, offset);
