@@ -105,12 +105,27 @@ const MAX_RESERVED_ENTRIES = 1 << 17;
  * {@link PackError} for malformed or thin packs.
  */
 export async function indexPack(options: IndexPackOptions): Promise<IndexPackResult> {
+  options.signal?.throwIfAborted();
+  const links = options.collectLinks ? new LinkSet() : undefined;
+  // Resolution's memory (caches, the forest, the object table's other columns) is unreachable once
+  // indexEntries returns, before the .idx is sorted and written.
+  const indexed = await indexEntries(options, links);
+  return finish(indexed, options.largeOffsetThreshold, links);
+}
+
+/** The columns an .idx is written from, with what the stream and the passes found. */
+interface IndexedEntries {
+  columns: Pick<ObjectColumns, 'count' | 'ids' | 'offsets' | 'crc32s'>;
+  summary: PackSummary;
+  readBack: ReadBackCounts;
+  stats: IndexPackStats;
+}
+
+/** Parses, inflates and resolves every entry of the pack: everything {@link indexPack} does before the .idx. */
+async function indexEntries(options: IndexPackOptions, links: LinkSet | undefined): Promise<IndexedEntries> {
   const { read, onProgress, signal } = options;
   const budget = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
   const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
-  signal?.throwIfAborted();
-
-  const links = options.collectLinks ? new LinkSet() : undefined;
   const onObject = links && ((type: number, content: Uint8Array) => links.add(type, content));
   /** Commits, trees and tags too large to be handed over whole: their links are read in the passes. */
   const linkEntries = new Set<number>();
@@ -202,33 +217,32 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
       columns,
       forest,
       store,
-      async (offset, length) => {
+      async (offset, length, into) => {
         signal?.throwIfAborted();
-        return read(offset, length);
+        return read(offset, length, into);
       },
       shares,
       { signal, onObject, linkEntries, arena: streamed.arena },
     );
     if (forest.pending > 0 || linkEntries.size > 0) await resolver.resolve((resolved) => progress('resolving', resolvedWhileReceiving + resolved));
     checkResolved(columns, forest);
-    return finish(columns, summary, options.largeOffsetThreshold, resolver.counts, links, {
-      peakCacheBytes: Math.max(streamed.peakCacheBytes, resolver.peakHeldBytes),
-      deltasResolvedWhileReceiving: resolvedWhileReceiving,
-      workers: streamed.workers,
-    });
+    const { count, ids, offsets, crc32s } = columns;
+    return {
+      columns: { count, ids, offsets, crc32s },
+      summary,
+      readBack: resolver.counts,
+      stats: {
+        peakCacheBytes: Math.max(streamed.peakCacheBytes, resolver.peakHeldBytes),
+        deltasResolvedWhileReceiving: resolvedWhileReceiving,
+        workers: streamed.workers,
+      },
+    };
   } finally {
     await sink.close();
   }
 }
 
-function finish(
-  columns: ObjectColumns,
-  summary: PackSummary,
-  largeOffsetThreshold: number | undefined,
-  readBack: ReadBackCounts,
-  links: LinkSet | undefined,
-  stats: IndexPackStats,
-): IndexPackResult {
+function finish({ columns, summary, readBack, stats }: IndexedEntries, largeOffsetThreshold: number | undefined, links: LinkSet | undefined): IndexPackResult {
   const order = sortByIds(columns.ids, columns.count);
   const idx = encodeIdxV2(columns, order, summary.checksum, { largeOffsetThreshold });
   const count = columns.count;
