@@ -9,8 +9,8 @@
 // keys: reading back what was written), our `readBack` report, and peak RSS (GNU time, largest
 // process of the side's tree). Every mirror must clone over dumb HTTP straight from the bucket with the source's refs.
 //
-// With --target folder: ours into a local folder against `git clone --mirror` + `git update-server-info`, each mirror
-// cloned over dumb HTTP from a static server.
+// With --target folder: ours into a local folder (default flags, and once more with --max-memory 160M) against
+// `git clone --mirror` + `git update-server-info`, each mirror cloned over dumb HTTP from a static server.
 //
 // usage: node tools/bench/mirror-s3-latency.mjs [--runs 3] [--latency 30] [--server radosgw|moto] [--target s3|folder]
 //          [--cache DIR] [--commits N --files N --assets-mib N --seed N   (generator options, see generate-repo.mjs)]
@@ -132,9 +132,12 @@ async function benchS3() {
 
 async function benchFolder() {
   const dumb = await startStaticServer({ root: work });
+  const ours = (repoPath, extra = []) => [process.execPath, cli, '--quiet', '--json', '--source', source, '--target', repoPath, ...extra];
+  const gitName = 'git clone --mirror + update-server-info';
   const sides = {
-    ours: (repoPath) => [process.execPath, cli, '--quiet', '--json', '--source', source, '--target', repoPath],
-    'git clone --mirror + update-server-info': (repoPath) => ['sh', '-c', 'git clone --quiet --mirror "$1" "$2" && git -C "$2" update-server-info', 'sh', source, repoPath],
+    ours: (repoPath) => ours(repoPath),
+    'ours --max-memory 160M': (repoPath) => ours(repoPath, ['--max-memory', '160M']),
+    [gitName]: (repoPath) => ['sh', '-c', 'git clone --quiet --mirror "$1" "$2" && git -C "$2" update-server-info', 'sh', source, repoPath],
   };
   const results = Object.fromEntries(Object.keys(sides).map((name) => [name, []]));
   try {
@@ -143,7 +146,7 @@ async function benchFolder() {
       for (const [position, name] of order.entries()) {
         const folder = `mirror-${index}-${position}.git`;
         const measured = await measure(sides[name](join(work, folder)), { ...process.env, NODE_NO_WARNINGS: '1' }, timeFile);
-        results[name].push({ ...measured, readBack: name === 'ours' ? readBackOf(measured.stdout) : undefined });
+        results[name].push({ ...measured, readBack: name === gitName ? undefined : readBackOf(measured.stdout) });
         await expectClone(`${dumb.url}/${folder}`, `run ${index + 1}: the ${name} mirror`);
         rmSync(join(work, folder), { recursive: true, force: true });
         console.log(`run ${index + 1} ${name}: ${measured.seconds.toFixed(2)} s, peak RSS ${(measured.rssKiB / 1024).toFixed(1)} MiB`);
@@ -154,13 +157,13 @@ async function benchFolder() {
   }
   console.log(`source: git http-backend ${source}; target: a local folder; ${runs} run(s), every mirror cloned over dumb HTTP with the source's refs`);
   console.log('(shared, busy machine: absolute times are noisy)');
-  const [oursName, gitName] = Object.keys(sides);
-  const oursSeconds = median(results[oursName].map((r) => r.seconds));
   const gitSeconds = median(results[gitName].map((r) => r.seconds));
-  console.log(`median wall time: ours ${oursSeconds.toFixed(2)} s, ${gitName} ${gitSeconds.toFixed(2)} s, ratio ours/git ${(oursSeconds / gitSeconds).toFixed(2)}`);
   const rss = (name) => (Math.max(...results[name].map((r) => r.rssKiB)) / 1024).toFixed(1);
-  console.log(`peak RSS: ours ${rss(oursName)} MiB, git ${rss(gitName)} MiB (largest process of its tree)`);
-  console.log(`readBack (CLI --json): ${JSON.stringify(results[oursName].at(-1).readBack)}`);
+  for (const name of Object.keys(sides).filter((side) => side !== gitName)) {
+    const seconds = median(results[name].map((r) => r.seconds));
+    console.log(`${name}: median wall time ${seconds.toFixed(2)} s against ${gitName} ${gitSeconds.toFixed(2)} s, ratio ours/git ${(seconds / gitSeconds).toFixed(2)}`);
+    console.log(`  peak RSS ${rss(name)} MiB (git ${rss(gitName)} MiB, largest process of its tree); readBack (CLI --json): ${JSON.stringify(results[name].at(-1).readBack)}`);
+  }
 }
 
 function newPackReads() {
