@@ -153,6 +153,7 @@ describe('mirrorRepo from a local repository to a folder', () => {
       const infoRefsWritten = storage.writes.slice(0, failAt - 1).some((write) => write.key === 'info/refs');
       await expectClonesAs(url, infoRefsWritten ? nextRefs : previousRefs);
       expect(readdirTemp(target)).toEqual([]);
+      expect(idxWithoutPack(target)).toEqual([]);
 
       await mirrorRepo(source, target);
       git(target, 'fsck', '--full', '--no-progress');
@@ -319,4 +320,10 @@ function expectNothingPublished(target: string): void {
 
 function readdirTemp(target: string): string[] {
   return readdirSync(join(target, 'objects/pack')).filter((name) => name.includes('tmp_pack_'));
+}
+
+/** The .idx files of a folder mirror whose pack is not beside them. */
+function idxWithoutPack(target: string): string[] {
+  const names = readdirSync(join(target, 'objects/pack'));
+  return names.filter((name) => name.endsWith('.idx') && !names.includes(name.replace(/\.idx$/, '.pack')));
 }
