@@ -2,11 +2,14 @@ import { emptyPack } from '@gitmirror/git-pack-stream';
 import { demuxSideBand, encodePacket, FLUSH_PKT, parseRefAdvertisement, PktLineReader, ZERO_OID } from '@gitmirror/git-pktline';
 import { TransportError, type RefUpdateResult } from '../errors.js';
 import type { MirrorRef } from '../refs.js';
-import { sanitizeServerText } from '../server-text.js';
 import type { ServiceChannel } from '../transport/channel.js';
+import { rethrowProtocolError, type ProtocolPeer } from '../transport/protocol-error.js';
 import type { TransportProgress } from '../transport/transport.js';
 import { AGENT } from '../transport/upload-pack-client.js';
 import { readPushReport } from './push-report.js';
+
+/** How a push's protocol failures name the target. */
+const TARGET: ProtocolPeer = { who: 'target', reply: 'answer', eofCode: 'PUSH_FAILED' };
 
 /** A target's refs and capabilities, from its receive-pack advertisement. */
 export interface ReceivePackRefs {
@@ -56,7 +59,7 @@ export class ReceivePackClient {
   async listRefs(options: { signal?: AbortSignal } = {}): Promise<ReceivePackRefs> {
     const reader = new PktLineReader(await this.#channel.advertise({ protocolV2: false, signal: options.signal }));
     const advertisement = await parseRefAdvertisement(reader, { smartHttp: this.#channel.smartHttp })
-      .catch((error: unknown) => rethrow(error, this.url, 'reading the ref advertisement'))
+      .catch((error: unknown) => rethrowProtocolError(error, this.url, 'reading the ref advertisement', TARGET))
       .finally(() => reader.cancel());
     this.#capabilities = advertisement.capabilities;
     const refs: MirrorRef[] = [];
@@ -121,7 +124,7 @@ export class ReceivePackClient {
     const outer = new PktLineReader(response);
     try {
       const reader = sideBand ? new PktLineReader(demuxSideBand(outer, { onProgress: request.onProgress })) : outer;
-      const report = await readPushReport(reader).catch((error: unknown) => rethrow(error, this.url, 'reading the push report'));
+      const report = await readPushReport(reader).catch((error: unknown) => rethrowProtocolError(error, this.url, 'reading the push report', TARGET));
       if (report.unpackError !== undefined) {
         throw new TransportError('PUSH_FAILED', `${this.url}: the target could not store the pack: ${report.unpackError}`);
       }
@@ -130,14 +133,4 @@ export class ReceivePackClient {
       await outer.cancel().catch(() => {});
     }
   }
-}
-
-function rethrow(error: unknown, url: string, doing: string): never {
-  if (error instanceof TransportError) throw error;
-  const code = (error as { code?: unknown }).code;
-  const message = sanitizeServerText((error as { remoteMessage?: string }).remoteMessage ?? (error as Error).message);
-  if (code === 'REMOTE_ERROR') throw new TransportError('REMOTE_ERROR', `${url}: the target reported an error while ${doing}: ${message}`, { cause: error });
-  if (code === 'UNEXPECTED_EOF') throw new TransportError('PUSH_FAILED', `${url}: the connection ended while ${doing}`, { cause: error });
-  if (error instanceof Error && error.name === 'AbortError') throw error;
-  throw new TransportError('PROTOCOL_ERROR', `${url}: unexpected answer while ${doing}: ${message}`, { cause: error });
 }

@@ -17,6 +17,7 @@ import type { MirrorRef } from '../refs.js';
 import { sanitizeServerText } from '../server-text.js';
 import type { ServiceChannel } from './channel.js';
 import { capPackObjects } from './pack-object-cap.js';
+import { rethrowProtocolError, type ProtocolPeer } from './protocol-error.js';
 import { DEFAULT_SOURCE_SHARE, formatShare, INDEX_BYTES_PER_OBJECT, planSourceLimits, type SourceLimits } from './source-limits.js';
 import { DEFAULT_RATE_WINDOW_MS, enforceMinTransferRate } from './transfer-rate.js';
 import type { FetchRequest, SourceRefs, Transport } from './transport.js';
@@ -25,6 +26,9 @@ import type { FetchRequest, SourceRefs, Transport } from './transport.js';
 export const AGENT = 'gitmirror/0.0.0';
 
 const decoder = new TextDecoder();
+
+/** How a fetch's protocol failures name the source. */
+const SERVER: ProtocolPeer = { who: 'server', reply: 'response', eofCode: 'CONNECTION_LOST' };
 
 /** Options of {@link UploadPackClient}. */
 export interface UploadPackClientOptions {
@@ -119,7 +123,7 @@ export class UploadPackClient implements Transport {
 
   /** A listing past its limits fails saying which limit it reached and what raises it. */
   #rethrowListing(error: unknown, doing: string): never {
-    if (!(error instanceof ListingLimitError)) rethrowProtocol(error, this.url, doing);
+    if (!(error instanceof ListingLimitError)) rethrowProtocolError(error, this.url, doing, SERVER);
     const [option, flag] = error.limit === 'maxRefs' ? (['maxRefs', '--max-refs'] as const) : (['maxAdvertisementBytes', '--max-advertisement'] as const);
     const remedy =
       this.#options[option] === undefined
@@ -189,7 +193,7 @@ export class UploadPackClient implements Transport {
   async #readUntilPack(reader: PktLineReader, isLast: (line: string) => boolean): Promise<void> {
     try {
       for (;;) {
-        const packet = await reader.read().catch((error: unknown) => rethrowProtocol(error, this.url, 'reading the fetch response'));
+        const packet = await reader.read().catch((error: unknown) => rethrowProtocolError(error, this.url, 'reading the fetch response', SERVER));
         if (!packet) throw new TransportError('CONNECTION_LOST', `${this.url}: the server closed the connection before sending a pack`);
         if (packet.kind !== 'data') continue;
         const line = textOf(packet.data);
@@ -217,7 +221,7 @@ export class UploadPackClient implements Transport {
       try {
         yield* demuxSideBand(packetsUntilFlush(), { onProgress: request.onProgress });
       } catch (error) {
-        rethrowProtocol(error, url, 'receiving the pack');
+        rethrowProtocolError(error, url, 'receiving the pack', SERVER);
       } finally {
         await reader.cancel().catch(() => {});
       }
@@ -251,17 +255,4 @@ function textOf(data: Uint8Array): string {
 
 function remoteError(url: string, message: string): TransportError {
   return new TransportError('REMOTE_ERROR', `${url}: the server reported an error: ${sanitizeServerText(message)}`);
-}
-
-function rethrowProtocol(error: unknown, url: string, doing: string): never {
-  if (error instanceof TransportError) throw error;
-  const code = (error as { code?: unknown }).code;
-  if (code === 'REMOTE_ERROR') {
-    throw new TransportError('REMOTE_ERROR', `${url}: the server reported an error while ${doing}: ${sanitizeServerText((error as { remoteMessage?: string }).remoteMessage ?? (error as Error).message)}`, { cause: error });
-  }
-  if (error instanceof Error && error.name === 'AbortError') throw error;
-  if (code === 'UNEXPECTED_EOF') {
-    throw new TransportError('CONNECTION_LOST', `${url}: the connection ended while ${doing}`, { cause: error });
-  }
-  throw new TransportError('PROTOCOL_ERROR', `${url}: unexpected response while ${doing}: ${sanitizeServerText((error as Error).message)}`, { cause: error });
 }
