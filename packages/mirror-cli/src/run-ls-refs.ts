@@ -1,5 +1,5 @@
 import { openStorage } from '@gitmirror/dumb-storage';
-import { openTransport, parseHead, parseInfoRefs, planProcessMemory, readMirrorRefs, redactUrl, sanitizeServerText, type Head, type MirrorRef } from '@gitmirror/mirror-core';
+import { openTransport, parseHead, parseInfoRefs, planProcessMemory, readMirrorRefs, redactUrl, sanitizeServerText, TransportError, type Head, type MirrorRef } from '@gitmirror/mirror-core';
 import { commandSettings } from './config-file.js';
 import type { Io } from './io.js';
 import { writeCommandFailure } from './report/reporter.js';
@@ -63,7 +63,7 @@ async function listSource(url: string, settings: Settings, signal: AbortSignal):
     const { refs, head } = await transport.listRefs({ signal });
     return { head, refs };
   } catch (error) {
-    if ((error as { code?: string }).code !== 'NOT_SMART_SERVER') throw error;
+    if (!(error instanceof TransportError && error.code === 'NOT_SMART_SERVER')) throw error;
     return listDumbHttp(url, settings, signal).catch(() => Promise.reject(error));
   }
 }
