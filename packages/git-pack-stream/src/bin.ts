@@ -77,7 +77,11 @@ function parseCount(text: string, option: string): number {
   return Number(match[1]) * unit;
 }
 
-class UsageError extends Error {}
+/** A bad command line: exits with status 2, as git does. */
+class UsageError extends Error {
+  override name = 'UsageError';
+  readonly code = 'USAGE';
+}
 
 main().catch((error: unknown) => {
   if (error instanceof UsageError) {

@@ -1,4 +1,4 @@
-import { NotFoundError, type Storage } from '@gitmirror/dumb-storage';
+import { isStorageError, type Storage } from '@gitmirror/dumb-storage';
 
 /** Reads a whole object of the storage. */
 export async function readWhole(storage: Storage, key: string, signal?: AbortSignal): Promise<Buffer> {
@@ -8,12 +8,12 @@ export async function readWhole(storage: Storage, key: string, signal?: AbortSig
   return Buffer.concat(chunks);
 }
 
-/** Reads a whole text object, `undefined` when it does not exist. */
+/** Reads a whole text object, `undefined` when it does not exist (a missing bucket is an error, not a missing object). */
 export async function readOptional(storage: Storage, key: string, signal?: AbortSignal): Promise<string | undefined> {
   try {
     return (await readWhole(storage, key, signal)).toString('utf8');
   } catch (error) {
-    if (error instanceof NotFoundError) return undefined;
+    if (isStorageError(error, 'OBJECT_NOT_FOUND')) return undefined;
     throw error;
   }
 }

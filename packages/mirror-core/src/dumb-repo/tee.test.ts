@@ -45,7 +45,9 @@ describe('teeBytes', () => {
       expect(chunk.length).toBe(10);
       break;
     }
-    await expect(collect(branches[1])).rejects.toBeInstanceOf(ConsumerStoppedError);
+    const stopped = await collect(branches[1]).then(() => undefined, (error: unknown) => error);
+    expect(stopped).toBeInstanceOf(ConsumerStoppedError);
+    expect(stopped).toMatchObject({ code: 'CONSUMER_STOPPED' });
 
     const failing = (async function* () {
       yield new Uint8Array(1);

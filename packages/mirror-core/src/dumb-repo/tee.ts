@@ -4,6 +4,7 @@
  */
 export class ConsumerStoppedError extends Error {
   override name = 'ConsumerStoppedError';
+  readonly code = 'CONSUMER_STOPPED';
   constructor() {
     super('The other consumer of the pack stream stopped');
   }
