@@ -56,7 +56,7 @@ export class PassReader {
   #current = -1;
   #currentBytes: Uint8Array | undefined;
   #next: Promise<Uint8Array> | undefined;
-  /** The buffers ranges are read into: range `r` into `#buffers[r % 2]`, which range `r - 1` has given up by then. */
+  /** The buffers ranges are read into: range `r` into `#buffers[r % 2]`, which range `r - 2` has given up by then. */
   readonly #buffers: (Uint8Array | undefined)[] = [undefined, undefined];
   readonly #bufferSize: number;
   /** Position in `entries` of the next entry expected. */
