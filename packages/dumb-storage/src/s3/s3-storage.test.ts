@@ -49,6 +49,7 @@ for (const slot of s3TestServers()) {
         slot.name === 'radosgw'
           ? 'radosgw 16 ignores If-None-Match on CompleteMultipartUpload; only a HEAD check guards it'
           : 'moto checks If-None-Match on CompleteMultipartUpload, then writes, without a lock',
+      ...(slot.name === 'moto' && { conditionsNotAtomic: 'moto checks If-Match, then writes, without a lock' }),
       partSize: 5 * MiB,
       leftovers: (prefix) => multipartUploadsIn(client, bucket, `some/prefix/${prefix}`),
       cleanup: async () => {
