@@ -195,7 +195,7 @@ export function describeStorageContract(name: string, createStorage: () => Promi
       expect(Buffer.from(await bytesOf((await storage.get(key)).body)).toString()).toBe('first');
     });
 
-    it('lets exactly one of two racing ifNoneMatch writers win', async () => {
+    it(`lets ${options.conditionsNotAtomic ? 'at least' : 'exactly'} one of two racing ifNoneMatch writers win`, async () => {
       for (let round = 0; round < 5; round++) {
         const key = `${prefixFor('create-race')}${round}`;
         const results = await Promise.allSettled([
@@ -203,10 +203,12 @@ export function describeStorageContract(name: string, createStorage: () => Promi
           storage.put(key, text('writer B'), { ifNoneMatch: '*' }),
         ]);
         const won = results.flatMap((result, index) => (result.status === 'fulfilled' ? [index] : []));
-        expect(won, `round ${round}`).toHaveLength(1);
-        const lost = results[1 - won[0]];
-        expect(lost.status === 'rejected' && lost.reason).toBeInstanceOf(PreconditionFailedError);
-        expect(Buffer.from(await bytesOf((await storage.get(key)).body)).toString()).toBe(won[0] === 0 ? 'writer A' : 'writer B');
+        const stored = Buffer.from(await bytesOf((await storage.get(key)).body)).toString();
+        for (const result of results) if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(PreconditionFailedError);
+        // A sink without atomic conditions (options.conditionsNotAtomic) may let both win; the object is still one winner's.
+        if (options.conditionsNotAtomic) expect(won.length, `round ${round}`).toBeGreaterThanOrEqual(1);
+        else expect(won, `round ${round}`).toHaveLength(1);
+        expect(won.map((index) => (index === 0 ? 'writer A' : 'writer B'))).toContain(stored);
       }
     });
 
