@@ -18,7 +18,7 @@ export interface PublishOptions {
 const PACKS_LIST_ATTEMPTS = 5;
 
 /**
- * Makes the plan visible in the order that never shows a reader a ref to a missing object: pack and idx →
+ * Makes the plan visible in the order that never shows a reader a ref to a missing object: pack → idx →
  * `objects/info/packs` → `packed-refs` → `info/refs` → `HEAD`. `packed-refs` and `info/refs` are conditional
  * writes against the versions read at the start of the sync: a concurrent writer makes this one fail with a
  * {@link ConflictError} before any of its refs is visible. If the pack cannot be moved into place, its temporary
@@ -29,13 +29,16 @@ export async function publish(storage: Storage, state: TargetState, plan: SyncPl
   try {
     signal?.throwIfAborted();
     if (options.bareRepo && !state.infoRefs) {
-      await Promise.all(bareRepoFiles().map((file) => storage.put(file.key, utf8(file.body), { signal })));
+      for (const file of bareRepoFiles()) await storage.put(file.key, utf8(file.body), { signal });
     }
+    if (pack) await storage.move(pack.tempKey, packKey(pack.packFileName));
   } catch (error) {
     if (pack) await storage.delete([pack.tempKey]).catch(() => {});
     throw error;
   }
-  if (pack) await placePack(storage, pack, signal);
+  if (pack) {
+    await storage.put(idxKey(pack.packFileName), pack.idx, { signal });
+  }
   if (!state.packsList || (pack && !state.packs.includes(pack.packFileName))) {
     await addToPacksList(storage, state, pack?.packFileName, signal);
   }
@@ -44,23 +47,6 @@ export async function publish(storage: Storage, state: TargetState, plan: SyncPl
     await putConditionally(storage, INFO_REFS_KEY, plan.infoRefs, state.infoRefs?.etag, signal);
   }
   if (plan.head !== undefined) await storage.put(HEAD_KEY, utf8(plan.head), { signal });
-}
-
-/**
- * Moves the pack to its name and writes its idx, side by side: one round trip fewer against S3, and safe, as
- * neither is seen before `objects/info/packs` lists the pack (git itself skips an idx whose pack is missing). If the
- * pack cannot be moved into place, its temporary key and any idx written are deleted.
- */
-async function placePack(storage: Storage, pack: StoredPack, signal: AbortSignal | undefined): Promise<void> {
-  const [moved, indexed] = await Promise.allSettled([
-    storage.move(pack.tempKey, packKey(pack.packFileName)),
-    storage.put(idxKey(pack.packFileName), pack.idx, { signal }),
-  ]);
-  if (moved.status === 'rejected') {
-    await storage.delete([pack.tempKey, ...(indexed.status === 'fulfilled' ? [idxKey(pack.packFileName)] : [])]).catch(() => {});
-    throw moved.reason;
-  }
-  if (indexed.status === 'rejected') throw indexed.reason;
 }
 
 /** Appends a pack to `objects/info/packs`, merging with packs another writer listed meanwhile (the list only grows). */
