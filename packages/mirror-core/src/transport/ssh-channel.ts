@@ -147,8 +147,10 @@ class SshChannel implements ServiceChannel {
     } catch (error) {
       if (session.failure) throw session.failure.error;
       signal?.throwIfAborted();
-      if (error instanceof TransportError || (error as { code?: unknown }).code !== undefined) throw error;
-      throw new TransportError('CONNECTION_LOST', `${this.url}: the ssh session ended unexpectedly (${sanitizeServerText((error as Error).message)})`, { cause: error });
+      // The request body's failure and the abort's reason are rethrown above; what is left is a TransportError of the
+      // session's own or its channel failing (a Node stream error, coded or not), which is a lost session.
+      if (error instanceof TransportError) throw error;
+      throw new TransportError('CONNECTION_LOST', `${this.url}: the ssh session ended unexpectedly (${sanitizeServerText(error instanceof Error ? error.message : String(error))})`, { cause: error });
     } finally {
       channel.destroy();
       channel.resume();
