@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Storage } from '@gitmirror/dumb-storage';
+import { AccessDeniedError, ThrottledError, type IncompleteUpload, type Storage } from '@gitmirror/dumb-storage';
 import { createMemoryStorage } from '@gitmirror/dumb-storage/memory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mirrorRepo } from '../../mirror-repo.js';
@@ -64,6 +64,22 @@ describe('verifyMirror', () => {
         message: expect.stringMatching(/is a temporary pack.*the next sync removes it once it is older than its grace period$/),
       },
     ]);
+  });
+
+  it('checks the rest when the credentials may not list incomplete uploads, and fails on any other listing error', async () => {
+    const failingListing = (error: Error) =>
+      Object.assign(createMemoryStorage(), {
+        listIncompleteUploads: async function* (): AsyncGenerator<IncompleteUpload> {
+          throw error;
+        },
+      });
+    const denied = failingListing(new AccessDeniedError('ListMultipartUploads: AccessDenied (HTTP 403)'));
+    await mirrorRepo(source, denied);
+    expect(await verifyMirror(denied)).toMatchObject({ ok: true, refs: refCount, findings: [] });
+    const throttled = new ThrottledError('ListMultipartUploads: SlowDown (HTTP 503)');
+    const slow = failingListing(throttled);
+    await mirrorRepo(source, slow);
+    await expect(verifyMirror(slow)).rejects.toBe(throttled);
   });
 
   it('reports a pack whose body is corrupt only when reading it in full', async () => {

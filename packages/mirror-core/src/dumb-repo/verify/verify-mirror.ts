@@ -1,4 +1,4 @@
-import { StorageError, type IncompleteUpload, type ObjectInfo, type Storage } from '@gitmirror/dumb-storage';
+import { isStorageError, type IncompleteUpload, type ObjectInfo, type Storage } from '@gitmirror/dumb-storage';
 import { PACK_HEADER_LENGTH, PACK_TRAILER_LENGTH, PackError, readIdx, readPackHeader, readPackTrailer, type PackHeader, type PackIndex } from '@gitmirror/git-pack-stream';
 import type { MirrorRef } from '../../refs.js';
 import { parseHead } from '../head.js';
@@ -162,7 +162,7 @@ async function listIncompleteUploads(storage: Storage, signal?: AbortSignal): Pr
     for await (const upload of storage.listIncompleteUploads?.('', { signal }) ?? []) uploads.push(upload);
   } catch (error) {
     // Credentials may read a mirror without s3:ListBucketMultipartUploads; the rest of the checks still hold.
-    if (!(error instanceof StorageError && error.code === 'ACCESS_DENIED')) throw error;
+    if (!isStorageError(error, 'ACCESS_DENIED')) throw error;
   }
   return uploads;
 }
