@@ -7,5 +7,5 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { mirrorRepo } from '@gitmirror/mirror-core';
 
 const [source, endpoint, bucket, prefix] = process.argv.slice(2);
-const result = await mirrorRepo(source, `s3://${bucket}/${prefix}`, { getS3Client: () => new S3Client({ endpoint, forcePathStyle: true }) });
+const result = await mirrorRepo(source, `s3://${bucket}/${prefix}`, { target: { getS3Client: () => new S3Client({ endpoint, forcePathStyle: true }) } });
 if (!result.pack) throw new Error('the mirror wrote no pack');
