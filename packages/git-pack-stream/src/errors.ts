@@ -22,6 +22,7 @@ export type PackErrorCode =
   | 'DUPLICATE_OBJECT'
   | 'READ_BACK_MISMATCH'
   | 'BAD_IDX'
+  | 'CRC_MISMATCH'
   | 'BAD_OBJECT'
   | 'LINKED_OBJECT_TOO_LARGE';
 

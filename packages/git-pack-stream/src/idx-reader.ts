@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PackError } from './errors.js';
+import type { IdxColumns } from './idx-writer.js';
 import { compareIds, idFromHex, idToHex } from './object-id.js';
 
 /** Where an object sits in the pack, per the index. */
@@ -23,6 +24,8 @@ export interface PackIndex {
   lookup(id: string | Uint8Array): IdxLookup | undefined;
   /** All ids in ascending order. */
   ids(): string[];
+  /** Every object in id order as columns: the ids are a view of the index, offsets and CRC32s are copied out. */
+  columns(): IdxColumns;
 }
 
 /** Options of {@link readIdx}. */
@@ -90,5 +93,14 @@ export function readIdx(bytes: Uint8Array, options: ReadIdxOptions = {}): PackIn
       return undefined;
     },
     ids: () => Array.from({ length: count }, (_, i) => id(i)),
+    columns() {
+      const offsets = new Float64Array(count);
+      const crc32s = new Uint32Array(count);
+      for (let i = 0; i < count; i++) {
+        offsets[i] = offset(i);
+        crc32s[i] = crc32(i);
+      }
+      return { ids: buffer.subarray(idsAt, crcAt), offsets, crc32s };
+    },
   };
 }

@@ -6,6 +6,8 @@ export { indexPack, type IndexPackOptions, type IndexPackProgress, type IndexPac
 export { externalLinks, LinkSet } from './object-links.js';
 export { ObjectType, type ObjectTypeName } from './object-type.js';
 export { emptyPack, PACK_HEADER_LENGTH, PACK_TRAILER_LENGTH, readPackHeader, readPackTrailer, writePackHeader, type PackHeader } from './pack-format.js';
+export { PackMerger, type MergedPack, type OpenSourcePack } from './merge-packs.js';
+export type { MergeInput } from './merge-plan.js';
 export { PackMeter, type PackMeterOptions } from './pack-meter.js';
 export { PackParser, type PackEntry, type PackParserOptions, type PackSummary } from './pack-parser.js';
 export { parsePack } from './parse-pack.js';
