@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import yargs, { type Argv } from 'yargs';
 import { lsRefsCommand } from './commands/ls-refs.js';
 import { mirrorCommand } from './commands/mirror.js';
+import { repackCommand } from './commands/repack.js';
 import { verifyCommand } from './commands/verify.js';
 import type { CommandContext } from './commands/context.js';
 import { withSharedOptions } from './commands/shared-options.js';
@@ -24,6 +25,7 @@ export function buildCli(args: readonly string[], context: CommandContext = proc
     .scriptName('mirror-git-to-s3')
     .command(mirrorCommand(context))
     .command(verifyCommand(context))
+    .command(repackCommand(context))
     .command(lsRefsCommand(context))
     .epilogue(EPILOGUE)
     .strict()

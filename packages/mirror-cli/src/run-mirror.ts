@@ -71,7 +71,14 @@ export async function runMirror(flags: MirrorFlags, io: Io): Promise<number> {
         maxAdvertisementBytes: settings.maxAdvertisement,
       },
       // A git server target gets the connection settings, never the sources' headers.
-      target: { ...targetOptions(settings), leftoverGraceMs: settings.leftoverGrace, netrc: settings.netrc, timeout: settings.timeout, retries: settings.retries },
+      target: {
+        ...targetOptions(settings),
+        leftoverGraceMs: settings.leftoverGrace,
+        autoRepack: settings.autoRepack && { maxBytes: settings.autoRepackMax },
+        netrc: settings.netrc,
+        timeout: settings.timeout,
+        retries: settings.retries,
+      },
       concurrency: settings.concurrency,
       memoryBudget: planProcessMemory(settings.maxMemory, { s3: mayUseS3 }).repositories,
       dryRun: settings.dryRun,

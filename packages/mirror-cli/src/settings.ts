@@ -32,6 +32,9 @@ const KINDS = {
   minRate: 'rate',
   maxRefs: 'count',
   maxAdvertisement: 'bytes',
+  autoRepack: 'boolean',
+  autoRepackMax: 'bytes',
+  all: 'boolean',
 } as const satisfies Record<string, Kind>;
 
 /** Name of a setting: the camel-case form of its long option. */
@@ -75,6 +78,12 @@ export interface Settings {
   maxRefs?: number;
   /** Most bytes a source's ref listing may take; mirror-core's default (256 MiB) when absent. */
   maxAdvertisement?: number;
+  /** Merge packs by the geometric policy after a sync that added one (default on). */
+  autoRepack: boolean;
+  /** Most bytes of packs such a merge rewrites; mirror-core's default (1 GiB) when absent. */
+  autoRepackMax?: number;
+  /** `repack`: merge every pack, not only what the geometric policy picks. */
+  all: boolean;
 }
 
 /** `--max-memory` when not given: 256 MiB. */
@@ -95,6 +104,8 @@ const DEFAULTS = {
   json: false,
   full: false,
   symref: false,
+  autoRepack: true,
+  all: false,
 } satisfies Partial<Settings>;
 
 /** The long option of a setting, e.g. `--s3-endpoint-url`. */

@@ -3,6 +3,9 @@ export type { MirrorResult } from './mirror-repo.js';
 export type { MirrorEvent, MirrorPhase } from './mirror-event.js';
 export type { FlatMirrorOptions, MirrorOptions, SourceOptions } from './mirror-options.js';
 export { mirrorRepos } from './mirror-repos.js';
+export { repackMirror } from './repack-mirror.js';
+export type { RepackMirrorOptions, RepackMirrorResult } from './repack-mirror.js';
+export type { RepackOptions, RepackProgress, RepackResult } from './dumb-repo/repack.js';
 export type { MirrorMapping, MirrorMappingOptions, MirrorOutcome, MirrorReposOptions, RepoRef } from './mirror-repos.js';
 export { openTarget, targetKind } from './target/open-target.js';
 export type { OpenTargetOptions } from './target/open-target.js';
@@ -18,6 +21,7 @@ export type {
   TargetPlan,
   TargetRefs,
 } from './target/mirror-target.js';
+export { DEFAULT_AUTO_REPACK_MAX_BYTES } from './target/target-options.js';
 export type { DumbTargetOptions, GitServerTargetOptions, TargetOptions } from './target/target-options.js';
 export { AbortedError, ConflictError, IncompleteFetchError, InvalidMirrorError, InvalidRefError, InvalidUrlError, MirrorError, PushRejectedError, TransportError } from './errors.js';
 export type { InvalidRefCode, MirrorErrorCode, RefUpdateResult } from './errors.js';

@@ -1,7 +1,7 @@
 import type { ApplyEvent } from './target/mirror-target.js';
 
 /** The steps of one repository's sync, in order: refs of source and target, pack, publication. */
-export type MirrorPhase = 'listing-refs' | 'fetching' | 'publishing' | 'done';
+export type MirrorPhase = 'listing-refs' | 'fetching' | 'publishing' | 'repacking' | 'done';
 
 /** Progress of one repository's sync. */
 export type MirrorEvent =

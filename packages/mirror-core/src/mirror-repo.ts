@@ -5,6 +5,7 @@ import { createRefFilter } from './ref-filter.js';
 import { checkAdvertisedRefs } from './refs.js';
 import { redactUrl } from './redact.js';
 import { sanitizeServerText } from './server-text.js';
+import type { RepackResult } from './dumb-repo/repack.js';
 import type { AppliedPlan, MirrorTarget, PackSummary, ReadBackCounts } from './target/mirror-target.js';
 import { openTarget } from './target/open-target.js';
 import { startDeadline } from './transport/deadline.js';
@@ -29,6 +30,8 @@ export interface MirrorResult {
    * from the storage): reads, bytes and sequential passes; zeros when nothing was read back. Unset for git servers.
    */
   readBack?: ReadBackCounts;
+  /** The automatic repack that followed the sync, when it merged packs (dumb targets). */
+  repack?: RepackResult;
   /** The protocol version the source answered with. */
   protocolVersion: 0 | 1 | 2;
   durationMs: number;
@@ -93,6 +96,7 @@ async function syncInto(transport: Transport, target: MirrorTarget, options: Mir
     pack: applied.pack,
     protocolVersion: advertised.protocolVersion,
     ...(target.indexesPacks ? { readBack: applied.readBack ?? { requests: 0, bytes: 0, passes: 0 } } : {}),
+    ...(applied.repack ? { repack: applied.repack } : {}),
     durationMs: performance.now() - started,
   });
   if (plan.upToDate || dryRun) {

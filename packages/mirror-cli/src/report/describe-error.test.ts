@@ -65,6 +65,7 @@ const PACK_CODES: Record<PackErrorCode, true> = {
   DUPLICATE_OBJECT: true,
   READ_BACK_MISMATCH: true,
   BAD_IDX: true,
+  CRC_MISMATCH: true,
   BAD_OBJECT: true,
   LINKED_OBJECT_TOO_LARGE: true,
 };

@@ -32,5 +32,6 @@ export function describeResult(result: MirrorResult, dryRun: boolean): string {
   const refs = `${result.created.length} created, ${result.updated.length} updated, ${result.deleted.length} deleted`;
   if (dryRun) return `would change refs: ${refs}`;
   const pack = result.pack ? `, ${result.pack.name} (${result.pack.objects} objects, ${formatBytes(result.pack.bytes)})` : ', no new objects';
-  return `${refs}${pack}`;
+  const repack = result.repack ? `; merged ${result.repack.merged.length} packs, ${result.repack.packsAfter} now` : '';
+  return `${refs}${pack}${repack}`;
 }

@@ -76,6 +76,7 @@ function limitHint(error: Error): string {
 /** The hint of every code but the hint-less ones, each keyed by exactly one code (the compiler checks both). */
 const HINTS: { readonly [code in Exclude<ErrorCode, HintlessCode>]: Hint } = {
   AUTH_FAILED: `the server refused the credentials: check the user and password (in ~/.netrc or --netrc FILE) or the Authorization header (${ENV_PREFIX}HEADER or headers in the --config file)`,
+  CRC_MISMATCH: "a pack stored in the mirror does not match its index (the storage holds a corrupt copy): nothing was replaced; run `verify --full` on the mirror to see which",
   NOT_FOUND: 'check the repository URL; a private repository may also answer "not found" to a request without credentials',
   NOT_SMART_SERVER: "the URL does not serve git's smart HTTP protocol: check that it names a repository",
   HTTP_ERROR: 'the server failed; run again later, or allow more attempts with --retries',

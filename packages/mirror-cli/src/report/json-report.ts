@@ -19,6 +19,8 @@ export interface RepositoryReport {
   bytes: number;
   /** What resolving the pack's deltas read back of it (requests, bytes, passes); zeros when nothing was. */
   readBack: { requests: number; bytes: number; passes: number };
+  /** The automatic repack after the sync, when it merged packs: how many, into which, and the packs listed after. */
+  repack: { merged: number; pack: string; packsAfter: number } | null;
   protocolVersion: number | null;
   durationMs: number | null;
   error: { code: string; message: string; hint?: string } | null;
@@ -54,7 +56,7 @@ export function mirrorReport(summary: MirrorSummary): MirrorReport {
 function repositoryReport(outcome: MirrorOutcome): RepositoryReport {
   const base = { source: outcome.source, target: outcome.target };
   if (!outcome.ok) {
-    return { ...base, ok: false, upToDate: false, created: [], updated: [], deleted: [], pack: null, objects: 0, bytes: 0, readBack: NOTHING_READ_BACK, protocolVersion: null, durationMs: null, error: describeError(outcome.error) };
+    return { ...base, ok: false, upToDate: false, created: [], updated: [], deleted: [], pack: null, objects: 0, bytes: 0, readBack: NOTHING_READ_BACK, repack: null, protocolVersion: null, durationMs: null, error: describeError(outcome.error) };
   }
   const { result } = outcome;
   return {
@@ -68,6 +70,7 @@ function repositoryReport(outcome: MirrorOutcome): RepositoryReport {
     objects: result.pack?.objects ?? 0,
     bytes: result.pack?.bytes ?? 0,
     readBack: result.readBack ?? NOTHING_READ_BACK,
+    repack: result.repack?.pack ? { merged: result.repack.merged.length, pack: result.repack.pack.name, packsAfter: result.repack.packsAfter } : null,
     protocolVersion: result.protocolVersion,
     durationMs: Math.round(result.durationMs),
     error: null,

@@ -13,6 +13,18 @@ export const PACK_DIR = 'objects/pack/';
 /** Start of the name a pack has while it uploads, before it is moved under its checksum. */
 export const TEMP_PACK_PREFIX = 'tmp_pack_';
 
+/**
+ * Where a repack records the packs it replaced: `gitmirror/retired/<pack file name>`, written just before the packs
+ * list drops them. The marker's time is when the pack stopped being listed: the pack stays for readers that started
+ * before, until that is older than the grace period. Outside `objects/`, git never looks there.
+ */
+export const RETIRED_DIR = 'gitmirror/retired/';
+
+/** The key of the marker of a pack file name a repack replaced. */
+export function retiredKey(packFileName: string): string {
+  return `${RETIRED_DIR}${packFileName}`;
+}
+
 const PACK_FILE = /^pack-([0-9a-f]{40})\.(pack|idx)$/;
 
 /** The storage key of a pack file name listed in `objects/info/packs` (`pack-<checksum>.pack`). */

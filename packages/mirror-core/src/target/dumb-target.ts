@@ -3,6 +3,7 @@ import { checkConnectivity, checkHaves } from '../dumb-repo/connectivity.js';
 import { parseHead } from '../dumb-repo/head.js';
 import { isUpToDate, planSync, type SyncPlan } from '../dumb-repo/plan.js';
 import { publish } from '../dumb-repo/publish.js';
+import { repackDumbMirror } from '../dumb-repo/repack.js';
 import { readTargetStateAndRecover } from '../dumb-repo/recover.js';
 import { storePack, type StoredPack } from '../dumb-repo/store-pack.js';
 import type { TargetState } from '../dumb-repo/target-state.js';
@@ -17,6 +18,8 @@ export interface DumbTargetSettings {
   /** How the repository's memory is split while its pack streams in. */
   memory: RepositoryMemoryPlan;
   leftoverGraceMs?: number;
+  /** Merge packs by the geometric policy after a sync that added one, rewriting at most `maxBytes`; off when absent. */
+  autoRepack?: { maxBytes: number };
 }
 
 const NOTHING_READ_BACK = { requests: 0, bytes: 0, passes: 0 };
@@ -90,10 +93,15 @@ export class DumbTarget implements MirrorTarget {
     }
     emit({ type: 'phase', phase: 'publishing' });
     await publish(storage, state, plan, stored, { bareRepo: this.bareRepository, signal });
-    return {
+    const applied: AppliedPlan = {
       pack: stored && { name: stored.packFileName, objects: stored.objectCount, bytes: stored.packSize },
       readBack: stored?.readBack ?? NOTHING_READ_BACK,
     };
+    const { autoRepack } = this.#settings;
+    if (!stored || !autoRepack) return applied;
+    emit({ type: 'phase', phase: 'repacking' });
+    const repack = await repackDumbMirror(storage, { maxBytes: autoRepack.maxBytes, leftoverGraceMs: this.#settings.leftoverGraceMs, signal });
+    return repack.pack ? { ...applied, repack } : applied;
   }
 
   async close(): Promise<void> {}

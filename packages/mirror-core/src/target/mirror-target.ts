@@ -1,5 +1,6 @@
 import type { IndexPackOptions, IndexPackResult } from '@gitmirror/git-pack-stream';
 import type { Head } from '../dumb-repo/head.js';
+import type { RepackResult } from '../dumb-repo/repack.js';
 import type { MirrorRef } from '../refs.js';
 
 /** How a target is written: dumb files in S3 or a folder, or pushed to a git server. */
@@ -49,11 +50,13 @@ export interface AppliedPlan {
   pack?: PackSummary;
   /** What resolving the pack's deltas read back; set by targets that index the packs they store. */
   readBack?: ReadBackCounts;
+  /** The compaction that followed the sync (a dumb target's automatic repack), when it merged packs. */
+  repack?: RepackResult;
 }
 
 /** Progress of applying a plan: the switch to publishing, a git server's messages, the indexing of a stored pack. */
 export type ApplyEvent =
-  | { type: 'phase'; phase: 'publishing' }
+  | { type: 'phase'; phase: 'publishing' | 'repacking' }
   /** A progress or hook line from a git server target (side-band 2), already sanitized. */
   | { type: 'remote-progress'; message: string }
   | { type: 'pack-progress'; progress: Parameters<NonNullable<IndexPackOptions['onProgress']>>[0] };

@@ -8,7 +8,7 @@ import { isSshUrl } from '../transport/ssh-url.js';
 import { DumbTarget } from './dumb-target.js';
 import { GitServerTarget } from './git-server-target.js';
 import type { MirrorTarget, TargetKind } from './mirror-target.js';
-import type { TargetOptions } from './target-options.js';
+import { DEFAULT_AUTO_REPACK_MAX_BYTES, type DumbTargetOptions, type TargetOptions } from './target-options.js';
 
 /** Options of {@link openTarget}: the target's own, and the repository's share of memory. */
 export interface OpenTargetOptions extends TargetOptions {
@@ -36,14 +36,20 @@ export async function openTarget(target: string | Storage, options: OpenTargetOp
   if (typeof target !== 'string') {
     const memory = planRepositoryMemory(budget, { s3: false });
     const kind = /^s3:/i.test(target.url) ? 's3' : 'folder';
-    return new DumbTarget(target, { kind, bareRepository: target.url.startsWith('file:'), memory, leftoverGraceMs: options.leftoverGraceMs });
+    return new DumbTarget(target, { kind, bareRepository: target.url.startsWith('file:'), memory, leftoverGraceMs: options.leftoverGraceMs, autoRepack: autoRepack(options) });
   }
   const kind = targetKind(target);
   if (kind === 'git') return new GitServerTarget(await openReceivePack(target, options), { atomic: options.atomic });
   const memory = planRepositoryMemory(budget, { s3: kind === 's3', upload: options.s3 });
   const s3 = memory.upload ? { ...options.s3, partSize: memory.upload.partSize, queueSize: memory.upload.queueSize } : options.s3;
   const storage = await openStorage(target, { getS3Client: options.getS3Client, s3 });
-  return new DumbTarget(storage, { kind, bareRepository: storage.url.startsWith('file:'), memory, leftoverGraceMs: options.leftoverGraceMs });
+  return new DumbTarget(storage, { kind, bareRepository: storage.url.startsWith('file:'), memory, leftoverGraceMs: options.leftoverGraceMs, autoRepack: autoRepack(options) });
+}
+
+function autoRepack(options: DumbTargetOptions): { maxBytes: number } | undefined {
+  if (options.autoRepack === false) return undefined;
+  const maxBytes = options.autoRepack === true || options.autoRepack === undefined ? undefined : options.autoRepack.maxBytes;
+  return { maxBytes: maxBytes ?? DEFAULT_AUTO_REPACK_MAX_BYTES };
 }
 
 /** Opens `git-receive-pack` of the git server at `url` (`http(s)://` or ssh). */

@@ -23,7 +23,17 @@ export interface DumbTargetOptions {
    * milliseconds are removed at the start of a sync (not a dry run). Default one hour; keep it above the longest sync.
    */
   leftoverGraceMs?: number;
+  /**
+   * After a sync that added a pack, merge packs by the geometric policy (each pack at least twice all smaller ones
+   * together), so that the mirror holds about log2 of its history in packs. `false` turns it off; `maxBytes` bounds
+   * what one such repack rewrites (default {@link DEFAULT_AUTO_REPACK_MAX_BYTES}: larger merges are left to `repack`).
+   * Default on.
+   */
+  autoRepack?: boolean | { maxBytes?: number };
 }
+
+/** Default of `autoRepack.maxBytes`: 1 GiB. */
+export const DEFAULT_AUTO_REPACK_MAX_BYTES = 1024 ** 3;
 
 /** Options of a target: those of its kind apply, the others are ignored. */
 export interface TargetOptions extends GitServerTargetOptions, DumbTargetOptions {}

@@ -50,3 +50,56 @@ export class RecordingStorage implements Storage {
   head: Storage['head'] = (key) => this.inner.head(key);
   list: Storage['list'] = (prefix) => this.inner.list(prefix);
 }
+
+/** What a {@link KilledAfterWrites} storage throws once "killed". */
+export class Killed extends Error {
+  override name = 'Killed';
+}
+
+/** Whether the sync failed because it was "killed" (the sinks wrap the error their client raised). */
+export function wasKilled(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 10; cause = cause.cause, depth++) if (cause instanceof Killed) return true;
+  return false;
+}
+
+/**
+ * A storage that behaves like a process killed after its `killAfter`-th completed write: from then on nothing
+ * reaches the inner storage, not even the cleanup a failing sync would do.
+ */
+export class KilledAfterWrites implements Storage {
+  writes = 0;
+  dead = false;
+
+  constructor(
+    readonly inner: Storage,
+    readonly killAfter: number,
+  ) {}
+
+  get url(): string {
+    return this.inner.url;
+  }
+
+  #alive(): void {
+    if (this.dead) throw new Killed(`killed after write ${this.killAfter}`);
+  }
+
+  async #write<T>(action: () => Promise<T>): Promise<T> {
+    this.#alive();
+    const result = await action();
+    this.#alive();
+    if (++this.writes === this.killAfter) this.dead = true;
+    return result;
+  }
+
+  put = (key: string, body: Body, options?: PutOptions) => this.#write(() => this.inner.put(key, body, options));
+  copy = (from: string, to: string) => this.#write(() => this.inner.copy(from, to));
+  move = (from: string, to: string) => this.#write(() => this.inner.move(from, to));
+  delete = (keys: readonly string[]) => this.#write(() => this.inner.delete(keys));
+  get: Storage['get'] = async (key, options) => (this.#alive(), this.inner.get(key, options));
+  getRange: Storage['getRange'] = async (key, offset, length, options) => (this.#alive(), this.inner.getRange(key, offset, length, options));
+  head: Storage['head'] = async (key) => (this.#alive(), this.inner.head(key));
+  list: Storage['list'] = (prefix) => {
+    this.#alive();
+    return this.inner.list(prefix);
+  };
+}

@@ -8,6 +8,7 @@ export type VerifyFindingCode =
   | 'MISSING_PACKS_LIST'
   | 'LISTED_PACK_MISSING'
   | 'UNLISTED_PACK'
+  | 'RETIRED_PACK'
   | 'MISSING_IDX'
   | 'ORPHAN_IDX'
   | 'BAD_IDX'
@@ -47,8 +48,11 @@ export interface VerifyReport {
   findings: VerifyFinding[];
 }
 
-/** The codes of the leftovers of killed syncs, which the next sync removes once older than its grace period. */
-export const LEFTOVER_FINDING_CODES: readonly VerifyFindingCode[] = ['LEFTOVER_TEMP_PACK', 'UNLISTED_PACK', 'STRAY_TEMP', 'INCOMPLETE_UPLOAD'];
+/**
+ * The codes of what readers never see and the next sync removes once older than its grace period: the leftovers of
+ * killed syncs, and packs a repack replaced (kept meanwhile for readers that started before).
+ */
+export const LEFTOVER_FINDING_CODES: readonly VerifyFindingCode[] = ['LEFTOVER_TEMP_PACK', 'UNLISTED_PACK', 'RETIRED_PACK', 'STRAY_TEMP', 'INCOMPLETE_UPLOAD'];
 
 /** Options of `verifyMirror`. */
 export interface VerifyOptions {

@@ -8,6 +8,7 @@ import { parsePacksList } from '../packs-list.js';
 import type { VerifyFinding, VerifyFindingCode, VerifyOptions, VerifyReport } from './findings.js';
 import { checkClosure, checkPackContents } from './pack-contents.js';
 import { readOptional, readWhole } from '../read.js';
+import { listRetired } from '../recover.js';
 
 /**
  * Checks a dumb mirror as a dumb-HTTP `git clone` will read it: every ref (and peeled tag) in `info/refs` names an
@@ -22,9 +23,10 @@ export async function verifyMirror(storage: Storage, options: VerifyOptions = {}
   const error = (code: VerifyFindingCode, message: string, key?: string) => findings.push({ severity: 'error', code, key, message });
   const warning = (code: VerifyFindingCode, message: string, key?: string) => findings.push({ severity: 'warning', code, key, message });
 
-  const [[infoRefs, head, packsList], incompleteUploads] = await Promise.all([
+  const [[infoRefs, head, packsList], incompleteUploads, retired] = await Promise.all([
     Promise.all([INFO_REFS_KEY, HEAD_KEY, PACKS_LIST_KEY].map((key) => readOptional(storage, key, signal))),
     listIncompleteUploads(storage, signal),
+    listRetired(storage),
   ]);
   let refs: MirrorRef[] = [];
   if (infoRefs === undefined) error('MISSING_INFO_REFS', 'info/refs is missing: this is not a mirror, or no sync has completed', INFO_REFS_KEY);
@@ -63,6 +65,11 @@ export async function verifyMirror(storage: Storage, options: VerifyOptions = {}
     const idxPath = idxKey(name);
     if (!pack) {
       error('ORPHAN_IDX', `${idxPath} has no pack (${packPath} is missing)`, idxPath);
+      continue;
+    }
+    const marker = retired.get(name);
+    if (!listed.has(name) && marker) {
+      warning('RETIRED_PACK', `${packPath} was replaced by a repack${age(marker.lastModified)}: it stays for dumb-HTTP clones that started before, until the next sync or repack after the grace period removes it`, packPath);
       continue;
     }
     if (!listed.has(name)) {

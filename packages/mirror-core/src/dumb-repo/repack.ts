@@ -1,0 +1,178 @@
+import { isStorageError, type Storage } from '@gitmirror/dumb-storage';
+import { PackMerger, type MergedPack } from '@gitmirror/git-pack-stream';
+import { ConflictError } from '../errors.js';
+import { choosePacksToMerge } from './geometric.js';
+import { idxKey, PACK_DIR, packFileName, packKey, PACKS_LIST_KEY, retiredKey, tempPackKey } from './layout.js';
+import { formatPacksList, parsePacksList } from './packs-list.js';
+import { readWhole } from './read.js';
+import { DEFAULT_LEFTOVER_GRACE_MS, removeLeftovers } from './recover.js';
+import { readTargetState, readText, type VersionedText } from './target-state.js';
+
+/** Options of {@link repackDumbMirror}. */
+export interface RepackOptions {
+  /** Merge every listed pack into one, instead of only what the geometric policy picks. */
+  all?: boolean;
+  /** The geometric policy's factor: each pack at least this many times all smaller ones together. Default 2. */
+  factor?: number;
+  /** The policy merges at most this many bytes of packs (the smallest that fit). Default no limit. */
+  maxBytes?: number;
+  /**
+   * Replaced packs stay this many milliseconds after they stop being listed, for readers that started before; the
+   * repack also removes what is older (replaced packs, killed syncs' leftovers). Default one hour.
+   */
+  leftoverGraceMs?: number;
+  /** Plan only: read the indexes, write nothing. */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: RepackProgress) => void;
+}
+
+/** Progress of a repack: after each source pack is copied. */
+export interface RepackProgress {
+  packsRead: number;
+  packsToRead: number;
+  bytesRead: number;
+  bytesToRead: number;
+}
+
+/** What a repack did. */
+export interface RepackResult {
+  /** Packs listed before and after. */
+  packsBefore: number;
+  packsAfter: number;
+  /** The packs merged (replaced unless one of them is the result), smallest first. */
+  merged: string[];
+  /** The pack written (or, in a dry run, the object count it would hold); absent when nothing was merged. */
+  pack?: { name: string; objects: number; bytes: number; duplicates: number };
+  /** Bytes of the merged packs read. */
+  bytesRead: number;
+  /** Keys removed: replaced packs past the grace period, and killed syncs' leftovers. */
+  removed: string[];
+}
+
+const IDX_READS_IN_FLIGHT = 8;
+const PACKS_LIST_ATTEMPTS = 5;
+
+/**
+ * Compacts a dumb mirror without a local copy: merges the packs the geometric policy picks (or all of them) into one
+ * by streaming each from the storage into the new pack's upload ({@link PackMerger}: entries copied as stored, each
+ * object once), then publishes in the order that keeps every reader whole: pack, idx, a marker per replaced pack,
+ * and `objects/info/packs` (a conditional write, redone against a sync that listed a pack meanwhile). Replaced packs
+ * are deleted by a later sync or repack once their marker is older than the grace period.
+ * @throws ConflictError when another repack replaced some of the same packs first; nothing of this one is listed then.
+ */
+export async function repackDumbMirror(storage: Storage, options: RepackOptions = {}): Promise<RepackResult> {
+  const { signal } = options;
+  const graceMs = options.leftoverGraceMs ?? DEFAULT_LEFTOVER_GRACE_MS;
+  const state = await readTargetState(storage, signal);
+  const removed = options.dryRun ? [] : await removeLeftovers(storage, state.packs, { graceMs, sweepRetired: true, signal });
+  const sizes = await packSizes(storage);
+  const present = state.packs.filter((name) => sizes.has(name));
+  const weighed = present.map((name) => ({ name, bytes: sizes.get(name)! }));
+  const chosen = options.all ? (present.length > 1 ? present : []) : choosePacksToMerge(weighed, { factor: options.factor, maxBytes: options.maxBytes });
+  const unchanged: RepackResult = { packsBefore: state.packs.length, packsAfter: state.packs.length, merged: [], bytesRead: 0, removed };
+  if (chosen.length === 0) return unchanged;
+
+  // Sources in the order the mirror lists them, oldest first: later copies of an object are the ones dropped.
+  const chosenSet = new Set(chosen);
+  const sources = present.filter((name) => chosenSet.has(name));
+  const idxs = await readIndexes(storage, sources, signal);
+  const merger = new PackMerger(sources.map((name, s) => ({ idx: idxs[s]!, packSize: sizes.get(name)! })));
+  const bytesToRead = sources.reduce((sum, name) => sum + sizes.get(name)!, 0);
+  const merged = [...sources].sort((a, b) => sizes.get(a)! - sizes.get(b)!);
+  if (options.dryRun) {
+    return { ...unchanged, packsAfter: state.packs.length - sources.length + 1, merged, pack: { name: '', objects: merger.objectCount, bytes: 0, duplicates: merger.sourceObjectCount - merger.objectCount }, bytesRead: 0 };
+  }
+
+  const result = await writeMergedPack(storage, merger, sources, sizes, { ...options, bytesToRead });
+  const name = packFileName(result.packChecksum);
+  const replaced = sources.filter((source) => source !== name);
+  for (const source of replaced) await storage.put(retiredKey(source), Buffer.from(`replaced by ${name}\n`), { signal });
+  const packsAfter = await replaceInPacksList(storage, state.packsList, replaced, name, signal);
+  return {
+    packsBefore: state.packs.length,
+    packsAfter,
+    merged,
+    pack: { name, objects: result.objectCount, bytes: result.packSize, duplicates: result.duplicates },
+    bytesRead: bytesToRead,
+    removed,
+  };
+}
+
+/** Sizes of the packs under `objects/pack/`, by pack file name, from one listing. */
+async function packSizes(storage: Storage): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  for await (const info of storage.list(PACK_DIR)) {
+    const name = info.key.slice(PACK_DIR.length);
+    if (/^pack-[0-9a-f]{40}\.pack$/.test(name)) sizes.set(name, info.size);
+  }
+  return sizes;
+}
+
+async function readIndexes(storage: Storage, packs: readonly string[], signal?: AbortSignal): Promise<Uint8Array[]> {
+  const idxs: Uint8Array[] = new Array(packs.length);
+  let next = 0;
+  const reader = async () => {
+    for (let i = next++; i < packs.length; i = next++) idxs[i] = await readWhole(storage, idxKey(packs[i]!), signal);
+  };
+  await Promise.all(Array.from({ length: Math.min(IDX_READS_IN_FLIGHT, packs.length) }, reader));
+  return idxs;
+}
+
+/** Uploads the merged pack under a temporary key, then moves it and writes its idx (unless the pack already exists). */
+async function writeMergedPack(
+  storage: Storage,
+  merger: PackMerger,
+  sources: readonly string[],
+  sizes: ReadonlyMap<string, number>,
+  options: RepackOptions & { bytesToRead: number },
+): Promise<MergedPack> {
+  const { signal } = options;
+  const tempKey = tempPackKey();
+  let packsRead = 0;
+  let bytesRead = 0;
+  const open = async function* (source: number) {
+    const { body } = await storage.get(packKey(sources[source]!), { signal });
+    yield* body;
+    bytesRead += sizes.get(sources[source]!)!;
+    options.onProgress?.({ packsRead: ++packsRead, packsToRead: sources.length, bytesRead, bytesToRead: options.bytesToRead });
+  };
+  let result: MergedPack;
+  try {
+    await storage.put(tempKey, merger.stream(open, { signal }), { signal });
+    result = merger.result();
+    const name = packFileName(result.packChecksum);
+    if (sources.includes(name)) {
+      await storage.delete([tempKey]);
+      return result;
+    }
+    await storage.move(tempKey, packKey(name));
+  } catch (error) {
+    await storage.delete([tempKey]).catch(() => {});
+    throw error;
+  }
+  await storage.put(idxKey(packFileName(result.packChecksum)), result.idx, { signal });
+  return result;
+}
+
+/**
+ * Lists `added` in place of `replaced` in `objects/info/packs`, conditionally on the version read; against a sync that
+ * listed a pack meanwhile, re-reads and tries again. Returns the packs listed after.
+ */
+async function replaceInPacksList(storage: Storage, first: VersionedText | undefined, replaced: readonly string[], added: string, signal?: AbortSignal): Promise<number> {
+  let current = first;
+  for (let attempt = 1; ; attempt++) {
+    const packs = current ? parsePacksList(current.text) : [];
+    const gone = replaced.filter((name) => !packs.includes(name));
+    if (gone.length > 0) throw new ConflictError(`${storage.url}: ${gone[0]} was replaced by another repack while this one ran; nothing of this one was listed`);
+    const next = packs.filter((name) => !replaced.includes(name));
+    if (!next.includes(added)) next.push(added);
+    try {
+      await storage.put(PACKS_LIST_KEY, Buffer.from(formatPacksList(next)), current ? { ifMatch: current.etag, signal } : { ifNoneMatch: '*', signal });
+      return next.length;
+    } catch (error) {
+      if (!isStorageError(error, 'PRECONDITION_FAILED') || attempt === PACKS_LIST_ATTEMPTS) throw error;
+    }
+    current = await readText(storage, PACKS_LIST_KEY, signal);
+  }
+}
