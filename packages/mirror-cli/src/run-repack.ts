@@ -1,4 +1,4 @@
-import { repackMirror, type RepackMirrorResult } from '@gitmirror/mirror-core';
+import { planProcessMemory, repackMirror, type RepackMirrorResult } from '@gitmirror/mirror-core';
 import { commandSettings } from './config-file.js';
 import type { Io } from './io.js';
 import { formatBytes, formatDuration } from './report/format.js';
@@ -28,6 +28,7 @@ export async function runRepack(flags: Record<string, unknown>, io: Io): Promise
     result = await repackMirror(target, {
       ...targetOptions(settings),
       all: settings.all,
+      memoryBudget: planProcessMemory(settings.maxMemory, { s3: isS3Url(target) }).repositories,
       dryRun: settings.dryRun,
       leftoverGraceMs: settings.leftoverGrace,
       signal: io.signal,

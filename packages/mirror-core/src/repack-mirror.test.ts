@@ -59,6 +59,8 @@ describe('repackMirror', () => {
     const before = listedPacks(mirror);
     expect(before).toHaveLength(6);
 
+    await expect(repackMirror(mirror, { all: true, memoryBudget: 96 * 5 })).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED', message: expect.stringMatching(/nothing was written/) });
+    expect(listedPacks(mirror)).toEqual(before);
     const result = await repackMirror(mirror, { all: true });
     const after = listedPacks(mirror);
     expect(after).toEqual([result.pack!.name]);

@@ -70,6 +70,7 @@ function limitHint(error: Error): string {
   if (limit === 'maxBytes') {
     return "the source's ref listing is larger than this run allows; nothing was fetched or written. If it is genuine, raise --max-memory (the default limit follows each repository's share of it) or set --max-advertisement";
   }
+  if (error.name === 'MirrorError') return 'raise --max-memory, or repack without --all: the geometric policy merges the smallest packs that fit';
   return "the source sent more than this repository's share of memory can index; nothing was published. If it is genuine, raise --max-memory, or lower --concurrency so that each repository gets a larger share";
 }
 

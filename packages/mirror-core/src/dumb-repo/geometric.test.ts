@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { choosePacksToMerge, type WeighedPack } from './geometric.js';
 
-const packs = (...sizes: number[]): WeighedPack[] => sizes.map((bytes, i) => ({ name: `p${i}`, bytes }));
+const packs = (...sizes: number[]): WeighedPack[] => sizes.map((bytes, i) => ({ name: `p${i}`, bytes, objects: bytes * 10 }));
 
 /** Simulates syncs that each add a pack of `size` bytes, merging by the policy after each; returns the pack counts. */
 function simulate(syncs: number, size: (sync: number) => number, options = {}): number[] {
   let current: WeighedPack[] = [];
   const counts: number[] = [];
   for (let sync = 0; sync < syncs; sync++) {
-    current.push({ name: `s${sync}`, bytes: size(sync) });
+    current.push({ name: `s${sync}`, bytes: size(sync), objects: 1 });
     const merge = new Set(choosePacksToMerge(current, options));
     if (merge.size > 0) {
       const bytes = current.filter((pack) => merge.has(pack.name)).reduce((sum, pack) => sum + pack.bytes, 0);
-      current = [...current.filter((pack) => !merge.has(pack.name)), { name: `m${sync}`, bytes }];
+      current = [...current.filter((pack) => !merge.has(pack.name)), { name: `m${sync}`, bytes, objects: 1 }];
     }
     counts.push(current.length);
   }
@@ -36,6 +36,7 @@ describe('choosePacksToMerge', () => {
   it('merges only the smallest packs that fit in maxBytes, and nothing when fewer than two fit', () => {
     expect(choosePacksToMerge(packs(1, 1, 1, 1), { maxBytes: 3 })).toEqual(['p0', 'p1', 'p2']);
     expect(choosePacksToMerge(packs(10, 10), { maxBytes: 15 })).toEqual([]);
+    expect(choosePacksToMerge(packs(1, 1, 1, 1), { maxObjects: 20 })).toEqual(['p0', 'p1']);
   });
 
   it('keeps about log2 of the history in packs over many syncs of any sizes', () => {

@@ -2,6 +2,8 @@
 export interface WeighedPack {
   name: string;
   bytes: number;
+  /** Objects in the pack (or an upper bound): what merging it costs in memory. */
+  objects: number;
 }
 
 /** Options of {@link choosePacksToMerge}. */
@@ -10,6 +12,8 @@ export interface GeometricOptions {
   factor?: number;
   /** Merge at most this many bytes of packs: the smallest ones that fit (default no limit). */
   maxBytes?: number;
+  /** Merge at most this many objects: the smallest packs that fit (default no limit). */
+  maxObjects?: number;
 }
 
 /**
@@ -17,7 +21,7 @@ export interface GeometricOptions {
  * together (a geometric progression, as `git repack --geometric=2` keeps): sorted by size, the smallest packs up to
  * the last one that breaks the progression. A mirror that adds a pack per sync then holds about log(history) packs,
  * and each byte is rewritten about log times. With `maxBytes`, the smallest packs whose sizes fit in it, so that no
- * merge rewrites more. Empty when the packs already form the progression, or fewer than two would be merged.
+ * merge rewrites more (and likewise `maxObjects`). Empty when the packs already form the progression, or fewer than two would be merged.
  */
 export function choosePacksToMerge(packs: readonly WeighedPack[], options: GeometricOptions = {}): string[] {
   const factor = options.factor ?? 2;
@@ -30,10 +34,14 @@ export function choosePacksToMerge(packs: readonly WeighedPack[], options: Geome
     if (sorted[j]!.bytes < factor * smaller) merge = j + 1;
     smaller += sorted[j]!.bytes;
   }
-  if (options.maxBytes !== undefined) {
-    let fits = 0;
-    for (let total = 0; fits < merge && total + sorted[fits]!.bytes <= options.maxBytes; fits++) total += sorted[fits]!.bytes;
-    merge = fits;
+  const maxBytes = options.maxBytes ?? Infinity;
+  const maxObjects = options.maxObjects ?? Infinity;
+  let fits = 0;
+  for (let bytes = 0, objects = 0; fits < merge; fits++) {
+    bytes += sorted[fits]!.bytes;
+    objects += sorted[fits]!.objects;
+    if (bytes > maxBytes || objects > maxObjects) break;
   }
+  merge = fits;
   return merge < 2 ? [] : sorted.slice(0, merge).map((pack) => pack.name);
 }

@@ -1,6 +1,6 @@
 import { isStorageError, type Storage } from '@gitmirror/dumb-storage';
 import { PackMerger, type MergedPack } from '@gitmirror/git-pack-stream';
-import { ConflictError } from '../errors.js';
+import { ConflictError, MirrorError } from '../errors.js';
 import { choosePacksToMerge } from './geometric.js';
 import { idxKey, PACK_DIR, packFileName, packKey, PACKS_LIST_KEY, retiredKey, tempPackKey } from './layout.js';
 import { formatPacksList, parsePacksList } from './packs-list.js';
@@ -16,6 +16,11 @@ export interface RepackOptions {
   factor?: number;
   /** The policy merges at most this many bytes of packs (the smallest that fit). Default no limit. */
   maxBytes?: number;
+  /**
+   * Memory the merge may hold: the merged packs' object tables, {@link MERGE_BYTES_PER_OBJECT} per object. The policy
+   * merges the smallest packs that fit; `all` fails with `LIMIT_EXCEEDED` when they do not. Default no limit.
+   */
+  memoryBudget?: number;
   /**
    * Replaced packs stay this many milliseconds after they stop being listed, for readers that started before; the
    * repack also removes what is older (replaced packs, killed syncs' leftovers). Default one hour.
@@ -50,6 +55,13 @@ export interface RepackResult {
   removed: string[];
 }
 
+/**
+ * Memory a merge holds per object of its sources: the object table of the plan (id, CRC32, offsets in and out,
+ * order: about 53 bytes), the indexes read (28) while the plan is built, and the new idx (28) once written.
+ */
+export const MERGE_BYTES_PER_OBJECT = 96;
+/** Bytes of a version-2 idx besides its 28 bytes per object: header, fan-out table, both checksums. */
+const IDX_FIXED_BYTES = 8 + 256 * 4 + 40;
 const IDX_READS_IN_FLIGHT = 8;
 const PACKS_LIST_ATTEMPTS = 5;
 
@@ -66,10 +78,18 @@ export async function repackDumbMirror(storage: Storage, options: RepackOptions 
   const graceMs = options.leftoverGraceMs ?? DEFAULT_LEFTOVER_GRACE_MS;
   const state = await readTargetState(storage, signal);
   const removed = options.dryRun ? [] : await removeLeftovers(storage, state.packs, { graceMs, sweepRetired: true, signal });
-  const sizes = await packSizes(storage);
-  const present = state.packs.filter((name) => sizes.has(name));
-  const weighed = present.map((name) => ({ name, bytes: sizes.get(name)! }));
-  const chosen = options.all ? (present.length > 1 ? present : []) : choosePacksToMerge(weighed, { factor: options.factor, maxBytes: options.maxBytes });
+  const files = await listPacks(storage);
+  const present = state.packs.filter((name) => files.has(name));
+  const sizes = new Map(present.map((name) => [name, files.get(name)!.bytes]));
+  const weighed = present.map((name) => ({ name, ...files.get(name)! }));
+  const maxObjects = options.memoryBudget === undefined ? undefined : Math.floor(options.memoryBudget / MERGE_BYTES_PER_OBJECT);
+  const chosen = options.all ? (present.length > 1 ? present : []) : choosePacksToMerge(weighed, { factor: options.factor, maxBytes: options.maxBytes, maxObjects });
+  if (options.all && maxObjects !== undefined) {
+    const objects = weighed.reduce((sum, pack) => sum + pack.objects, 0);
+    if (objects > maxObjects) {
+      throw new MirrorError('LIMIT_EXCEEDED', `${storage.url}: merging all ${present.length} packs (about ${objects} objects) needs about ${Math.ceil((objects * MERGE_BYTES_PER_OBJECT) / 2 ** 20)} MiB, more than the ${Math.floor(options.memoryBudget! / 2 ** 20)} MiB this repack may use; nothing was written`);
+    }
+  }
   const unchanged: RepackResult = { packsBefore: state.packs.length, packsAfter: state.packs.length, merged: [], bytesRead: 0, removed };
   if (chosen.length === 0) return unchanged;
 
@@ -99,14 +119,19 @@ export async function repackDumbMirror(storage: Storage, options: RepackOptions 
   };
 }
 
-/** Sizes of the packs under `objects/pack/`, by pack file name, from one listing. */
-async function packSizes(storage: Storage): Promise<Map<string, number>> {
-  const sizes = new Map<string, number>();
-  for await (const info of storage.list(PACK_DIR)) {
-    const name = info.key.slice(PACK_DIR.length);
-    if (/^pack-[0-9a-f]{40}\.pack$/.test(name)) sizes.set(name, info.size);
+/**
+ * The packs under `objects/pack/` that have an idx, by pack file name, from one listing: their bytes, and their
+ * objects as the idx size bounds them (large offsets only make it an overestimate).
+ */
+async function listPacks(storage: Storage): Promise<Map<string, { bytes: number; objects: number }>> {
+  const files = new Map<string, number>();
+  for await (const info of storage.list(PACK_DIR)) files.set(info.key.slice(PACK_DIR.length), info.size);
+  const packs = new Map<string, { bytes: number; objects: number }>();
+  for (const [name, bytes] of files) {
+    const idxBytes = files.get(name.replace(/\.pack$/, '.idx'));
+    if (/^pack-[0-9a-f]{40}\.pack$/.test(name) && idxBytes !== undefined) packs.set(name, { bytes, objects: Math.max(0, Math.floor((idxBytes - IDX_FIXED_BYTES) / 28)) });
   }
-  return sizes;
+  return packs;
 }
 
 async function readIndexes(storage: Storage, packs: readonly string[], signal?: AbortSignal): Promise<Uint8Array[]> {

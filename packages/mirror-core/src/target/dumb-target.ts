@@ -100,7 +100,8 @@ export class DumbTarget implements MirrorTarget {
     const { autoRepack } = this.#settings;
     if (!stored || !autoRepack) return applied;
     emit({ type: 'phase', phase: 'repacking' });
-    const repack = await repackDumbMirror(storage, { maxBytes: autoRepack.maxBytes, leftoverGraceMs: this.#settings.leftoverGraceMs, signal });
+    const memoryBudget = this.#settings.memory.total;
+    const repack = await repackDumbMirror(storage, { maxBytes: autoRepack.maxBytes, memoryBudget, leftoverGraceMs: this.#settings.leftoverGraceMs, signal });
     return repack.pack ? { ...applied, repack } : applied;
   }
 
