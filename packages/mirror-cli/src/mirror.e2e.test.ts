@@ -67,6 +67,7 @@ describe('mirror-git-to-s3 mirror (built CLI, smart HTTP sources, folder targets
         objects: objects.size,
         bytes: statSync(join(target(index === 0 ? 'one' : 'two'), 'objects', 'pack', repo.pack ?? '')).size,
         readBack: { requests: expect.any(Number), bytes: expect.any(Number), passes: expect.any(Number) },
+        repack: null,
         protocolVersion: 2,
         durationMs: expect.any(Number),
         error: null,
