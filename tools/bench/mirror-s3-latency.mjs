@@ -21,8 +21,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createTestBucket, createTestS3Client, s3TestServers, startGitHttpServer, startLatencyProxy, startStaticServer } from '@gitmirror/test-servers';
+import { createTestBucket, s3TestServers, startGitHttpServer, startLatencyProxy, startStaticServer } from '@gitmirror/test-servers';
+import { deleteBucket } from './bench-buckets.mjs';
 import { benchRepo } from './generate-repo.mjs';
 import { benchCache } from './fixture-kit.mjs';
 import { measure, median, run, s3Env } from './measure-process.mjs';
@@ -198,19 +198,4 @@ async function expectClone(url, what) {
 
 function forEachRef(repoPath) {
   return run('git', ['-C', repoPath, 'for-each-ref', '--format=%(objectname) %(refname)']);
-}
-
-/** Deletes a mirror and its bucket: radosgw keeps objects in memory. */
-async function deleteBucket(server, bucket) {
-  const client = createTestS3Client(server);
-  try {
-    for (let listed; listed === undefined || listed.IsTruncated; ) {
-      listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: listed?.NextContinuationToken }));
-      const objects = (listed.Contents ?? []).map(({ Key }) => ({ Key }));
-      if (objects.length > 0) await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
-    }
-    await client.send(new DeleteBucketCommand({ Bucket: bucket }));
-  } finally {
-    client.destroy();
-  }
 }

@@ -41,6 +41,11 @@ export class PackMerger {
     return this.#plan.objectCount;
   }
 
+  /** The sources {@link stream} opens, in the order it opens them: those holding an object the merged pack keeps. */
+  get sourcesToRead(): number[] {
+    return this.#plan.sources.flatMap((source, s) => (source.kept > 0 ? [s] : []));
+  }
+
   /** Objects in the sources, duplicates included. */
   get sourceObjectCount(): number {
     return this.#plan.keep.length;

@@ -1,7 +1,8 @@
-import { planProcessMemory, repackMirror, type RepackMirrorResult } from '@gitmirror/mirror-core';
+import { planProcessMemory, repackMirror, type RepackMirrorResult, type RepackProgress } from '@gitmirror/mirror-core';
 import { commandSettings } from './config-file.js';
 import type { Io } from './io.js';
 import { formatBytes, formatDuration } from './report/format.js';
+import { DEFAULT_PROGRESS_INTERVAL_MS } from './report/line-reporter.js';
 import { writeCommandFailure } from './report/reporter.js';
 import { createStyle } from './report/style.js';
 import { isS3Url, loadS3Sdk, targetOptions } from './target-options.js';
@@ -15,13 +16,24 @@ export interface RepackReport extends RepackMirrorResult {
 
 /**
  * Repacks the mirror at `target` (mirror-core's `repackMirror`): by the geometric policy, or every pack into one with
- * `--all`. Prints what it merged on stderr (on a terminal, the packs read as it goes), or the result as JSON; returns
+ * `--all`. Prints what it merged on stderr (and the packs read as it goes: redrawn on a terminal, a line every 10 s
+ * in plain logs), or the result as JSON; returns
  * 0 on success, 1 on failure.
  */
 export async function runRepack(flags: Record<string, unknown>, io: Io): Promise<number> {
   const target = String(flags.target);
   const settings = await commandSettings(flags, io.env);
   const live = io.stderr.isTTY === true && !settings.quiet;
+  // A terminal redraws one line as packs are read; plain logs get a line every progress interval.
+  let lastLine = performance.now();
+  const progressLine = (progress: RepackProgress) => `repack: read ${progress.packsRead}/${progress.packsToRead} packs, ${formatBytes(progress.bytesRead)} of ${formatBytes(progress.bytesToRead)}`;
+  const onProgress = (progress: RepackProgress) => {
+    if (live) io.stderr.write(`\r\x1b[K${progressLine(progress)}`);
+    else if (!settings.quiet && performance.now() - lastLine >= DEFAULT_PROGRESS_INTERVAL_MS) {
+      lastLine = performance.now();
+      io.stderr.write(`${progressLine(progress)}\n`);
+    }
+  };
   let result: RepackMirrorResult;
   try {
     if (isS3Url(target)) await loadS3Sdk();
@@ -32,9 +44,7 @@ export async function runRepack(flags: Record<string, unknown>, io: Io): Promise
       dryRun: settings.dryRun,
       leftoverGraceMs: settings.leftoverGrace,
       signal: io.signal,
-      onProgress: live
-        ? (progress) => io.stderr.write(`\r\x1b[Krepack: read ${progress.packsRead}/${progress.packsToRead} packs, ${formatBytes(progress.bytesRead)} of ${formatBytes(progress.bytesToRead)}`)
-        : undefined,
+      onProgress,
     });
   } catch (error) {
     if (live) io.stderr.write('\r\x1b[K');

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStorage, type Storage } from '@gitmirror/dumb-storage';
+import { createMemoryStorage } from '@gitmirror/dumb-storage/memory';
 import { commitFile, createSourceRepo, forEachRef, git, gitAsync, startStaticServer, suiteDir } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatPacksList, parsePacksList } from './dumb-repo/packs-list.js';
@@ -168,6 +169,21 @@ describe('repackMirror', () => {
     }
     expect((await mirrorRepo(source, storage, NO_AUTO_REPACK)).upToDate).toBe(true);
     await expectClonesAs(url, forEachRef(source));
+  });
+
+  it('works on the memory sink: every pack into one, the refs and objects all there', async () => {
+    const source = createSourceRepo(join(dir.path, 'memory', 'source'));
+    const storage = createMemoryStorage('repack');
+    for (let sync = 0; sync < 3; sync++) {
+      commitFile(source, `memory-${sync}.txt`, `sync ${sync}\n`);
+      await mirrorRepo(source, storage, NO_AUTO_REPACK);
+    }
+    const result = await repackMirror(storage, { all: true });
+    expect(result).toMatchObject({ target: storage.url, packsBefore: 3, packsAfter: 1 });
+    expect(result.pack!.objects).toBe(objectsBetween(source, ['--all'], []).length);
+    const report = await verifyMirror(storage, { full: true });
+    expect(report).toMatchObject({ ok: true, packs: 1, objects: result.pack!.objects });
+    expect((await mirrorRepo(source, storage, NO_AUTO_REPACK)).upToDate).toBe(true);
   });
 
   it('refuses a git server URL with a typed error', async () => {

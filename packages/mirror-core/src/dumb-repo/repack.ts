@@ -1,4 +1,4 @@
-import { isStorageError, type Storage } from '@gitmirror/dumb-storage';
+import { isStorageError, type GetResult, type Storage } from '@gitmirror/dumb-storage';
 import { PackMerger, type MergedPack } from '@gitmirror/git-pack-stream';
 import { ConflictError, MirrorError } from '../errors.js';
 import { choosePacksToMerge } from './geometric.js';
@@ -62,7 +62,10 @@ export interface RepackResult {
 export const MERGE_BYTES_PER_OBJECT = 96;
 /** Bytes of a version-2 idx besides its 28 bytes per object: header, fan-out table, both checksums. */
 const IDX_FIXED_BYTES = 8 + 256 * 4 + 40;
-const IDX_READS_IN_FLIGHT = 8;
+/** Small requests (idx reads, markers) in flight at once. */
+const REQUESTS_IN_FLIGHT = 8;
+/** Source packs whose GET is sent before the merge reaches them, so that each one's latency hides behind the others. */
+const PACKS_PREFETCHED = 4;
 const PACKS_LIST_ATTEMPTS = 5;
 
 /**
@@ -98,7 +101,7 @@ export async function repackDumbMirror(storage: Storage, options: RepackOptions 
   const sources = present.filter((name) => chosenSet.has(name));
   const idxs = await readIndexes(storage, sources, signal);
   const merger = new PackMerger(sources.map((name, s) => ({ idx: idxs[s]!, packSize: sizes.get(name)! })));
-  const bytesToRead = sources.reduce((sum, name) => sum + sizes.get(name)!, 0);
+  const bytesToRead = merger.sourcesToRead.reduce((sum, source) => sum + sizes.get(sources[source]!)!, 0);
   const merged = [...sources].sort((a, b) => sizes.get(a)! - sizes.get(b)!);
   if (options.dryRun) {
     return { ...unchanged, packsAfter: state.packs.length - sources.length + 1, merged, pack: { name: '', objects: merger.objectCount, bytes: 0, duplicates: merger.sourceObjectCount - merger.objectCount }, bytesRead: 0 };
@@ -107,7 +110,7 @@ export async function repackDumbMirror(storage: Storage, options: RepackOptions 
   const result = await writeMergedPack(storage, merger, sources, sizes, { ...options, bytesToRead });
   const name = packFileName(result.packChecksum);
   const replaced = sources.filter((source) => source !== name);
-  for (const source of replaced) await storage.put(retiredKey(source), Buffer.from(`replaced by ${name}\n`), { signal });
+  await inParallel(replaced, (source) => storage.put(retiredKey(source), Buffer.from(`replaced by ${name}\n`), { signal }));
   const packsAfter = await replaceInPacksList(storage, state.packsList, replaced, name, signal);
   return {
     packsBefore: state.packs.length,
@@ -136,12 +139,17 @@ async function listPacks(storage: Storage): Promise<Map<string, { bytes: number;
 
 async function readIndexes(storage: Storage, packs: readonly string[], signal?: AbortSignal): Promise<Uint8Array[]> {
   const idxs: Uint8Array[] = new Array(packs.length);
-  let next = 0;
-  const reader = async () => {
-    for (let i = next++; i < packs.length; i = next++) idxs[i] = await readWhole(storage, idxKey(packs[i]!), signal);
-  };
-  await Promise.all(Array.from({ length: Math.min(IDX_READS_IN_FLIGHT, packs.length) }, reader));
+  await inParallel(packs.map((_, i) => i), async (i) => void (idxs[i] = await readWhole(storage, idxKey(packs[i]!), signal)));
   return idxs;
+}
+
+/** Runs `action` on every item, {@link REQUESTS_IN_FLIGHT} at a time. */
+async function inParallel<T>(items: readonly T[], action: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) await action(items[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(REQUESTS_IN_FLIGHT, items.length) }, worker));
 }
 
 /** Uploads the merged pack under a temporary key, then moves it and writes its idx (unless the pack already exists). */
@@ -156,11 +164,19 @@ async function writeMergedPack(
   const tempKey = tempPackKey();
   let packsRead = 0;
   let bytesRead = 0;
+  const order = merger.sourcesToRead;
+  const positions = new Map(order.map((source, position) => [source, position]));
+  const requested = new Map<number, Promise<GetResult>>();
   const open = async function* (source: number) {
-    const { body } = await storage.get(packKey(sources[source]!), { signal });
+    const position = positions.get(source)!;
+    for (const next of order.slice(position, position + PACKS_PREFETCHED)) {
+      if (!requested.has(next)) requested.set(next, storage.get(packKey(sources[next]!), { signal }));
+    }
+    const { body } = await requested.get(source)!;
+    requested.delete(source);
     yield* body;
     bytesRead += sizes.get(sources[source]!)!;
-    options.onProgress?.({ packsRead: ++packsRead, packsToRead: sources.length, bytesRead, bytesToRead: options.bytesToRead });
+    options.onProgress?.({ packsRead: ++packsRead, packsToRead: order.length, bytesRead, bytesToRead: options.bytesToRead });
   };
   let result: MergedPack;
   try {
@@ -173,7 +189,7 @@ async function writeMergedPack(
     }
     await storage.move(tempKey, packKey(name));
   } catch (error) {
-    await storage.delete([tempKey]).catch(() => {});
+    await Promise.all([storage.delete([tempKey]).catch(() => {}), ...[...requested.values()].map(release)]);
     throw error;
   }
   await storage.put(idxKey(packFileName(result.packChecksum)), result.idx, { signal });
@@ -199,5 +215,14 @@ async function replaceInPacksList(storage: Storage, first: VersionedText | undef
       if (!isStorageError(error, 'PRECONDITION_FAILED') || attempt === PACKS_LIST_ATTEMPTS) throw error;
     }
     current = await readText(storage, PACKS_LIST_KEY, signal);
+  }
+}
+
+/** Ends a prefetched read nobody will consume, so that its connection goes back to the pool. */
+async function release(request: Promise<GetResult>): Promise<void> {
+  try {
+    await (await request).body[Symbol.asyncIterator]().return?.();
+  } catch {
+    // A read that failed holds nothing.
   }
 }
