@@ -3,6 +3,8 @@ export type { MirrorResult } from './mirror-repo.js';
 export type { MirrorEvent, MirrorPhase } from './mirror-event.js';
 export type { FlatMirrorOptions, MirrorOptions, SourceOptions } from './mirror-options.js';
 export { mirrorRepos } from './mirror-repos.js';
+export { MirrorRunner } from './mirror-runner.js';
+export type { MirrorRunnerOptions, RunOptions } from './mirror-runner.js';
 export { repackMirror } from './repack-mirror.js';
 export type { RepackMirrorOptions, RepackMirrorResult } from './repack-mirror.js';
 export type { RepackOptions, RepackProgress, RepackResult } from './dumb-repo/repack.js';

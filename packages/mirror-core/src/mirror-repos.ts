@@ -103,7 +103,8 @@ export async function mirrorReposWith(
   return outcomes.sort((a, b) => a.index - b.index);
 }
 
-function withOverrides<T extends MirrorMappingOptions>(shared: T, overrides: MirrorMappingOptions | undefined): T {
+/** The shared options with a mapping's own on top (`source` and `target` merged key by key). */
+export function withOverrides<T extends MirrorMappingOptions>(shared: T, overrides: MirrorMappingOptions | undefined): T {
   if (!overrides) return shared;
   const merged: T = { ...shared, ...overrides };
   if (shared.source && overrides.source) merged.source = { ...shared.source, ...overrides.source };
