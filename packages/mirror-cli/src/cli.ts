@@ -3,6 +3,7 @@ import yargs, { type Argv } from 'yargs';
 import { lsRefsCommand } from './commands/ls-refs.js';
 import { mirrorCommand } from './commands/mirror.js';
 import { repackCommand } from './commands/repack.js';
+import { serveCommand } from './commands/serve.js';
 import { verifyCommand } from './commands/verify.js';
 import type { CommandContext } from './commands/context.js';
 import { withSharedOptions } from './commands/shared-options.js';
@@ -26,6 +27,7 @@ export function buildCli(args: readonly string[], context: CommandContext = proc
     .command(mirrorCommand(context))
     .command(verifyCommand(context))
     .command(repackCommand(context))
+    .command(serveCommand(context))
     .command(lsRefsCommand(context))
     .epilogue(EPILOGUE)
     .strict()

@@ -13,6 +13,10 @@ export interface MirrorEntry {
   exclude?: string[];
   /** Request headers of this source, added to (and overriding) the shared ones. */
   headers?: Record<string, string>;
+  /** `serve`: the mirror's name in the API, metrics and logs (the `mirror` command ignores it). */
+  name?: string;
+  /** `serve`: when to sync it, as cron (`*\/15 * * * *`) or an interval (`10m`); the `mirror` command ignores it. */
+  schedule?: string;
 }
 
 /** A parsed config file: shared settings and the repositories to mirror. */
@@ -20,9 +24,11 @@ export interface ConfigFile {
   path: string;
   values: Partial<Record<SettingName, unknown>>;
   mirrors: MirrorEntry[];
+  /** The `server:` section, for `serve` (the other commands ignore it). */
+  server?: Record<string, unknown>;
 }
 
-const ENTRY_KEYS = new Set(['source', 'target', 'include', 'exclude', 'headers']);
+const ENTRY_KEYS = new Set(['name', 'source', 'target', 'include', 'exclude', 'headers', 'schedule']);
 
 /**
  * Reads a JSON (`.json`) or YAML (any other name) config file: either a list of mirrors, or an object of settings
@@ -46,7 +52,13 @@ export async function loadConfigFile(path: string): Promise<ConfigFile> {
   if (!isObject(document)) throw new UsageError(`${path}: expected a list of mirrors or an object of settings`, 'INVALID_CONFIG');
   const values: Partial<Record<SettingName, unknown>> = {};
   let mirrors: MirrorEntry[] = [];
+  let server: Record<string, unknown> | undefined;
   for (const [key, value] of Object.entries(document)) {
+    if (key === 'server') {
+      if (!isObject(value)) throw new UsageError(`${path}: server must be an object of server settings`, 'INVALID_CONFIG');
+      server = value;
+      continue;
+    }
     if (key === 'mirrors') {
       if (!Array.isArray(value)) throw new UsageError(`${path}: mirrors must be a list`, 'INVALID_CONFIG');
       mirrors = value.map((item, index) => parseMirrorEntry(item, `${path}: mirror ${index + 1}`));
@@ -58,20 +70,28 @@ export async function loadConfigFile(path: string): Promise<ConfigFile> {
     }
     values[name] = value;
   }
-  return { path, values, mirrors };
+  return { path, values, mirrors, ...(server ? { server } : {}) };
 }
 
-/** Checks one mirror entry: `{ source, target, include?, exclude?, headers? }`. `where` prefixes error messages. */
+/** Checks one mirror entry: `{ source, target, include?, exclude?, headers?, name?, schedule? }`. `where` prefixes error messages. */
 export function parseMirrorEntry(value: unknown, where: string): MirrorEntry {
   const fail = (reason: string): never => {
     throw new UsageError(`${where}: ${reason}`, 'INVALID_CONFIG');
   };
   if (!isObject(value)) return fail('expected an object with source and target');
   for (const key of Object.keys(value)) if (!ENTRY_KEYS.has(key)) fail(`unknown key '${key}' (expected ${[...ENTRY_KEYS].join(', ')})`);
-  const { source, target, include, exclude, headers } = value;
+  const { source, target, include, exclude, headers, name, schedule } = value;
   if (typeof source !== 'string' || source === '') fail('source must be a non-empty string');
   if (typeof target !== 'string' || target === '') fail('target must be a non-empty string');
   const entry: MirrorEntry = { source: source as string, target: target as string };
+  if (name !== undefined) {
+    if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) fail('name must be letters, digits, ".", "_" or "-", starting with a letter or digit');
+    entry.name = name as string;
+  }
+  if (schedule !== undefined) {
+    if (typeof schedule !== 'string' || schedule.trim() === '') fail('schedule must be a cron expression or an interval such as 10m');
+    entry.schedule = schedule as string;
+  }
   if (include !== undefined) entry.include = globs(include, 'include', fail);
   if (exclude !== undefined) entry.exclude = globs(exclude, 'exclude', fail);
   if (headers !== undefined) {

@@ -15,9 +15,16 @@ export async function main(args: readonly string[]): Promise<number> {
   const trap = trapSignals();
   const io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal: trap.signal, interruptedBy: trap.received };
   let code = 0;
+  let signalHandled = false;
   try {
     rejectSecretsOnCommandLine(args);
-    await buildCli(args, { io, exit: (status) => (code = status) })
+    await buildCli(args, {
+      io,
+      exit: (status, options) => {
+        code = status;
+        signalHandled = options?.signalHandled === true;
+      },
+    })
       .fail((message, error) => {
         throw new UsageError(readableUsageMessage(message ?? error?.message ?? 'invalid arguments', args));
       })
@@ -27,7 +34,7 @@ export async function main(args: readonly string[]): Promise<number> {
   } finally {
     trap.dispose();
   }
-  return trap.exitCode() ?? code;
+  return signalHandled ? code : (trap.exitCode() ?? code);
 }
 
 function report(error: Error, io: Io, json: boolean): number {

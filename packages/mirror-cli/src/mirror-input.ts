@@ -50,7 +50,8 @@ async function withSdk(mapping: MirrorMapping): Promise<MirrorMapping> {
   return mapping;
 }
 
-function toMapping(entry: MirrorEntry, shared: Record<string, string>): MirrorMapping {
+/** The mapping `mirrorRepos` takes for a config entry: its filters, and its headers over the shared ones. */
+export function toMapping(entry: MirrorEntry, shared: Record<string, string>): MirrorMapping {
   const options: MirrorMappingOptions = {};
   if (entry.include) options.include = entry.include;
   if (entry.exclude) options.exclude = entry.exclude;

@@ -1,4 +1,4 @@
-import { minimumCeiling, mirrorRepos, planProcessMemory, type MirrorOutcome } from '@gitmirror/mirror-core';
+import { minimumCeiling, mirrorRepos, planProcessMemory, type MirrorOutcome, type MirrorReposOptions } from '@gitmirror/mirror-core';
 import { loadConfigFile } from './config-file.js';
 import { envName } from './env-names.js';
 import { UsageError } from './errors.js';
@@ -61,30 +61,10 @@ export async function runMirror(flags: MirrorFlags, io: Io): Promise<number> {
       },
     });
     outcomes = await mirrorRepos(mappings, {
-      source: {
-        headers: settings.header,
-        netrc: settings.netrc,
-        timeout: settings.timeout,
-        retries: settings.retries,
-        minTransferRate: settings.minRate,
-        maxRefs: settings.maxRefs,
-        maxAdvertisementBytes: settings.maxAdvertisement,
-      },
-      // A git server target gets the connection settings, never the sources' headers.
-      target: {
-        ...targetOptions(settings),
-        leftoverGraceMs: settings.leftoverGrace,
-        autoRepack: settings.autoRepack && { maxBytes: settings.autoRepackMax },
-        netrc: settings.netrc,
-        timeout: settings.timeout,
-        retries: settings.retries,
-      },
+      ...sharedMirrorOptions(settings),
       concurrency: settings.concurrency,
       memoryBudget: planProcessMemory(settings.maxMemory, { s3: mayUseS3 }).repositories,
       dryRun: settings.dryRun,
-      include: settings.includeRef,
-      exclude: settings.excludeRef,
-      deadline: settings.deadline,
       signal: io.signal,
       onProgress: (event) => reporter.progress(event),
       onOutcome: (outcome) => reporter.outcome(outcome),
@@ -97,6 +77,35 @@ export async function runMirror(flags: MirrorFlags, io: Io): Promise<number> {
   reporter.finish(summary);
   if (settings.json) io.stdout.write(`${JSON.stringify(mirrorReport(summary), null, 2)}\n`);
   return outcomes.every((outcome) => outcome.ok) && invalidInput.length === 0 ? 0 : 1;
+}
+
+/**
+ * The options every sync of a run shares, from the settings: the sources' connection settings and limits, the
+ * targets' (a git server target gets the connection settings, never the sources' headers), ref filters, deadline.
+ */
+export function sharedMirrorOptions(settings: Settings): Pick<MirrorReposOptions, 'source' | 'target' | 'include' | 'exclude' | 'deadline'> {
+  return {
+    source: {
+      headers: settings.header,
+      netrc: settings.netrc,
+      timeout: settings.timeout,
+      retries: settings.retries,
+      minTransferRate: settings.minRate,
+      maxRefs: settings.maxRefs,
+      maxAdvertisementBytes: settings.maxAdvertisement,
+    },
+    target: {
+      ...targetOptions(settings),
+      leftoverGraceMs: settings.leftoverGrace,
+      autoRepack: settings.autoRepack && { maxBytes: settings.autoRepackMax },
+      netrc: settings.netrc,
+      timeout: settings.timeout,
+      retries: settings.retries,
+    },
+    include: settings.includeRef,
+    exclude: settings.excludeRef,
+    deadline: settings.deadline,
+  };
 }
 
 /** `MIRROR_GIT_TO_S3_PROGRESS_INTERVAL` (a duration) spaces the progress lines of plain logs; default 10 s. */

@@ -43,6 +43,7 @@ export interface VerifyReport {
   /** True when no finding is an error. */
   ok: boolean;
   refs: number;
+  /** Packs listed in `objects/info/packs` that exist (leftovers and replaced packs are not counted). */
   packs: number;
   objects: number;
   findings: VerifyFinding[];

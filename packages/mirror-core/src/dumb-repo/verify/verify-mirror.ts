@@ -114,7 +114,7 @@ export async function verifyMirror(storage: Storage, options: VerifyOptions = {}
     target: storage.url,
     ok: findings.every((finding) => finding.severity !== 'error'),
     refs: refs.length,
-    packs: files.size,
+    packs: [...files.keys()].filter((checksum) => listed.has(packFileName(checksum))).length,
     objects,
     findings,
   };

@@ -1,0 +1,184 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { isStorageError, openStorage } from '@gitmirror/dumb-storage';
+import { MirrorRunner, planProcessMemory, targetKind } from '@gitmirror/mirror-core';
+import type { Logger } from 'pino';
+import { loadConfigFile } from './config-file.js';
+import { UsageError } from './errors.js';
+import type { Io } from './io.js';
+import { errorCode } from './report/error-code.js';
+import { sharedMirrorOptions } from './run-mirror.js';
+import { createServeHandler } from './serve/http-routes.js';
+import { createServeLogger } from './serve/logger.js';
+import { createServeMetrics } from './serve/metrics.js';
+import { MirrorHistory } from './serve/mirror-status.js';
+import { nextRun } from './serve/schedule.js';
+import { servedMirrors, serverSettings, type ServedMirror } from './serve/served-mirrors.js';
+import { LocalSyncQueue, type TriggerReason } from './serve/sync-queue.js';
+import { resolveSettings } from './settings.js';
+import { isS3Url, loadS3Sdk, targetOptions } from './target-options.js';
+
+/** How long a readiness check of the targets is reused. */
+const READY_CACHE_MS = 10_000;
+/** Config file changes within this long reload once. */
+const RELOAD_DEBOUNCE_MS = 200;
+
+/**
+ * Runs `serve` until SIGTERM or SIGINT: loads the config (named mirrors, schedules, the `server:` section), listens,
+ * syncs the mirrors its webhooks, API and schedules ask for, reloads the mirror list on SIGHUP or a change of the
+ * file, and on the signal stops accepting requests, lets in-flight syncs finish for the grace period, aborts the rest
+ * and returns 0.
+ * @throws UsageError for a bad config or address (exit code 2).
+ */
+export async function runServe(flags: Record<string, unknown>, io: Io, onListening?: (url: string) => void): Promise<number> {
+  if (typeof flags.config !== 'string' || flags.config === '-') throw new UsageError('serve needs --config FILE: the mirrors to serve, each with a name');
+  const path = flags.config;
+  let config = await loadConfigFile(path);
+  const settings = resolveSettings(flags, io.env, config);
+  const server = serverSettings(config, { listen: flags.listen as string | undefined, shutdownGrace: flags.shutdownGrace as string | undefined }, io.env);
+  let mirrors = servedMirrors(config, settings);
+  const log = createServeLogger(io.stdout);
+  const mayUseS3 = mirrors.some((mirror) => isS3Url(mirror.mapping[1] as string));
+  if (mayUseS3) await loadS3Sdk();
+
+  const runner = new MirrorRunner({
+    ...sharedMirrorOptions(settings),
+    concurrency: settings.concurrency,
+    memoryBudget: planProcessMemory(settings.maxMemory, { s3: mayUseS3 }).repositories,
+  });
+  const history = new MirrorHistory();
+  const byName = () => new Map(mirrors.map((mirror) => [mirror.name, mirror]));
+  let current = byName();
+  const queue = new LocalSyncQueue((name, reason, signal) => syncOne(name, reason, signal), { concurrency: settings.concurrency });
+  const metrics = createServeMetrics(() => queue.depth());
+
+  async function syncOne(name: string, reason: TriggerReason, signal: AbortSignal): Promise<void> {
+    const mirror = current.get(name);
+    if (!mirror) return;
+    log.info({ mirror: name, trigger: reason }, 'sync started');
+    const started = performance.now();
+    try {
+      const result = await runner.run(mirror.mapping, { signal });
+      const durationMs = Math.round(performance.now() - started);
+      history.succeeded(name, new Date());
+      metrics.recordSync(name, { ok: true, seconds: durationMs / 1000, fetchedBytes: result.pack?.bytes ?? 0, finishedAt: new Date() });
+      log.info({ mirror: name, durationMs, upToDate: result.upToDate, created: result.created.length, updated: result.updated.length, deleted: result.deleted.length, pack: result.pack?.name }, 'sync done');
+    } catch (error) {
+      const durationMs = Math.round(performance.now() - started);
+      const code = errorCode(error);
+      const message = error instanceof Error ? error.message : String(error);
+      history.failed(name, new Date(), { code, message });
+      metrics.recordSync(name, { ok: false, seconds: durationMs / 1000, fetchedBytes: 0, finishedAt: new Date() });
+      log.error({ mirror: name, durationMs, code, error: message }, 'sync failed');
+    }
+  }
+
+  const schedules = new Map<string, NodeJS.Timeout>();
+  const scheduleAll = () => {
+    for (const timer of schedules.values()) clearTimeout(timer);
+    schedules.clear();
+    for (const mirror of mirrors) scheduleNext(mirror);
+  };
+  const scheduleNext = (mirror: ServedMirror) => {
+    if (!mirror.schedule) return history.scheduled(mirror.name, undefined);
+    const at = nextRun(mirror.schedule, new Date());
+    history.scheduled(mirror.name, at);
+    // Timers fire at most about 24.8 days out: a later run is reached in steps.
+    const delay = Math.min(at.getTime() - Date.now(), 2 ** 31 - 1);
+    schedules.set(
+      mirror.name,
+      setTimeout(() => {
+        if (current.get(mirror.name) !== mirror) return;
+        if (Date.now() >= at.getTime()) void queue.trigger(mirror.name, 'schedule').then((outcome) => log.info({ mirror: mirror.name, trigger: 'schedule', outcome }, 'sync requested'));
+        scheduleNext(mirror);
+      }, Math.max(0, delay)),
+    );
+  };
+  scheduleAll();
+
+  const reload = async (why: string) => {
+    try {
+      config = await loadConfigFile(path);
+      mirrors = servedMirrors(config, resolveSettings(flags, io.env, config));
+      if (mirrors.some((mirror) => isS3Url(mirror.mapping[1] as string))) await loadS3Sdk();
+      current = byName();
+      history.keepOnly(new Set(current.keys()));
+      scheduleAll();
+      log.info({ mirrors: mirrors.length, why }, 'config reloaded');
+    } catch (error) {
+      log.error({ code: errorCode(error), error: (error as Error).message, why }, 'config not reloaded: keeping the previous one');
+    }
+  };
+
+  const ready = readiness(() => mirrors, settings);
+  const httpServer = createServer(createServeHandler({ mirrors: () => mirrors, queue, history, metrics, webhookSecret: server.webhookSecret, apiToken: server.apiToken, ready, log }));
+  await listen(httpServer, server.host, server.port);
+  const address = httpServer.address();
+  const url = typeof address === 'object' && address ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` : String(address);
+  log.info({ url, mirrors: mirrors.length, webhooks: server.webhookSecret !== undefined, api: server.apiToken !== undefined }, 'listening');
+  onListening?.(url);
+
+  let reloadTimer: NodeJS.Timeout | undefined;
+  const onHangup = () => void reload('SIGHUP');
+  process.on('SIGHUP', onHangup);
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(path, () => {
+      clearTimeout(reloadTimer);
+      reloadTimer = setTimeout(() => void reload('config file changed'), RELOAD_DEBOUNCE_MS);
+    });
+  } catch {
+    log.warn({ path }, 'cannot watch the config file: reload with SIGHUP');
+  }
+
+  await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));
+  log.info({ signal: io.interruptedBy(), graceMs: server.shutdownGraceMs }, 'shutting down: no new requests; in-flight syncs may finish');
+  process.off('SIGHUP', onHangup);
+  watcher?.close();
+  clearTimeout(reloadTimer);
+  for (const timer of schedules.values()) clearTimeout(timer);
+  const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+  httpServer.closeIdleConnections();
+  await queue.close(server.shutdownGraceMs);
+  httpServer.closeAllConnections();
+  await closed;
+  log.info({}, 'stopped');
+  return 0;
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(new UsageError(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`)));
+    server.listen(port, host, () => resolve());
+  });
+}
+
+/**
+ * Whether the dumb targets answer (a missing `info/refs` of a mirror not synced yet is fine; a missing bucket, denied
+ * access or no connection is not); the answer is reused for 10 s. Git server targets are not probed.
+ */
+function readiness(mirrors: () => readonly ServedMirror[], settings: Parameters<typeof targetOptions>[0]): () => Promise<string[]> {
+  let cached: { at: number; problems: Promise<string[]> } | undefined;
+  return () => {
+    if (!cached || Date.now() - cached.at > READY_CACHE_MS) cached = { at: Date.now(), problems: probeTargets(mirrors(), settings) };
+    return cached.problems;
+  };
+}
+
+async function probeTargets(mirrors: readonly ServedMirror[], settings: Parameters<typeof targetOptions>[0]): Promise<string[]> {
+  const options = targetOptions(settings);
+  const problems = await Promise.all(
+    mirrors.map(async (mirror) => {
+      const target = mirror.mapping[1];
+      if (typeof target !== 'string' || targetKind(target) === 'git') return undefined;
+      try {
+        await (await openStorage(target, options)).head('info/refs');
+      } catch (error) {
+        if (isStorageError(error, 'OBJECT_NOT_FOUND')) return undefined;
+        return `${mirror.name}: ${mirror.target} does not answer: ${(error as Error).message}`;
+      }
+      return undefined;
+    }),
+  );
+  return problems.filter((problem): problem is string => problem !== undefined);
+}
