@@ -69,7 +69,7 @@ th { font-weight: 600; color: #57606a; }
 .state { padding: .1rem .45rem; border-radius: .8rem; font-size: .85em; background: #eaeef2; }
 .state.syncing { background: #ddf4ff; color: #0550ae; }
 .state.queued { background: #fff8c5; color: #7d4e00; }
-button { font: inherit; padding: .2rem .6rem; cursor: pointer; }
+button { font: inherit; padding: .2rem .6rem; cursor: pointer; white-space: nowrap; }
 tr.hidden { display: none; }
 `;
 
