@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { isStorageError, openStorage } from '@gitmirror/dumb-storage';
-import { MirrorRunner, planProcessMemory, targetKind } from '@gitmirror/mirror-core';
+import { minimumCeiling, MirrorRunner, planProcessMemory, targetKind } from '@gitmirror/mirror-core';
 import type { Logger } from 'pino';
 import { loadConfigFile } from './config-file.js';
 import { UsageError } from './errors.js';
@@ -39,6 +39,9 @@ export async function runServe(flags: Record<string, unknown>, io: Io, onListeni
   let mirrors = servedMirrors(config, settings);
   const log = createServeLogger(io.stdout);
   const mayUseS3 = mirrors.some((mirror) => isS3Url(mirror.mapping[1] as string));
+  if (mayUseS3 && settings.maxMemory < minimumCeiling({ s3: true })) {
+    throw new UsageError(`--max-memory: with s3:// targets the process needs at least ${minimumCeiling({ s3: true }) / 1024 / 1024}M (Node, the AWS SDK and one pack)`);
+  }
   if (mayUseS3) await loadS3Sdk();
 
   const runner = new MirrorRunner({
@@ -154,8 +157,8 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 }
 
 /**
- * Whether the dumb targets answer (a missing `info/refs` of a mirror not synced yet is fine; a missing bucket, denied
- * access or no connection is not); the answer is reused for 10 s. Git server targets are not probed.
+ * Whether the dumb targets answer a one-byte read of `info/refs` (a mirror not synced yet is fine; a missing bucket,
+ * denied access or no connection is not); the answer is reused for 10 s. Git server targets are not probed.
  */
 function readiness(mirrors: () => readonly ServedMirror[], settings: Parameters<typeof targetOptions>[0]): () => Promise<string[]> {
   let cached: { at: number; problems: Promise<string[]> } | undefined;
@@ -172,9 +175,10 @@ async function probeTargets(mirrors: readonly ServedMirror[], settings: Paramete
       const target = mirror.mapping[1];
       if (typeof target !== 'string' || targetKind(target) === 'git') return undefined;
       try {
-        await (await openStorage(target, options)).head('info/refs');
+        // A GET, not a HEAD: S3 answers a HEAD in a missing bucket with a bare 404, as for a missing key.
+        await (await openStorage(target, options)).getRange('info/refs', 0, 1);
       } catch (error) {
-        if (isStorageError(error, 'OBJECT_NOT_FOUND')) return undefined;
+        if (isStorageError(error, 'OBJECT_NOT_FOUND') || isStorageError(error, 'INVALID_RANGE')) return undefined;
         return `${mirror.name}: ${mirror.target} does not answer: ${(error as Error).message}`;
       }
       return undefined;

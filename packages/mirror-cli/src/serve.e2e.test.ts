@@ -1,11 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commitFile, createKillTestSource, createSourceRepo, forEachRef, gitAsync, startGitHttpServer, tempDir } from '@gitmirror/test-servers';
+import { commitFile, createKillTestSource, createSourceRepo, createTestBucket, forEachRef, gitAsync, s3TestServers, startGitHttpServer, tempDir } from '@gitmirror/test-servers';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MirrorStatus } from './serve/mirror-status.js';
 import { runCli } from './test-support/cli.js';
+import { s3Settings } from './test-support/s3.js';
 import { call, eventually, SERVE_ENV as env, startServe, TOKEN, type Served } from './test-support/serve.js';
 
 const SECRET = env.MIRROR_GIT_TO_S3_WEBHOOK_SECRET;
@@ -201,5 +202,64 @@ describe('mirror-git-to-s3 serve stopped during a sync past its grace period', (
     if (verify.code !== 0) expect(verify.stderr).toMatch(/MISSING_INFO_REFS|info\/refs is missing/);
     expect((await runCli(['--source', source, '--target', target, '--leftover-grace', '1ms'])).code).toBe(0);
     expect(await runCli(['verify', '--full', target])).toMatchObject({ code: 0 });
+  });
+});
+
+describe.each(s3TestServers())('mirror-git-to-s3 serve into $name', ({ server: s3, skipReason }) => {
+  const dir = tempDir();
+  let gitServer: { url: string; close(): Promise<void> };
+  beforeAll(async () => {
+    if (!s3) return;
+    createSourceRepo(join(dir.path, 'repos', 'one'));
+    gitServer = await startGitHttpServer({ projectRoot: join(dir.path, 'repos') });
+  });
+  afterAll(async () => {
+    await gitServer?.close();
+    dir.remove();
+  });
+
+  it.skipIf(!s3)(`syncs into a bucket on a webhook, is not ready while a bucket is missing, and redacts credentials${skipReason ? ` (skipped: ${skipReason})` : ''}`, async () => {
+    if (!s3) throw new Error(skipReason);
+    const bucket = await createTestBucket(s3, { publicRead: true });
+    const { args, env: s3Env } = s3Settings(s3);
+    const config = join(dir.path, 'serve.yaml');
+    const source = `${gitServer.url}/one`;
+    writeFileSync(
+      config,
+      `mirrors:
+  - name: one
+    source: ${source}
+    target: s3://${bucket}/one
+  - name: missing-bucket
+    source: https://user:hunter2@example.invalid/repo.git
+    target: s3://no-such-bucket-${Date.now()}/repo
+`,
+    );
+    const served = await startServe(config, args, s3Env);
+    try {
+      const ready = await call(`${served.url}/readyz`);
+      expect(ready).toMatchObject({ status: 503, body: { ready: false } });
+      expect(ready.body.problems).toEqual([expect.stringMatching(/^missing-bucket: s3:\/\/no-such-bucket-\d+\/repo does not answer/)]);
+      const { body } = await call(`${served.url}/api/mirrors`, { token: TOKEN });
+      expect(JSON.stringify(body)).not.toContain('hunter2');
+      const push = JSON.stringify({ repository: { clone_url: `${source}.git` } });
+      const hook = await call(`${served.url}/webhooks/github`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': githubSignature(push) },
+        body: push,
+      });
+      expect(hook).toMatchObject({ status: 202, body: { mirrors: [{ name: 'one', outcome: 'queued' }] } });
+      await eventually(async () => {
+        const { body } = await call(`${served.url}/api/mirrors`, { token: TOKEN });
+        const one = (body.mirrors as MirrorStatus[]).find((mirror) => mirror.name === 'one');
+        return one?.lastSuccess ? one : undefined;
+      });
+      const clone = join(dir.path, `clone-${s3.name}.git`);
+      await gitAsync(dir.path, 'clone', '-q', '--mirror', `${s3.endpoint}/${bucket}/one`, clone);
+      expect(forEachRef(clone)).toBe(forEachRef(join(dir.path, 'repos', 'one')));
+    } finally {
+      served.child.kill('SIGTERM');
+      expect((await served.exited).code).toBe(0);
+    }
   });
 });

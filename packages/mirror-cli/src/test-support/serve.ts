@@ -15,8 +15,8 @@ export interface Served {
 }
 
 /** Starts `serve --config <config>` on a free loopback port; resolves once it listens. */
-export async function startServe(config: string, extra: string[] = []): Promise<Served> {
-  const child = spawnCli(['serve', '--config', config, '--listen', '127.0.0.1:0', ...extra], { env: SERVE_ENV });
+export async function startServe(config: string, extra: string[] = [], env: Record<string, string> = {}): Promise<Served> {
+  const child = spawnCli(['serve', '--config', config, '--listen', '127.0.0.1:0', ...extra], { env: { ...SERVE_ENV, ...env } });
   const exited = finished(child);
   let text = '';
   const url = await new Promise<string>((resolve, reject) => {
