@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { MirrorMapping, MirrorMappingOptions } from '@gitmirror/mirror-core';
 import { parseMirrorEntry, type MirrorEntry } from './config-file.js';
 import type { InputProblem } from './report/reporter.js';
+import { inShard, type Shard } from './shard.js';
 import { isS3Url, loadS3Sdk } from './target-options.js';
 
 /** Where the repositories of a `mirror` run come from, in this order. */
@@ -16,18 +17,22 @@ export interface MirrorInput {
   headers: Record<string, string>;
   /** Stops reading the standard input. */
   signal: AbortSignal;
+  /** Hand out only the mirrors whose target falls in this shard (`--shard`); all when absent. */
+  shard?: Shard;
   onInvalidInput(problem: InputProblem): void;
+  /** A mirror left to another shard, not handed out. */
+  onOtherShard?(mapping: MirrorMapping): void;
 }
 
 /**
  * The repositories to mirror as the async iterable `mirrorRepos` consumes: pairs, then config file entries, then each
  * line of the standard input as soon as it is read, so work starts before the input ends. A line that is not a
- * mirror entry is reported and skipped; an abort ends the input. The AWS SDK is loaded when an `s3://` target first
- * appears.
+ * mirror entry is reported and skipped (in every shard: which one it was meant for cannot be told); an abort ends
+ * the input. With a shard, mirrors of other shards are passed to `onOtherShard` instead. The AWS SDK is loaded
+ * when an `s3://` target first appears.
  */
 export async function* mirrorMappings(input: MirrorInput): AsyncGenerator<MirrorMapping> {
-  for (const [source, target] of input.pairs) yield await withSdk([source, target]);
-  for (const entry of input.entries) yield await withSdk(toMapping(entry, input.headers));
+  for (const mapping of allMappings(input)) yield* ownMapping(mapping, input);
   if (!input.stdin) return;
   let line = 0;
   for await (const text of abortableLines(input.stdin, input.signal)) {
@@ -40,8 +45,19 @@ export async function* mirrorMappings(input: MirrorInput): AsyncGenerator<Mirror
       input.onInvalidInput({ line, message: error instanceof SyntaxError ? `not JSON (${error.message})` : (error as Error).message.replace(/^line \d+: /, '') });
       continue;
     }
-    yield await withSdk(toMapping(entry, input.headers));
+    yield* ownMapping(toMapping(entry, input.headers), input);
   }
+}
+
+function* allMappings(input: MirrorInput): Generator<MirrorMapping> {
+  for (const [source, target] of input.pairs) yield [source, target];
+  for (const entry of input.entries) yield toMapping(entry, input.headers);
+}
+
+/** The mapping if it is this shard's (with the SDK loaded for it), else nothing. */
+async function* ownMapping(mapping: MirrorMapping, input: MirrorInput): AsyncGenerator<MirrorMapping> {
+  if (typeof mapping[1] === 'string' && !inShard(mapping[1], input.shard)) input.onOtherShard?.(mapping);
+  else yield await withSdk(mapping);
 }
 
 /** Loads the AWS SDK before the first `s3://` target is handed out. */

@@ -46,8 +46,8 @@ describe('mirror-git-to-s3 mirror (built CLI, smart HTTP sources, folder targets
     const run = await runCli(['--json', '--source', url('one'), '--target', target('one'), '--source', url('two'), '--target', target('two')]);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as MirrorReport;
-    expect(Object.keys(report)).toEqual(['command', 'ok', 'dryRun', 'interruptedBy', 'durationMs', 'repositories', 'invalidInput']);
-    expect(report).toMatchObject({ command: 'mirror', ok: true, dryRun: false, interruptedBy: null, invalidInput: [] });
+    expect(Object.keys(report)).toEqual(['command', 'ok', 'dryRun', 'interruptedBy', 'durationMs', 'shard', 'repositories', 'invalidInput']);
+    expect(report).toMatchObject({ command: 'mirror', ok: true, dryRun: false, interruptedBy: null, shard: null, invalidInput: [] });
     expect(report.repositories.map((repo) => [repo.source, repo.target])).toEqual([
       [url('one'), target('one')],
       [url('two'), target('two')],

@@ -11,6 +11,7 @@ import { silentReporter, type InputProblem, type MirrorReporter } from './report
 import { createStyle } from './report/style.js';
 import { createTtyReporter } from './report/tty-reporter.js';
 import { resolveSettings, type Settings } from './settings.js';
+import { inShard } from './shard.js';
 import { isS3Url, targetOptions } from './target-options.js';
 
 /** Arguments of the mirror command as yargs parses them (options not given are `undefined`). */
@@ -37,14 +38,16 @@ export async function runMirror(flags: MirrorFlags, io: Io): Promise<number> {
   }
 
   // --max-memory bounds the process: what the runtime (and the AWS SDK, if an s3:// target may come) keeps is not
-  // the packs'. Targets read from stdin are not known yet.
-  const mayUseS3 = fromStdin || [...settings.target, ...(config?.mirrors.map((entry) => entry.target) ?? [])].some(isS3Url);
+  // the packs'. Targets read from stdin are not known yet; other shards' never come.
+  const knownTargets = [...settings.target, ...(config?.mirrors.map((entry) => entry.target) ?? [])];
+  const mayUseS3 = fromStdin || knownTargets.some((target) => isS3Url(target) && inShard(target, settings.shard));
   if (mayUseS3 && settings.maxMemory < minimumCeiling({ s3: true })) {
     const needed = `${minimumCeiling({ s3: true }) / 1024 / 1024}M`;
     throw new UsageError(`--max-memory: with s3:// targets${fromStdin ? ' (or targets read from stdin)' : ''} the process needs at least ${needed} (Node, the AWS SDK and one pack)`);
   }
   const reporter = createReporter(settings, io);
   const invalidInput: InputProblem[] = [];
+  let otherShards = 0;
   const onAbort = () => reporter.interrupted(`interrupted by ${io.interruptedBy() ?? 'an abort'}`);
   io.signal.addEventListener('abort', onAbort, { once: true });
   let outcomes: MirrorOutcome[];
@@ -55,10 +58,12 @@ export async function runMirror(flags: MirrorFlags, io: Io): Promise<number> {
       stdin: fromStdin ? io.stdin : undefined,
       headers: settings.header,
       signal: io.signal,
+      shard: settings.shard,
       onInvalidInput: (problem) => {
         invalidInput.push(problem);
         reporter.invalidInput(problem);
       },
+      onOtherShard: () => otherShards++,
     });
     outcomes = await mirrorRepos(mappings, {
       ...sharedMirrorOptions(settings),
@@ -73,7 +78,8 @@ export async function runMirror(flags: MirrorFlags, io: Io): Promise<number> {
     io.signal.removeEventListener('abort', onAbort);
   }
 
-  const summary = { outcomes, invalidInput, durationMs: performance.now() - started, dryRun: settings.dryRun, interruptedBy: io.interruptedBy() };
+  const shard = settings.shard && { ...settings.shard, skipped: otherShards };
+  const summary = { outcomes, invalidInput, durationMs: performance.now() - started, dryRun: settings.dryRun, interruptedBy: io.interruptedBy(), shard };
   reporter.finish(summary);
   if (settings.json) io.stdout.write(`${JSON.stringify(mirrorReport(summary), null, 2)}\n`);
   return outcomes.every((outcome) => outcome.ok) && invalidInput.length === 0 ? 0 : 1;

@@ -3,8 +3,9 @@ import { envName, kebabCase } from './env-names.js';
 import { UsageError } from './errors.js';
 import { parseRate } from './parse-rate.js';
 import { parseBoolean, parseCount, parseDuration, parseHeader, parseSize } from './parse-values.js';
+import { parseShard, type Shard } from './shard.js';
 
-type Kind = 'string' | 'strings' | 'boolean' | 'count' | 'retries' | 'memory' | 'duration' | 'netrc' | 'headers' | 'bytes' | 'rate';
+type Kind = 'string' | 'strings' | 'boolean' | 'count' | 'retries' | 'memory' | 'duration' | 'netrc' | 'headers' | 'bytes' | 'rate' | 'shard';
 
 const KINDS = {
   source: 'strings',
@@ -35,6 +36,7 @@ const KINDS = {
   autoRepack: 'boolean',
   autoRepackMax: 'bytes',
   all: 'boolean',
+  shard: 'shard',
 } as const satisfies Record<string, Kind>;
 
 /** Name of a setting: the camel-case form of its long option. */
@@ -84,6 +86,8 @@ export interface Settings {
   autoRepackMax?: number;
   /** `repack`: merge every pack, not only what the geometric policy picks. */
   all: boolean;
+  /** `mirror`: mirror only the targets whose hash falls in this shard; all of them when absent. */
+  shard?: Shard;
 }
 
 /** `--max-memory` when not given: 256 MiB. */
@@ -135,14 +139,15 @@ export function resolveSettings(flags: Record<string, unknown>, env: NodeJS.Proc
     const kind: Kind = KINDS[name];
     const flag = flags[name];
     const fromEnv = env[envName(name)];
-    if (flag !== undefined) settings[name] = convert(kind, flag, flagName(name));
-    else if (fromEnv !== undefined && fromEnv !== '') settings[name] = convert(kind, fromEnv, envName(name), true);
-    else if (file?.values[name] !== undefined) settings[name] = convert(kind, file.values[name], `${kebabCase(name)} in ${file.path}`);
+    if (flag !== undefined) settings[name] = convert(kind, flag, flagName(name), env);
+    else if (fromEnv !== undefined && fromEnv !== '') settings[name] = convert(kind, fromEnv, envName(name), env, true);
+    else if (file?.values[name] !== undefined) settings[name] = convert(kind, file.values[name], `${kebabCase(name)} in ${file.path}`, env);
   }
   return settings as unknown as Settings;
 }
 
-function convert(kind: Kind, value: unknown, what: string, fromEnv = false): unknown {
+/** `env` is for values that read other variables (`--shard /N` reads `JOB_COMPLETION_INDEX`). */
+function convert(kind: Kind, value: unknown, what: string, env: NodeJS.ProcessEnv, fromEnv = false): unknown {
   switch (kind) {
     case 'string':
       if (typeof value !== 'string') throw new UsageError(`${what}: expected a string`);
@@ -168,6 +173,8 @@ function convert(kind: Kind, value: unknown, what: string, fromEnv = false): unk
       return toNetrc(value, what);
     case 'headers':
       return toHeaders(value, what, fromEnv);
+    case 'shard':
+      return parseShard(value, what, env);
   }
 }
 

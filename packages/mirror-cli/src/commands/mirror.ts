@@ -24,6 +24,11 @@ export function mirrorCommand(context: CommandContext): CommandModule {
         .option('exclude-ref', { type: 'string', array: true, describe: 'Leave out refs matching these globs', group: MIRROR_GROUP })
         .option('max-memory', { type: 'string', describe: 'Memory the whole process may use; packs in flight share what Node leaves (default 256M, at least 160M, 192M with s3:// targets)', group: MIRROR_GROUP })
         .option('dry-run', { alias: 'n', type: 'boolean', describe: 'Show which refs would change; fetch and write nothing', group: MIRROR_GROUP })
+        .option('shard', {
+          type: 'string',
+          describe: 'Mirror only part I of N (0 <= I < N), for N runs sharing one list: the mirrors whose target hashes to I, the others counted as left to other shards; /N reads I from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs)',
+          group: MIRROR_GROUP,
+        })
         .option('auto-repack', { type: 'boolean', describe: 'After a sync that added a pack, merge packs so that each is at least twice all smaller ones together (default on; --no-auto-repack)', group: MIRROR_GROUP })
         .option('auto-repack-max', { type: 'string', describe: 'Most bytes of packs such a merge rewrites; bigger merges are left to `repack` (default 1G)', group: MIRROR_GROUP })
         .option('leftover-grace', { type: 'string', describe: 'Remove what killed syncs left (temporary and unlisted packs, incomplete uploads) once idle this long (default 1h)', group: MIRROR_GROUP })

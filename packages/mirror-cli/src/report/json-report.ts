@@ -34,6 +34,9 @@ export interface MirrorReport {
   /** `SIGINT` or `SIGTERM` when a signal stopped the run, else `null`. */
   interruptedBy: string | null;
   durationMs: number;
+  /** With `--shard I/N`: `{ index: I, count: N, skipped }`, `skipped` mirrors being other shards'; else `null`. */
+  shard: { index: number; count: number; skipped: number } | null;
+  /** This run's repositories only: a shard's, with `--shard`. */
   repositories: RepositoryReport[];
   /** Lines of the standard input that were not mirror entries. */
   invalidInput: { line: number; error: { code: 'INVALID_INPUT'; message: string } }[];
@@ -48,6 +51,7 @@ export function mirrorReport(summary: MirrorSummary): MirrorReport {
     dryRun: summary.dryRun,
     interruptedBy: summary.interruptedBy ?? null,
     durationMs: Math.round(summary.durationMs),
+    shard: summary.shard ? { index: summary.shard.index, count: summary.shard.count, skipped: summary.shard.skipped } : null,
     repositories,
     invalidInput: summary.invalidInput.map((problem) => ({ line: problem.line, error: { code: 'INVALID_INPUT', message: problem.message } })),
   };

@@ -1,6 +1,7 @@
 import type { MirrorEvent, MirrorOutcome, RepoRef } from '@gitmirror/mirror-core';
 import type { Io, TextOutput } from '../io.js';
 import type { Settings } from '../settings.js';
+import type { Shard } from '../shard.js';
 import { formatBytes, formatDuration, formatRate } from './format.js';
 import { describeError } from './describe-error.js';
 import { errorCode } from './error-code.js';
@@ -20,6 +21,8 @@ export interface MirrorSummary {
   dryRun: boolean;
   /** The signal that stopped the run, if one did. */
   interruptedBy?: string;
+  /** With `--shard`: which one, and how many mirrors were left to the others (not in `outcomes`). */
+  shard?: Shard & { skipped: number };
 }
 
 /** Receives the events of a `mirror` run and shows them to a person. */
@@ -100,13 +103,21 @@ export function writeCommandFailure(io: Io, settings: Pick<Settings, 'quiet' | '
   if (settings.json) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: errorCode(error), message: error.message } }, null, 2)}\n`);
 }
 
-/** A closing line: `3 repositories: 1 changed, 1 up to date, 1 failed in 2.1 s`. */
+/**
+ * A closing line: `3 repositories: 1 changed, 1 up to date, 1 failed in 2.1 s`, with `(12 in other shards)` after
+ * a `--shard` run and `(interrupted by SIGINT)` after a signal.
+ */
 export function summaryLine(summary: MirrorSummary): string {
   const total = summary.outcomes.length + summary.invalidInput.length;
   const failed = summary.outcomes.filter((outcome) => !outcome.ok).length + summary.invalidInput.length;
   const upToDate = summary.outcomes.filter((outcome) => outcome.ok && outcome.result.upToDate).length;
   const changed = total - failed - upToDate;
   const verb = summary.dryRun ? 'would change' : 'changed';
-  const end = summary.interruptedBy ? ` (interrupted by ${summary.interruptedBy})` : '';
+  const notes = [summary.shard && otherShardsNote(summary.shard.skipped), summary.interruptedBy && `interrupted by ${summary.interruptedBy}`].filter(Boolean);
+  const end = notes.length > 0 ? ` (${notes.join('; ')})` : '';
   return `${total} ${total === 1 ? 'repository' : 'repositories'}: ${changed} ${verb}, ${upToDate} up to date, ${failed} failed in ${formatDuration(summary.durationMs)}${end}`;
+}
+
+function otherShardsNote(skipped: number): string {
+  return skipped === 1 ? '1 in another shard' : `${skipped} in other shards`;
 }
