@@ -14,6 +14,7 @@ export { startGitHttpServer, type GitHttpRequest, type GitHttpServerOptions } fr
 export type { RunningServer } from './listen.js';
 export { createTestBucket, createTestS3Client, publicReadPolicy } from './s3-bucket.js';
 export { s3TestServers, serversRequired, type S3ServerName, type S3TestServer, type S3TestServerSlot } from './s3-servers.js';
+export { redisTestServer, type RedisTestServerSlot } from './redis-server.js';
 export { gitSshCommand, sshTestServer, type SshTestServer, type SshTestServerSlot } from './ssh-server.js';
 export { startStaticServer, type StaticServerOptions } from './static-server.js';
 export { startLatencyProxy, type LatencyProxy, type LatencyProxyCounts, type LatencyProxyOptions, type ProxiedRequest } from './latency-proxy.js';

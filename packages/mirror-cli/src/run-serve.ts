@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { isStorageError, openStorage } from '@gitmirror/dumb-storage';
-import { minimumCeiling, MirrorRunner, planProcessMemory, targetKind } from '@gitmirror/mirror-core';
+import { minimumCeiling, MirrorRunner, planProcessMemory, redactUrl, targetKind } from '@gitmirror/mirror-core';
 import type { Logger } from 'pino';
 import { loadConfigFile } from './config-file.js';
 import { UsageError } from './errors.js';
@@ -9,12 +9,11 @@ import type { Io } from './io.js';
 import { errorCode } from './report/error-code.js';
 import { sharedMirrorOptions } from './run-mirror.js';
 import { createServeHandler } from './serve/http-routes.js';
+import { RedisSyncQueue } from './serve/redis-sync-queue.js';
 import { createServeLogger } from './serve/logger.js';
 import { createServeMetrics } from './serve/metrics.js';
-import { MirrorHistory } from './serve/mirror-status.js';
-import { nextRun } from './serve/schedule.js';
 import { servedMirrors, serverSettings, type ServedMirror } from './serve/served-mirrors.js';
-import { LocalSyncQueue, type TriggerReason } from './serve/sync-queue.js';
+import { LocalSyncQueue, SyncFailure, type SyncQueue, type TriggerReason } from './serve/sync-queue.js';
 import { resolveSettings } from './settings.js';
 import { isS3Url, loadS3Sdk, targetOptions } from './target-options.js';
 
@@ -35,7 +34,7 @@ export async function runServe(flags: Record<string, unknown>, io: Io, onListeni
   const path = flags.config;
   let config = await loadConfigFile(path);
   const settings = resolveSettings(flags, io.env, config);
-  const server = serverSettings(config, { listen: flags.listen as string | undefined, shutdownGrace: flags.shutdownGrace as string | undefined }, io.env);
+  const server = serverSettings(config, { listen: flags.listen as string | undefined, shutdownGrace: flags.shutdownGrace as string | undefined, queue: flags.queue as string | undefined }, io.env);
   let mirrors = servedMirrors(config, settings);
   const log = createServeLogger(io.stdout);
   const mayUseS3 = mirrors.some((mirror) => isS3Url(mirror.mapping[1] as string));
@@ -49,12 +48,15 @@ export async function runServe(flags: Record<string, unknown>, io: Io, onListeni
     concurrency: settings.concurrency,
     memoryBudget: planProcessMemory(settings.maxMemory, { s3: mayUseS3 }).repositories,
   });
-  const history = new MirrorHistory();
   const byName = () => new Map(mirrors.map((mirror) => [mirror.name, mirror]));
   let current = byName();
-  const queue = new LocalSyncQueue((name, reason, signal) => syncOne(name, reason, signal), { concurrency: settings.concurrency });
+  const job = (name: string, reason: TriggerReason, signal: AbortSignal) => syncOne(name, reason, signal);
+  const queue: SyncQueue = server.queue
+    ? await RedisSyncQueue.open(job, { ...server.queue, concurrency: settings.concurrency })
+    : new LocalSyncQueue(job, { concurrency: settings.concurrency });
   const metrics = createServeMetrics(() => queue.depth());
 
+  /** One sync of a mirror, logged and counted; throws a SyncFailure when it failed, for the queue to record. */
   async function syncOne(name: string, reason: TriggerReason, signal: AbortSignal): Promise<void> {
     const mirror = current.get(name);
     if (!mirror) return;
@@ -63,41 +65,18 @@ export async function runServe(flags: Record<string, unknown>, io: Io, onListeni
     try {
       const result = await runner.run(mirror.mapping, { signal });
       const durationMs = Math.round(performance.now() - started);
-      history.succeeded(name, new Date());
       metrics.recordSync(name, { ok: true, seconds: durationMs / 1000, fetchedBytes: result.pack?.bytes ?? 0, finishedAt: new Date() });
       log.info({ mirror: name, durationMs, upToDate: result.upToDate, created: result.created.length, updated: result.updated.length, deleted: result.deleted.length, pack: result.pack?.name }, 'sync done');
     } catch (error) {
       const durationMs = Math.round(performance.now() - started);
       const code = errorCode(error);
       const message = error instanceof Error ? error.message : String(error);
-      history.failed(name, new Date(), { code, message });
       metrics.recordSync(name, { ok: false, seconds: durationMs / 1000, fetchedBytes: 0, finishedAt: new Date() });
       log.error({ mirror: name, durationMs, code, error: message }, 'sync failed');
+      throw new SyncFailure(code, message);
     }
   }
-
-  const schedules = new Map<string, NodeJS.Timeout>();
-  const scheduleAll = () => {
-    for (const timer of schedules.values()) clearTimeout(timer);
-    schedules.clear();
-    for (const mirror of mirrors) scheduleNext(mirror);
-  };
-  const scheduleNext = (mirror: ServedMirror) => {
-    if (!mirror.schedule) return history.scheduled(mirror.name, undefined);
-    const at = nextRun(mirror.schedule, new Date());
-    history.scheduled(mirror.name, at);
-    // Timers fire at most about 24.8 days out: a later run is reached in steps.
-    const delay = Math.min(at.getTime() - Date.now(), 2 ** 31 - 1);
-    schedules.set(
-      mirror.name,
-      setTimeout(() => {
-        if (current.get(mirror.name) !== mirror) return;
-        if (Date.now() >= at.getTime()) void queue.trigger(mirror.name, 'schedule').then((outcome) => log.info({ mirror: mirror.name, trigger: 'schedule', outcome }, 'sync requested'));
-        scheduleNext(mirror);
-      }, Math.max(0, delay)),
-    );
-  };
-  scheduleAll();
+  await queue.schedule(mirrors);
 
   const reload = async (why: string) => {
     try {
@@ -105,8 +84,7 @@ export async function runServe(flags: Record<string, unknown>, io: Io, onListeni
       mirrors = servedMirrors(config, resolveSettings(flags, io.env, config));
       if (mirrors.some((mirror) => isS3Url(mirror.mapping[1] as string))) await loadS3Sdk();
       current = byName();
-      history.keepOnly(new Set(current.keys()));
-      scheduleAll();
+      await queue.schedule(mirrors);
       log.info({ mirrors: mirrors.length, why }, 'config reloaded');
     } catch (error) {
       log.error({ code: errorCode(error), error: (error as Error).message, why }, 'config not reloaded: keeping the previous one');
@@ -114,11 +92,11 @@ export async function runServe(flags: Record<string, unknown>, io: Io, onListeni
   };
 
   const ready = readiness(() => mirrors, settings);
-  const httpServer = createServer(createServeHandler({ mirrors: () => mirrors, queue, history, metrics, webhookSecret: server.webhookSecret, apiToken: server.apiToken, ready, log }));
+  const httpServer = createServer(createServeHandler({ mirrors: () => mirrors, queue, metrics, webhookSecret: server.webhookSecret, apiToken: server.apiToken, ready, log }));
   await listen(httpServer, server.host, server.port);
   const address = httpServer.address();
   const url = typeof address === 'object' && address ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` : String(address);
-  log.info({ url, mirrors: mirrors.length, webhooks: server.webhookSecret !== undefined, api: server.apiToken !== undefined }, 'listening');
+  log.info({ url, mirrors: mirrors.length, queue: server.queue ? redactUrl(server.queue.url) : 'in-process', webhooks: server.webhookSecret !== undefined, api: server.apiToken !== undefined }, 'listening');
   onListening?.(url);
 
   let reloadTimer: NodeJS.Timeout | undefined;
@@ -139,7 +117,6 @@ export async function runServe(flags: Record<string, unknown>, io: Io, onListeni
   process.off('SIGHUP', onHangup);
   watcher?.close();
   clearTimeout(reloadTimer);
-  for (const timer of schedules.values()) clearTimeout(timer);
   const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
   httpServer.closeIdleConnections();
   await queue.close(server.shutdownGraceMs);

@@ -188,7 +188,7 @@ describe('mirror-git-to-s3 serve stopped during a sync past its grace period', (
   const dir = tempDir();
   afterAll(() => dir.remove());
 
-  it('aborts the sync cleanly: the mirror stays consistent and the next run completes it', async () => {
+  it('aborts the sync cleanly: the mirror stays consistent and the next start completes it', async () => {
     const source = createKillTestSource(join(dir.path, 'source'));
     const target = join(dir.path, 'mirror');
     const config = join(dir.path, 'serve.yaml');
@@ -200,8 +200,18 @@ describe('mirror-git-to-s3 serve stopped during a sync past its grace period', (
     const verify = await runCli(['verify', target]);
     // Either nothing was published yet (no mirror at all) or the previous state is whole.
     if (verify.code !== 0) expect(verify.stderr).toMatch(/MISSING_INFO_REFS|info\/refs is missing/);
-    expect((await runCli(['--source', source, '--target', target, '--leftover-grace', '1ms'])).code).toBe(0);
-    expect(await runCli(['verify', '--full', target])).toMatchObject({ code: 0 });
+    const again = await startServe(config, ['--leftover-grace', '1ms']);
+    try {
+      expect(await call(`${again.url}/api/mirrors/big/sync`, { method: 'POST', token: TOKEN })).toMatchObject({ status: 202 });
+      await eventually(async () => {
+        const { body } = await call(`${again.url}/api/mirrors`, { token: TOKEN });
+        return body.mirrors[0].lastSuccess ? true : undefined;
+      }, 30_000, 'the next start to sync');
+    } finally {
+      again.child.kill('SIGTERM');
+      expect((await again.exited).code).toBe(0);
+    }
+    expect(await runCli(['verify', '--full', target])).toMatchObject({ code: 0, stderr: expect.stringMatching(/: ok\n$/) });
   });
 });
 

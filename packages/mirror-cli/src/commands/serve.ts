@@ -12,6 +12,7 @@ export function serveCommand(context: CommandContext): CommandModule {
       argv
         .usage('$0 serve --config mirrors.yaml [--listen 127.0.0.1:8080]')
         .option('listen', { type: 'string', describe: 'Address to listen on, host:port (default 127.0.0.1:8080; :8080 for every interface)', group: SERVE_GROUP })
+        .option('queue', { type: 'string', describe: 'Share the work of several replicas through Redis (BullMQ): redis://host:port[/db] (default: an in-process queue)', group: SERVE_GROUP })
         .option('shutdown-grace', { type: 'string', describe: 'On SIGTERM/SIGINT, let in-flight syncs finish this long before aborting them (default 30s)', group: SERVE_GROUP })
         .option('concurrency', { alias: 'j', type: 'number', describe: 'Mirrors synced at the same time (default 4)', group: SERVE_GROUP })
         .option('max-memory', { type: 'string', describe: 'Memory the whole process may use (default 256M)', group: SERVE_GROUP })

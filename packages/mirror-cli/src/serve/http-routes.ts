@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ServeMetrics } from './metrics.js';
-import type { MirrorHistory, MirrorStatus } from './mirror-status.js';
+import type { MirrorStatus } from './mirror-status.js';
 import type { ServedMirror } from './served-mirrors.js';
 import { statusPage } from './status-page.js';
 import type { SyncQueue, TriggerOutcome } from './sync-queue.js';
@@ -13,7 +13,6 @@ export interface ServeApp {
   /** The mirrors served now (the list changes on reload). */
   mirrors(): readonly ServedMirror[];
   queue: SyncQueue;
-  history: MirrorHistory;
   metrics: ServeMetrics;
   webhookSecret?: string;
   apiToken?: string;
@@ -123,7 +122,9 @@ async function webhookRoute(app: ServeApp, forge: Forge, request: IncomingMessag
 }
 
 async function statuses(app: ServeApp): Promise<MirrorStatus[]> {
-  return Promise.all(app.mirrors().map(async (mirror) => app.history.status(mirror, await app.queue.state(mirror.name))));
+  const mirrors = app.mirrors();
+  const statuses = await app.queue.statuses(mirrors.map((mirror) => mirror.name));
+  return mirrors.map((mirror, i) => ({ name: mirror.name, source: mirror.source, target: mirror.target, ...statuses[i]! }));
 }
 
 /** Checks `Authorization: Bearer <token>` in constant time; without a configured token the API is closed. */

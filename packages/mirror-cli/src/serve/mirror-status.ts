@@ -1,60 +1,8 @@
-import type { MirrorRunState } from './sync-queue.js';
+import type { QueueStatus } from './queue-status.js';
 
 /** What `GET /api/mirrors` says of one mirror (URLs redacted, times ISO 8601). */
-export interface MirrorStatus {
+export interface MirrorStatus extends QueueStatus {
   name: string;
   source: string;
   target: string;
-  state: MirrorRunState;
-  lastSuccess: string | null;
-  lastFailure: string | null;
-  /** The error of the last failure, while no sync has succeeded since. */
-  lastError: { code: string; message: string } | null;
-  nextScheduled: string | null;
-}
-
-/** The history of each mirror's syncs in this process: last success, last failure and its error, next scheduled run. */
-export class MirrorHistory {
-  readonly #entries = new Map<string, { lastSuccess?: Date; lastFailure?: Date; lastError?: { code: string; message: string }; nextScheduled?: Date }>();
-
-  succeeded(name: string, at: Date): void {
-    const entry = this.#entry(name);
-    entry.lastSuccess = at;
-    entry.lastError = undefined;
-  }
-
-  failed(name: string, at: Date, error: { code: string; message: string }): void {
-    const entry = this.#entry(name);
-    entry.lastFailure = at;
-    entry.lastError = error;
-  }
-
-  scheduled(name: string, at: Date | undefined): void {
-    this.#entry(name).nextScheduled = at;
-  }
-
-  /** Forgets mirrors no longer served. */
-  keepOnly(names: ReadonlySet<string>): void {
-    for (const name of this.#entries.keys()) if (!names.has(name)) this.#entries.delete(name);
-  }
-
-  status(mirror: { name: string; source: string; target: string }, state: MirrorRunState): MirrorStatus {
-    const entry = this.#entries.get(mirror.name) ?? {};
-    return {
-      name: mirror.name,
-      source: mirror.source,
-      target: mirror.target,
-      state,
-      lastSuccess: entry.lastSuccess?.toISOString() ?? null,
-      lastFailure: entry.lastFailure?.toISOString() ?? null,
-      lastError: entry.lastError ?? null,
-      nextScheduled: entry.nextScheduled?.toISOString() ?? null,
-    };
-  }
-
-  #entry(name: string) {
-    let entry = this.#entries.get(name);
-    if (!entry) this.#entries.set(name, (entry = {}));
-    return entry;
-  }
 }

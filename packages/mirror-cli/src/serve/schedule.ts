@@ -31,10 +31,16 @@ export function parseSchedule(text: string, where: string): Schedule {
  */
 export function nextRun(schedule: Schedule, after: Date, random: () => number = Math.random): Date {
   if (schedule.kind === 'interval') return new Date(after.getTime() + schedule.ms + jitter(schedule.ms, random));
-  const [first, second] = schedule.cron.nextRuns(2, after);
+  const first = schedule.cron.nextRun(after);
   if (!first) throw new UsageError(`schedule '${schedule.text}' never fires again`, 'INVALID_CONFIG');
-  const period = second ? second.getTime() - first.getTime() : 0;
-  return new Date(first.getTime() + jitter(period, random));
+  return new Date(first.getTime() + jitter(periodOf(schedule, after), random));
+}
+
+/** The time between two runs of a schedule (of the next two, for cron). */
+export function periodOf(schedule: Schedule, after: Date = new Date()): number {
+  if (schedule.kind === 'interval') return schedule.ms;
+  const [first, second] = schedule.cron.nextRuns(2, after);
+  return first && second ? second.getTime() - first.getTime() : 0;
 }
 
 function jitter(periodMs: number, random: () => number): number {

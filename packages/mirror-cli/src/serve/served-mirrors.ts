@@ -4,7 +4,7 @@ import type { ConfigFile } from '../config-file.js';
 import { envName } from '../env-names.js';
 import { UsageError } from '../errors.js';
 import { toMapping } from '../mirror-input.js';
-import { parseDuration } from '../parse-values.js';
+import { parseCount, parseDuration } from '../parse-values.js';
 import type { Settings } from '../settings.js';
 import { normalizeRepoUrl } from './repo-url.js';
 import { parseSchedule, type Schedule } from './schedule.js';
@@ -29,9 +29,11 @@ export interface ServerSettings {
   shutdownGraceMs: number;
   webhookSecret?: string;
   apiToken?: string;
+  /** `redis://…` of the shared queue of several replicas; absent: the in-process queue. */
+  queue?: { url: string; attempts: number; backoffMs: number; lockMs?: number };
 }
 
-const SERVER_KEYS = new Set(['listen', 'shutdown-grace', 'schedule', 'webhook-secret-file', 'api-token-file']);
+const SERVER_KEYS = new Set(['listen', 'shutdown-grace', 'schedule', 'webhook-secret-file', 'api-token-file', 'queue', 'queue-attempts', 'queue-backoff', 'queue-lock']);
 /** Default of `--listen`: loopback only, as a service behind a reverse proxy. */
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
@@ -67,7 +69,7 @@ export function servedMirrors(config: ConfigFile, settings: Settings): ServedMir
  * (default 30 s), and the secrets from `MIRROR_GIT_TO_S3_WEBHOOK_SECRET` / `MIRROR_GIT_TO_S3_API_TOKEN` or the files
  * `server.webhook-secret-file` / `server.api-token-file` name (never from flags).
  */
-export function serverSettings(config: ConfigFile, flags: { listen?: string; shutdownGrace?: string }, env: NodeJS.ProcessEnv): ServerSettings {
+export function serverSettings(config: ConfigFile, flags: { listen?: string; shutdownGrace?: string; queue?: string }, env: NodeJS.ProcessEnv): ServerSettings {
   const server = config.server ?? {};
   for (const key of Object.keys(server)) {
     if (!SERVER_KEYS.has(key)) throw new UsageError(`${config.path}: unknown server setting '${key}' (expected ${[...SERVER_KEYS].join(', ')})`, 'INVALID_CONFIG');
@@ -83,6 +85,30 @@ export function serverSettings(config: ConfigFile, flags: { listen?: string; shu
     shutdownGraceMs: grace === undefined ? DEFAULT_SHUTDOWN_GRACE_MS : parseDuration(grace, '--shutdown-grace'),
     webhookSecret: secret(env, 'webhookSecret', server, 'webhook-secret-file', config.path),
     apiToken: secret(env, 'apiToken', server, 'api-token-file', config.path),
+    ...queueSettings(config, flags, env),
+  };
+}
+
+/**
+ * The shared queue: `--queue` (or `MIRROR_GIT_TO_S3_QUEUE`, or `server.queue`), `redis://host:port[/db]`; with
+ * `server.queue-attempts` (default 3 tries of a failing sync), `server.queue-backoff` (default 30 s, doubled each
+ * retry) and `server.queue-lock` (`MIRROR_GIT_TO_S3_QUEUE_LOCK`: how soon a dead replica's work is taken over).
+ */
+function queueSettings(config: ConfigFile, flags: { queue?: string }, env: NodeJS.ProcessEnv): Pick<ServerSettings, 'queue'> {
+  const server = config.server ?? {};
+  const url = flags.queue ?? env[envName('queue')] ?? stringSetting(server, 'queue', config.path);
+  if (url === undefined || url === '') return {};
+  if (!/^rediss?:\/\/[^/]+(\/\d+)?\/?$/.test(url)) throw new UsageError(`--queue: '${redactUrl(url)}' is not redis://host:port[/db]`);
+  const attempts = stringSetting(server, 'queue-attempts', config.path);
+  const backoff = stringSetting(server, 'queue-backoff', config.path);
+  const lock = env[envName('queueLock')] ?? stringSetting(server, 'queue-lock', config.path);
+  return {
+    queue: {
+      url,
+      attempts: attempts === undefined ? 3 : parseCount(attempts, `${config.path}: server.queue-attempts`, 1),
+      backoffMs: backoff === undefined ? 30_000 : parseDuration(backoff, `${config.path}: server.queue-backoff`),
+      ...(lock === undefined ? {} : { lockMs: parseDuration(lock, 'server.queue-lock') }),
+    },
   };
 }
 

@@ -1,14 +1,39 @@
+import { MirrorHistory } from './mirror-history.js';
+import type { MirrorRunState, QueueStatus } from './queue-status.js';
+import { nextRun, type Schedule } from './schedule.js';
+
+export type { MirrorRunState, QueueStatus } from './queue-status.js';
+
 /** Why a sync was asked for. */
 export type TriggerReason = 'webhook' | 'api' | 'schedule';
 
 /** What asking for a sync did: queued it, found it queued already, or queued one more after the one running. */
 export type TriggerOutcome = 'queued' | 'already-queued' | 'queued-after-current';
 
-/** Where a mirror stands in the queue. */
-export type MirrorRunState = 'idle' | 'queued' | 'syncing';
 
-/** Runs one sync of the mirror `name`; `signal` aborts it (shutdown past the grace period). */
+/**
+ * Runs one sync of the mirror `name`; `signal` aborts it (shutdown past the grace period). It throws a
+ * {@link SyncFailure} when the sync failed (any other error counts as one with code `ERROR`).
+ */
 export type SyncJob = (name: string, reason: TriggerReason, signal: AbortSignal) => Promise<void>;
+
+/** A failed sync as the queue records it: the error's code and message. */
+export class SyncFailure extends Error {
+  override name = 'SyncFailure';
+
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A mirror and when it syncs by itself. */
+export interface ScheduledMirror {
+  name: string;
+  schedule?: Schedule;
+}
 
 /**
  * The queue of syncs behind `serve`: triggers from webhooks, the API and schedules go in, syncs come out. Triggers
@@ -17,9 +42,12 @@ export type SyncJob = (name: string, reason: TriggerReason, signal: AbortSignal)
  */
 export interface SyncQueue {
   trigger(name: string, reason: TriggerReason): Promise<TriggerOutcome>;
-  state(name: string): Promise<MirrorRunState>;
+  /** The status of each of `names`, in order (idle and never synced for a name the queue does not know). */
+  statuses(names: readonly string[]): Promise<QueueStatus[]>;
   /** Syncs waiting to start. */
   depth(): Promise<number>;
+  /** Syncs each mirror on its schedule from now on, in place of the previous schedules (mirrors without one: none). */
+  schedule(mirrors: readonly ScheduledMirror[]): Promise<void>;
   /**
    * Stops starting syncs (the queued ones are dropped), lets those running finish for up to `graceMs`, then aborts
    * them and waits for them to stop.
@@ -27,9 +55,14 @@ export interface SyncQueue {
   close(graceMs: number): Promise<void>;
 }
 
-/** The queue of one process: syncs start in trigger order, `concurrency` at a time. */
+/**
+ * The queue of one process: syncs start in trigger order, `concurrency` at a time; schedules are timers of this
+ * process, each run put off by random jitter ({@link nextRun}); the history lives in memory.
+ */
 export class LocalSyncQueue implements SyncQueue {
   readonly #job: SyncJob;
+  readonly #history = new MirrorHistory();
+  readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #concurrency: number;
   /** Mirrors waiting, in order, with the reason of their first trigger. */
   readonly #queued = new Map<string, TriggerReason>();
@@ -57,8 +90,31 @@ export class LocalSyncQueue implements SyncQueue {
     return 'queued';
   }
 
-  async state(name: string): Promise<MirrorRunState> {
-    return this.#running.has(name) ? 'syncing' : this.#queued.has(name) ? 'queued' : 'idle';
+  async statuses(names: readonly string[]): Promise<QueueStatus[]> {
+    return names.map((name) => this.#history.status(name, this.#running.has(name) ? 'syncing' : this.#queued.has(name) ? 'queued' : 'idle'));
+  }
+
+  async schedule(mirrors: readonly ScheduledMirror[]): Promise<void> {
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    this.#history.keepOnly(new Set(mirrors.map((mirror) => mirror.name)));
+    if (this.#closed) return;
+    for (const mirror of mirrors) this.#scheduleNext(mirror.name, mirror.schedule);
+  }
+
+  #scheduleNext(name: string, schedule: Schedule | undefined): void {
+    if (!schedule) return this.#history.scheduled(name, undefined);
+    const at = nextRun(schedule, new Date());
+    this.#history.scheduled(name, at);
+    // Timers fire at most about 24.8 days out: a later run is reached in steps.
+    const delay = Math.max(0, Math.min(at.getTime() - Date.now(), 2 ** 31 - 1));
+    this.#timers.set(
+      name,
+      setTimeout(() => {
+        if (Date.now() >= at.getTime()) void this.trigger(name, 'schedule');
+        this.#scheduleNext(name, schedule);
+      }, delay),
+    );
   }
 
   async depth(): Promise<number> {
@@ -69,6 +125,8 @@ export class LocalSyncQueue implements SyncQueue {
 
   async close(graceMs: number): Promise<void> {
     this.#closed = true;
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
     this.#queued.clear();
     for (const running of this.#running.values()) running.again = undefined;
     const inFlight = () => Promise.all([...this.#running.values()].map((running) => running.done));
@@ -93,12 +151,19 @@ export class LocalSyncQueue implements SyncQueue {
     running.done = (async () => {
       try {
         await this.#job(name, reason, this.#abort.signal);
-      } catch {
-        // The job records its own failures; the queue only moves on.
+        this.#history.succeeded(name, new Date());
+      } catch (error) {
+        this.#history.failed(name, new Date(), failureOf(error));
       }
       this.#running.delete(name);
       if (running.again && !this.#closed) this.#queued.set(name, running.again);
       this.#dispatch();
     })();
   }
+}
+
+/** The code and message a failed sync is recorded with. */
+export function failureOf(error: unknown): { code: string; message: string } {
+  if (error instanceof SyncFailure) return { code: error.code, message: error.message };
+  return { code: 'ERROR', message: error instanceof Error ? error.message : String(error) };
 }
