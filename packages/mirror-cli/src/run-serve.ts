@@ -52,7 +52,7 @@ export async function runServe(flags: Record<string, unknown>, io: Io, onListeni
   let current = byName();
   const job = (name: string, reason: TriggerReason, signal: AbortSignal) => syncOne(name, reason, signal);
   const queue: SyncQueue = server.queue
-    ? await RedisSyncQueue.open(job, { ...server.queue, concurrency: settings.concurrency })
+    ? await RedisSyncQueue.open(job, { ...server.queue, concurrency: settings.concurrency, onError: redisErrorLog(log) })
     : new LocalSyncQueue(job, { concurrency: settings.concurrency });
   const metrics = createServeMetrics(() => queue.depth());
 
@@ -124,6 +124,17 @@ export async function runServe(flags: Record<string, unknown>, io: Io, onListeni
   await closed;
   log.info({}, 'stopped');
   return 0;
+}
+
+/** Logs Redis connection errors, one line per kind of error every 10 s at most (a restart is a storm of them). */
+function redisErrorLog(log: Logger): (error: Error) => void {
+  const last = new Map<string, number>();
+  return (error) => {
+    const key = (error as NodeJS.ErrnoException).code ?? error.message;
+    if (Date.now() - (last.get(key) ?? 0) < 10_000) return;
+    last.set(key, Date.now());
+    log.warn({ code: 'QUEUE_UNAVAILABLE', error: error.message }, 'redis connection failed; retrying');
+  };
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

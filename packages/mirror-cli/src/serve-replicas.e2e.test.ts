@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { commitFile, createKillTestSource, createSourceRepo, redisTestServer, tempDir } from '@gitmirror/test-servers';
 import { Redis } from 'ioredis';
@@ -105,3 +107,65 @@ describe.skipIf(!QUEUE)(`serve --queue: replicas sharing one Redis${skipReason ?
     expect(fired).toBeLessThanOrEqual(Math.ceil(periods) + 1);
   });
 });
+
+describe.skipIf(!redisUrl)(`serve --queue: Redis restarting under load${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  const dir = tempDir();
+  let redis: ChildProcess | undefined;
+  let port = 0;
+  const replicas: Served[] = [];
+  const startRedis = async () => {
+    // A Redis of this test's own, persisting every write: it is restarted, and what was queued must survive.
+    redis = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir.path], { stdio: 'ignore' });
+    await eventually(async () => {
+      const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on('error', () => {});
+      try {
+        await client.connect();
+        return (await client.ping()) === 'PONG' ? true : undefined;
+      } catch {
+        return undefined;
+      } finally {
+        client.disconnect();
+      }
+    }, 10_000, 'redis to start');
+  };
+  afterAll(async () => {
+    for (const served of replicas) served.child.kill('SIGKILL');
+    redis?.kill('SIGKILL');
+    dir.remove();
+  });
+
+  it('reconnects the replicas and syncs every mirror triggered before the restart', { timeout: 90_000 }, async () => {
+    port = await freePort();
+    await startRedis();
+    const config = join(dir.path, 'serve.yaml');
+    const names = Array.from({ length: 8 }, (_, i) => `r${i}`);
+    const source = createSourceRepo(join(dir.path, 'source'));
+    writeFileSync(config, `mirrors:\n${names.map((name) => `  - name: ${name}\n    source: ${source}\n    target: ${join(dir.path, 'mirrors', name)}\n`).join('')}`);
+    for (let i = 0; i < 2; i++) replicas.push(await startServe(config, ['--queue', `redis://127.0.0.1:${port}`, '--concurrency', '1'], { MIRROR_GIT_TO_S3_QUEUE_LOCK: '3s' }));
+    for (const name of names) expect((await call(`${replicas[0]!.url}/api/mirrors/${name}/sync`, { method: 'POST', token: TOKEN })).status).toBe(202);
+    redis!.kill('SIGTERM');
+    await new Promise((resolve) => redis!.once('exit', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await startRedis();
+    await eventually(
+      async () => {
+        const { body } = await call(`${replicas[1]!.url}/api/mirrors`, { token: TOKEN }).catch(() => ({ body: undefined }));
+        return body?.mirrors?.every((mirror: MirrorStatus) => mirror.lastSuccess) ? true : undefined;
+      },
+      60_000,
+      'every mirror to sync after the restart',
+    );
+    expect(replicas.every((served) => served.child.exitCode === null)).toBe(true);
+    for (const name of names) expect((await runCli(['verify', join(dir.path, 'mirrors', name)])).code, name).toBe(0);
+  });
+});
+
+/** A TCP port nothing listens on, from the kernel. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -22,6 +22,8 @@ export interface RedisSyncQueueOptions {
    * syncs): a replica that dies is taken over after about this long. Default 30 s.
    */
   lockMs?: number;
+  /** Told of connection errors (Redis down or restarting); the connections retry by themselves meanwhile. */
+  onError?: (error: Error) => void;
 }
 
 interface SyncData {
@@ -75,9 +77,11 @@ export class RedisSyncQueue implements SyncQueue {
       lockDuration: this.#lockMs,
       stalledInterval: Math.max(1_000, Math.floor(this.#lockMs / 2)),
     });
-    // A worker error (Redis gone) is retried by BullMQ itself; without a listener Node would crash on it.
-    this.#worker.on('error', () => {});
-    this.#queue.on('error', () => {});
+    // Errors while Redis is gone are retried by ioredis and BullMQ themselves; unheard, they would crash the process.
+    const onError = options.onError ?? (() => {});
+    this.#worker.on('error', onError);
+    this.#queue.on('error', onError);
+    this.#redis.on('error', onError);
   }
 
   /** Connects to Redis and starts this replica's worker. */
