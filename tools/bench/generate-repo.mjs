@@ -14,6 +14,24 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { benchCache, cachedBuild, git, onlyPack, prng, startFastImport } from './fixture-kit.mjs';
 
+/** The generator's command-line options (`parseArgs` form), shared by the benchmarks that take them. */
+export const GENERATOR_ARGS = {
+  cache: { type: 'string' },
+  seed: { type: 'string' },
+  commits: { type: 'string' },
+  files: { type: 'string' },
+  'assets-mib': { type: 'string' },
+};
+
+/** The generated repository the parsed {@link GENERATOR_ARGS} ask for (built on first use, see {@link benchRepo}). */
+export function benchRepoFromArgs(values) {
+  const options = {};
+  for (const [flag, key] of [['seed', 'seed'], ['commits', 'commits'], ['files', 'files'], ['assets-mib', 'assetsMiB']]) {
+    if (values[flag] !== undefined) options[key] = Number(values[flag]);
+  }
+  return benchRepo(options, benchCache(values.cache));
+}
+
 /** Defaults of {@link benchRepo}: about 150k objects, 60–100 MB of pack, 3–4 thousand refs. */
 export const DEFAULT_REPO_OPTIONS = { seed: 1, commits: 8000, files: 3000, assetsMiB: 40 };
 
@@ -147,18 +165,10 @@ async function fastImport(repo, { seed, commits, files: fileCount, assetsMiB }) 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const { values } = parseArgs({
     options: {
-      cache: { type: 'string' },
-      seed: { type: 'string' },
-      commits: { type: 'string' },
-      files: { type: 'string' },
-      'assets-mib': { type: 'string' },
+      ...GENERATOR_ARGS,
     },
   });
-  const options = {};
-  for (const [flag, key] of [['seed', 'seed'], ['commits', 'commits'], ['files', 'files'], ['assets-mib', 'assetsMiB']]) {
-    if (values[flag] !== undefined) options[key] = Number(values[flag]);
-  }
-  const { path, stats, reused } = await benchRepo(options, benchCache(values.cache));
+  const { path, stats, reused } = await benchRepoFromArgs(values);
   console.log(`repository: ${path} (${reused ? 'reused from the cache; it took' : 'generated in'} ${stats.generatedSeconds} s)`);
   console.log(`objects: ${stats.objects}, pack: ${(stats.packBytes / 2 ** 20).toFixed(1)} MiB, refs: ${stats.refs} (${stats.annotatedTags} annotated tags), max delta depth: ${stats.maxDeltaDepth}`);
 }

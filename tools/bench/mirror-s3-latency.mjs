@@ -23,8 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createTestBucket, s3TestServers, startGitHttpServer, startLatencyProxy, startStaticServer } from '@gitmirror/test-servers';
 import { deleteBucket } from './bench-buckets.mjs';
-import { benchRepo } from './generate-repo.mjs';
-import { benchCache } from './fixture-kit.mjs';
+import { benchRepoFromArgs, GENERATOR_ARGS } from './generate-repo.mjs';
 import { measure, median, run, s3Env } from './measure-process.mjs';
 
 const { values } = parseArgs({
@@ -33,11 +32,7 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '30' },
     server: { type: 'string', default: 'radosgw' },
     target: { type: 'string', default: 's3' },
-    cache: { type: 'string' },
-    commits: { type: 'string' },
-    files: { type: 'string' },
-    'assets-mib': { type: 'string' },
-    seed: { type: 'string' },
+    ...GENERATOR_ARGS,
   },
 });
 const runs = Number(values.runs);
@@ -51,11 +46,7 @@ const naive = fileURLToPath(new URL('./mirror-naive.mjs', import.meta.url));
 if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build`);
 if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time (GNU time) is needed for peak RSS: apt-get install time');
 
-const generatorOptions = {};
-for (const [flag, key] of [['commits', 'commits'], ['files', 'files'], ['assets-mib', 'assetsMiB'], ['seed', 'seed']]) {
-  if (values[flag] !== undefined) generatorOptions[key] = Number(values[flag]);
-}
-const repo = await benchRepo(generatorOptions, benchCache(values.cache));
+const repo = await benchRepoFromArgs(values);
 const { stats } = repo;
 console.log(`repository: ${repo.path}`);
 console.log(`  ${stats.objects} objects, ${(stats.packBytes / 2 ** 20).toFixed(1)} MiB pack, ${stats.refs} refs (${stats.annotatedTags} annotated tags), max delta depth ${stats.maxDeltaDepth}`);

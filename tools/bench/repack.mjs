@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { createTestBucket, s3TestServers, startLatencyProxy } from '@gitmirror/test-servers';
 import { deleteBucket, uploadFolder } from './bench-buckets.mjs';
 import { benchCache, cachedBuild, git } from './fixture-kit.mjs';
-import { benchRepo } from './generate-repo.mjs';
+import { benchRepoFromArgs, GENERATOR_ARGS } from './generate-repo.mjs';
 import { measure, median, run as runProcess, s3Env } from './measure-process.mjs';
 
 const { values } = parseArgs({
@@ -33,11 +33,7 @@ const { values } = parseArgs({
     s3: { type: 'boolean', default: false },
     server: { type: 'string', default: 'radosgw' },
     latency: { type: 'string', default: '30' },
-    cache: { type: 'string' },
-    commits: { type: 'string' },
-    files: { type: 'string' },
-    'assets-mib': { type: 'string' },
-    seed: { type: 'string' },
+    ...GENERATOR_ARGS,
   },
 });
 const runs = Number(values.runs);
@@ -47,12 +43,8 @@ const cli = fileURLToPath(new URL('../../packages/mirror-cli/dist/bin.js', impor
 if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build`);
 if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time (GNU time) is needed for peak RSS: apt-get install time');
 
-const generatorOptions = {};
-for (const [flag, key] of [['commits', 'commits'], ['files', 'files'], ['assets-mib', 'assetsMiB'], ['seed', 'seed']]) {
-  if (values[flag] !== undefined) generatorOptions[key] = Number(values[flag]);
-}
 const cache = benchCache(values.cache);
-const repo = await benchRepo(generatorOptions, cache);
+const repo = await benchRepoFromArgs(values);
 const split = await cachedBuild(join(cache, `${repo.path.split('/').at(-1).replace(/\.git$/, '')}-split${packCount}.git`), async (building) => {
   const line = git(['-C', repo.path, 'rev-list', '--first-parent', '--reverse', 'main']).trim().split('\n');
   const cuts = Array.from({ length: packCount - 1 }, (_, k) => line[Math.floor(((k + 1) * line.length) / packCount) - 1]);

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commitFile, createSourceRepo, createTestBucket, forEachRef, gitAsync, s3TestServers, startGitHttpServer, tempDir } from '@gitmirror/test-servers';
+import { commitFile, createSourceRepo, createTestBucket, forEachRef, gitAsync, s3TestServers, tempDir } from '@gitmirror/test-servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MirrorReport } from './report/json-report.js';
 import type { RepackReport } from './run-repack.js';
 import { runCli } from './test-support/cli.js';
+import { servedSourceRepo } from './test-support/served-source.js';
 import { listKeys, s3Settings } from './test-support/s3.js';
 
 const listedPacks = (mirror: string) => readFileSync(join(mirror, 'objects/info/packs'), 'utf8').split('\n').filter(Boolean);
@@ -61,27 +62,18 @@ describe('mirror-git-to-s3 repack (built CLI, folder mirrors)', () => {
 });
 
 describe.each(s3TestServers())('mirror-git-to-s3 repack on $name (built CLI)', ({ server: s3, skipReason }) => {
-  const dir = tempDir();
-  let gitServer: { url: string; close(): Promise<void> };
-  beforeAll(async () => {
-    if (!s3) return;
-    createSourceRepo(join(dir.path, 'repos', 'one'));
-    gitServer = await startGitHttpServer({ projectRoot: join(dir.path, 'repos') });
-  });
-  afterAll(async () => {
-    await gitServer?.close();
-    dir.remove();
-  });
+  const origin = servedSourceRepo(s3 !== undefined);
+  const dir = { path: origin.dir };
 
   it.skipIf(!s3)(`merges a bucket's packs into one that stock git clones over dumb HTTP${skipReason ? ` (skipped: ${skipReason})` : ''}`, async () => {
     if (!s3) throw new Error(skipReason);
     const bucket = await createTestBucket(s3, { publicRead: true });
     const { args, env } = s3Settings(s3);
     const target = `s3://${bucket}/mirror`;
-    const repo = join(dir.path, 'repos', 'one');
+    const repo = origin.path;
     for (let sync = 0; sync < 3; sync++) {
       commitFile(repo, `s3-${sync}.txt`, `sync ${sync}\n`);
-      expect((await runCli(['--no-auto-repack', ...args, '--source', `${gitServer.url}/one`, '--target', target], { env })).code).toBe(0);
+      expect((await runCli(['--no-auto-repack', ...args, '--source', origin.url(), '--target', target], { env })).code).toBe(0);
     }
     const run = await runCli(['repack', target, '--all', '--json', ...args], { env });
     expect(run.code, run.stderr).toBe(0);

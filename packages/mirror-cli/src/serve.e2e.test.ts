@@ -6,6 +6,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MirrorStatus } from './serve/mirror-status.js';
 import { runCli } from './test-support/cli.js';
+import { servedSourceRepo } from './test-support/served-source.js';
 import { s3Settings } from './test-support/s3.js';
 import { call, eventually, SERVE_ENV as env, startServe, TOKEN, type Served } from './test-support/serve.js';
 
@@ -216,24 +217,15 @@ describe('mirror-git-to-s3 serve stopped during a sync past its grace period', (
 });
 
 describe.each(s3TestServers())('mirror-git-to-s3 serve into $name', ({ server: s3, skipReason }) => {
-  const dir = tempDir();
-  let gitServer: { url: string; close(): Promise<void> };
-  beforeAll(async () => {
-    if (!s3) return;
-    createSourceRepo(join(dir.path, 'repos', 'one'));
-    gitServer = await startGitHttpServer({ projectRoot: join(dir.path, 'repos') });
-  });
-  afterAll(async () => {
-    await gitServer?.close();
-    dir.remove();
-  });
+  const origin = servedSourceRepo(s3 !== undefined);
+  const dir = { path: origin.dir };
 
   it.skipIf(!s3)(`syncs into a bucket on a webhook, is not ready while a bucket is missing, and redacts credentials${skipReason ? ` (skipped: ${skipReason})` : ''}`, async () => {
     if (!s3) throw new Error(skipReason);
     const bucket = await createTestBucket(s3, { publicRead: true });
     const { args, env: s3Env } = s3Settings(s3);
     const config = join(dir.path, 'serve.yaml');
-    const source = `${gitServer.url}/one`;
+    const source = origin.url();
     writeFileSync(
       config,
       `mirrors:
@@ -266,7 +258,7 @@ describe.each(s3TestServers())('mirror-git-to-s3 serve into $name', ({ server: s
       });
       const clone = join(dir.path, `clone-${s3.name}.git`);
       await gitAsync(dir.path, 'clone', '-q', '--mirror', `${s3.endpoint}/${bucket}/one`, clone);
-      expect(forEachRef(clone)).toBe(forEachRef(join(dir.path, 'repos', 'one')));
+      expect(forEachRef(clone)).toBe(forEachRef(origin.path));
     } finally {
       served.child.kill('SIGTERM');
       expect((await served.exited).code).toBe(0);
