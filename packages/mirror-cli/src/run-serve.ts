@@ -29,7 +29,7 @@ const RELOAD_DEBOUNCE_MS = 200;
  * and returns 0.
  * @throws UsageError for a bad config or address (exit code 2).
  */
-export async function runServe(flags: Record<string, unknown>, io: Io, onListening?: (url: string) => void): Promise<number> {
+export async function runServe(flags: Record<string, unknown>, io: Io): Promise<number> {
   if (typeof flags.config !== 'string' || flags.config === '-') throw new UsageError('serve needs --config FILE: the mirrors to serve, each with a name');
   const path = flags.config;
   let config = await loadConfigFile(path);
@@ -97,7 +97,6 @@ export async function runServe(flags: Record<string, unknown>, io: Io, onListeni
   const address = httpServer.address();
   const url = typeof address === 'object' && address ? `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}` : String(address);
   log.info({ url, mirrors: mirrors.length, queue: server.queue ? redactUrl(server.queue.url) : 'in-process', webhooks: server.webhookSecret !== undefined, api: server.apiToken !== undefined }, 'listening');
-  onListening?.(url);
 
   let reloadTimer: NodeJS.Timeout | undefined;
   const onHangup = () => void reload('SIGHUP');
