@@ -102,14 +102,23 @@ export async function runServe(flags: Record<string, unknown>, io: Io): Promise<
   const onHangup = () => void reload('SIGHUP');
   process.on('SIGHUP', onHangup);
   let watcher: FSWatcher | undefined;
-  try {
-    watcher = watch(path, () => {
-      clearTimeout(reloadTimer);
-      reloadTimer = setTimeout(() => void reload('config file changed'), RELOAD_DEBOUNCE_MS);
-    });
-  } catch {
-    log.warn({ path }, 'cannot watch the config file: reload with SIGHUP');
-  }
+  // Watched anew after each change: a file replaced by a rename (editors, Kubernetes ConfigMaps swapping a symlink)
+  // is another file, and a watch of the old one would never fire again.
+  const watchConfig = () => {
+    watcher?.close();
+    try {
+      watcher = watch(path, () => {
+        clearTimeout(reloadTimer);
+        reloadTimer = setTimeout(() => {
+          watchConfig();
+          void reload('config file changed');
+        }, RELOAD_DEBOUNCE_MS);
+      });
+    } catch {
+      log.warn({ path }, 'cannot watch the config file: reload with SIGHUP');
+    }
+  };
+  watchConfig();
 
   await new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })));
   log.info({ signal: io.interruptedBy(), graceMs: server.shutdownGraceMs }, 'shutting down: no new requests; in-flight syncs may finish');

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitFile, createKillTestSource, createSourceRepo, createTestBucket, forEachRef, gitAsync, s3TestServers, startGitHttpServer, tempDir } from '@gitmirror/test-servers';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
@@ -164,6 +164,15 @@ ${extra}`;
     writeFileSync(config, mirrorList());
     served.child.kill('SIGHUP');
     await eventually(async () => (!(await states()).has('delta') ? true : undefined), 10_000, 'delta to go');
+    // Replaced by a rename, as editors and Kubernetes ConfigMaps do, twice: each new file is watched again.
+    const replace = (text: string) => {
+      writeFileSync(`${config}.new`, text);
+      renameSync(`${config}.new`, config);
+    };
+    replace(mirrorList(delta));
+    await eventually(async () => ((await states()).has('delta') ? true : undefined), 10_000, 'delta to come back');
+    replace(mirrorList());
+    await eventually(async () => (!(await states()).has('delta') ? true : undefined), 10_000, 'delta to go again');
   });
 
   it('logs one JSON line per event, with the mirror, duration and error code', () => {

@@ -58,6 +58,8 @@ export class RedisSyncQueue implements SyncQueue {
   readonly #jobOptions: JobsOptions;
   readonly #aborts = new Set<AbortController>();
   readonly #lockMs: number;
+  /** The mirrors last scheduled, upserted again when Redis comes back (a Redis without persistence forgets them). */
+  #scheduled: readonly ScheduledMirror[] = [];
 
   private constructor(job: SyncJob, options: RedisSyncQueueOptions) {
     this.#prefix = options.prefix ?? 'gitmirror';
@@ -82,6 +84,11 @@ export class RedisSyncQueue implements SyncQueue {
     this.#worker.on('error', onError);
     this.#queue.on('error', onError);
     this.#redis.on('error', onError);
+    let connectedOnce = false;
+    this.#redis.on('ready', () => {
+      if (connectedOnce) void this.schedule(this.#scheduled).catch(onError);
+      connectedOnce = true;
+    });
   }
 
   /** Connects to Redis and starts this replica's worker. */
@@ -127,6 +134,7 @@ export class RedisSyncQueue implements SyncQueue {
   }
 
   async schedule(mirrors: readonly ScheduledMirror[]): Promise<void> {
+    this.#scheduled = mirrors;
     const wanted = new Set<string>();
     for (const mirror of mirrors) {
       if (!mirror.schedule) continue;
