@@ -10,7 +10,7 @@ import { verifyMirror } from './dumb-repo/verify/verify-mirror.js';
 import { ConflictError } from './errors.js';
 import { mirrorRepo } from './mirror-repo.js';
 import { repackMirror } from './repack-mirror.js';
-import { KilledAfterWrites, wasKilled } from './test-support/storage-wrappers.js';
+import { KilledAfterWrites, RecordingStorage, wasKilled } from './test-support/storage-wrappers.js';
 import { expectClonesAs, objectsBetween, packObjectIds } from './test-support/verify.js';
 
 const NO_AUTO_REPACK = { target: { autoRepack: false } } as const;
@@ -184,6 +184,24 @@ describe('repackMirror', () => {
     const report = await verifyMirror(storage, { full: true });
     expect(report).toMatchObject({ ok: true, packs: 1, objects: result.pack!.objects });
     expect((await mirrorRepo(source, storage, NO_AUTO_REPACK)).upToDate).toBe(true);
+  });
+
+  it('lets a sync succeed when another writer compacts the same packs while its own repack runs', { timeout: 60_000 }, async () => {
+    const { source, mirror, url } = await mirrorWithPacks('conflict', 3);
+    const inner = await openStorage(mirror);
+    const storage = new RecordingStorage(inner);
+    let competitor: Promise<unknown> | undefined;
+    storage.beforeWrite = async (_operation, key) => {
+      // The first marker of the sync's repack: another writer merges everything before it goes on.
+      if (key.startsWith('gitmirror/retired/') && !competitor) await (competitor = repackMirror(inner, { all: true }));
+    };
+    commitFile(source, 'conflict.txt', 'one more\n');
+    const result = await mirrorRepo(source, storage);
+    expect(competitor).toBeDefined();
+    expect(result.repack).toBeUndefined();
+    expect(listedPacks(mirror)).toHaveLength(1);
+    expect((await verifyMirror(inner, { full: true })).ok).toBe(true);
+    await expectClonesAs(url, forEachRef(source));
   });
 
   it('refuses a git server URL with a typed error', async () => {

@@ -7,6 +7,7 @@ import { repackDumbMirror } from '../dumb-repo/repack.js';
 import { readTargetStateAndRecover } from '../dumb-repo/recover.js';
 import { storePack, type StoredPack } from '../dumb-repo/store-pack.js';
 import type { TargetState } from '../dumb-repo/target-state.js';
+import { ConflictError } from '../errors.js';
 import type { RepositoryMemoryPlan } from '../memory-plan.js';
 import type { AppliedPlan, ApplyOptions, MirrorTarget, SourceSnapshot, TargetKind, TargetPlan, TargetRefs } from './mirror-target.js';
 
@@ -101,8 +102,14 @@ export class DumbTarget implements MirrorTarget {
     if (!stored || !autoRepack) return applied;
     emit({ type: 'phase', phase: 'repacking' });
     const memoryBudget = this.#settings.memory.total;
-    const repack = await repackDumbMirror(storage, { maxBytes: autoRepack.maxBytes, memoryBudget, leftoverGraceMs: this.#settings.leftoverGraceMs, signal });
-    return repack.pack ? { ...applied, repack } : applied;
+    try {
+      const repack = await repackDumbMirror(storage, { maxBytes: autoRepack.maxBytes, memoryBudget, leftoverGraceMs: this.#settings.leftoverGraceMs, signal });
+      return repack.pack ? { ...applied, repack } : applied;
+    } catch (error) {
+      // Another writer compacted the same packs first: the sync itself is published, and the mirror compacted.
+      if (error instanceof ConflictError) return applied;
+      throw error;
+    }
   }
 
   async close(): Promise<void> {}
