@@ -393,18 +393,20 @@ if "${PODMAN[@]}" run -d --name "$serve_name" --network none "${ULIMITS[@]}" --r
       fetch('http://127.0.0.1:8080$1').then(async (r) => { console.log(r.status); process.exit(r.status === 200 ? 0 : 1) },
         (e) => { console.log(e.cause?.code ?? String(e)); process.exit(1) })" 2>&1
   }
-  ok=''
-  for _ in $(seq 1 60); do
-    if out=$(probe /healthz); then ok=1; break; fi
-    sleep 0.5
-  done
-  [ -n "$ok" ] && pass 'serve: /healthz 200 (read-only root filesystem, tmpfs /tmp)' || fail "serve: /healthz: $out"
-  ok=''
-  for _ in $(seq 1 60); do
-    if out=$(probe /readyz); then ok=1; break; fi
-    sleep 0.5
-  done
-  [ -n "$ok" ] && pass 'serve: /readyz 200' || fail "serve: /readyz: $out"
+  # Polls a path for up to 30 s: PASS with `label` once it answers 200, else FAIL with its last answer.
+  probe_until_ok() {
+    local path=$1 label=$2 out='' _
+    for _ in $(seq 1 60); do
+      if out=$(probe "$path"); then
+        pass "$label"
+        return
+      fi
+      sleep 0.5
+    done
+    fail "serve: $path: $out"
+  }
+  probe_until_ok /healthz 'serve: /healthz 200 (read-only root filesystem, tmpfs /tmp)'
+  probe_until_ok /readyz 'serve: /readyz 200'
   out=$("${PODMAN[@]}" exec "$serve_name" node -e "
     fetch('http://127.0.0.1:8080/api/mirrors/local/sync', { method: 'POST', headers: { authorization: 'Bearer test-token' } })
       .then(async (r) => { console.log(r.status, await r.text()); process.exit(r.status === 202 ? 0 : 1) },
