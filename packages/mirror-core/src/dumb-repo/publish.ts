@@ -1,12 +1,12 @@
 import { isStorageError, type Storage } from '@gitmirror/dumb-storage';
 import { bareRepoFiles } from './bare-repo.js';
 import { formatPackedRefs } from './packed-refs.js';
-import { HEAD_KEY, idxKey, INFO_REFS_KEY, PACKED_REFS_KEY, packKey, PACKS_LIST_KEY } from './layout.js';
-import { formatPacksList, parsePacksList } from './packs-list.js';
+import { HEAD_KEY, idxKey, INFO_REFS_KEY, PACKED_REFS_KEY, packKey } from './layout.js';
+import { updatePacksList } from './packs-list-update.js';
 import { ConflictError } from '../errors.js';
 import type { SyncPlan } from './plan.js';
 import type { StoredPack } from './store-pack.js';
-import { readText, type TargetState } from './target-state.js';
+import type { TargetState } from './target-state.js';
 
 /** Options of {@link publish}. */
 export interface PublishOptions {
@@ -14,8 +14,6 @@ export interface PublishOptions {
   bareRepo: boolean;
   signal?: AbortSignal;
 }
-
-const PACKS_LIST_ATTEMPTS = 5;
 
 /**
  * Makes the plan visible in the order that never shows a reader a ref to a missing object: pack → idx →
@@ -40,30 +38,15 @@ export async function publish(storage: Storage, state: TargetState, plan: SyncPl
     await storage.put(idxKey(pack.packFileName), pack.idx, { signal });
   }
   if (!state.packsList || (pack && !state.packs.includes(pack.packFileName))) {
-    await addToPacksList(storage, state, pack?.packFileName, signal);
+    // Against a writer that listed or replaced packs meanwhile, its list is taken and this pack appended to it.
+    const added = pack?.packFileName;
+    await updatePacksList(storage, state.packsList, (packs) => (added && !packs.includes(added) ? [...packs, added] : packs), signal);
   }
   if (plan.infoRefs !== undefined) {
     await putConditionally(storage, PACKED_REFS_KEY, formatPackedRefs(plan.refs), state.packedRefsEtag, signal);
     await putConditionally(storage, INFO_REFS_KEY, plan.infoRefs, state.infoRefs?.etag, signal);
   }
   if (plan.head !== undefined) await storage.put(HEAD_KEY, utf8(plan.head), { signal });
-}
-
-/** Appends a pack to `objects/info/packs`, merging with packs another writer listed meanwhile (the list only grows). */
-async function addToPacksList(storage: Storage, state: TargetState, packFileName: string | undefined, signal?: AbortSignal): Promise<void> {
-  let current = state.packsList;
-  let packs = state.packs;
-  for (let attempt = 1; ; attempt++) {
-    const next = packFileName && !packs.includes(packFileName) ? [...packs, packFileName] : packs;
-    try {
-      await storage.put(PACKS_LIST_KEY, utf8(formatPacksList(next)), current ? { ifMatch: current.etag, signal } : { ifNoneMatch: '*', signal });
-      return;
-    } catch (error) {
-      if (!isStorageError(error, 'PRECONDITION_FAILED') || attempt === PACKS_LIST_ATTEMPTS) throw error;
-    }
-    current = await readText(storage, PACKS_LIST_KEY, signal);
-    packs = current ? parsePacksList(current.text) : [];
-  }
 }
 
 async function putConditionally(storage: Storage, key: string, body: string, etag: string | undefined, signal?: AbortSignal): Promise<void> {

@@ -15,6 +15,8 @@ export interface RecoverOptions {
   graceMs: number;
   /** Also remove stale markers of packs a repack replaced that are listed again or gone (a repack does). */
   sweepRetired?: boolean;
+  /** The listing of `objects/pack/`, when the caller has just made one (a repack, which needs it too). */
+  packFiles?: readonly ObjectInfo[];
   signal?: AbortSignal;
 }
 
@@ -47,7 +49,7 @@ export async function readTargetStateAndRecover(
  */
 export async function removeLeftovers(storage: Storage, listedPacks: readonly string[], options: RecoverOptions): Promise<string[]> {
   const cutoff = new Date(Date.now() - options.graceMs);
-  const [packFiles, aborted] = await Promise.all([listPackDir(storage), abortIncompleteUploads(storage, cutoff)]);
+  const [packFiles, aborted] = await Promise.all([options.packFiles ?? listPackDir(storage), abortIncompleteUploads(storage, cutoff)]);
   if (packFiles === undefined) return aborted;
   const stale = (info: ObjectInfo | undefined) => info?.lastModified !== undefined && info.lastModified < cutoff;
 

@@ -1,12 +1,13 @@
-import { isStorageError, type GetResult, type Storage } from '@gitmirror/dumb-storage';
+import type { GetResult, ObjectInfo, Storage } from '@gitmirror/dumb-storage';
 import { PackMerger, type MergedPack } from '@gitmirror/git-pack-stream';
 import { ConflictError, MirrorError } from '../errors.js';
 import { choosePacksToMerge } from './geometric.js';
-import { idxKey, PACK_DIR, packFileName, packKey, PACKS_LIST_KEY, retiredKey, tempPackKey } from './layout.js';
-import { formatPacksList, parsePacksList } from './packs-list.js';
+import { classifyPackDirName, idxKey, PACK_DIR, packFileName, packKey, PACKS_LIST_KEY, retiredKey, tempPackKey } from './layout.js';
+import { parsePacksList } from './packs-list.js';
+import { updatePacksList } from './packs-list-update.js';
 import { readWhole } from './read.js';
 import { DEFAULT_LEFTOVER_GRACE_MS, removeLeftovers } from './recover.js';
-import { readTargetState, readText, type VersionedText } from './target-state.js';
+import { readText, type VersionedText } from './target-state.js';
 
 /** Options of {@link repackDumbMirror}. */
 export interface RepackOptions {
@@ -66,7 +67,6 @@ const IDX_FIXED_BYTES = 8 + 256 * 4 + 40;
 const REQUESTS_IN_FLIGHT = 8;
 /** Source packs whose GET is sent before the merge reaches them, so that each one's latency hides behind the others. */
 const PACKS_PREFETCHED = 4;
-const PACKS_LIST_ATTEMPTS = 5;
 
 /**
  * Compacts a dumb mirror without a local copy: merges the packs the geometric policy picks (or all of them) into one
@@ -79,10 +79,14 @@ const PACKS_LIST_ATTEMPTS = 5;
 export async function repackDumbMirror(storage: Storage, options: RepackOptions = {}): Promise<RepackResult> {
   const { signal } = options;
   const graceMs = options.leftoverGraceMs ?? DEFAULT_LEFTOVER_GRACE_MS;
-  const state = await readTargetState(storage, signal);
-  const removed = options.dryRun ? [] : await removeLeftovers(storage, state.packs, { graceMs, sweepRetired: true, signal });
-  const files = await listPacks(storage);
-  const present = state.packs.filter((name) => files.has(name));
+  const packsList = await readText(storage, PACKS_LIST_KEY, signal);
+  const listed = packsList ? parsePacksList(packsList.text) : [];
+  // One listing serves both the removal of leftovers and the sizes the policy weighs.
+  const packFiles: ObjectInfo[] = [];
+  for await (const info of storage.list(PACK_DIR)) packFiles.push(info);
+  const removed = options.dryRun ? [] : await removeLeftovers(storage, listed, { graceMs, sweepRetired: true, packFiles, signal });
+  const files = packsWithIdx(packFiles.filter((info) => !removed.includes(info.key)));
+  const present = listed.filter((name) => files.has(name));
   const sizes = new Map(present.map((name) => [name, files.get(name)!.bytes]));
   const weighed = present.map((name) => ({ name, ...files.get(name)! }));
   const maxObjects = options.memoryBudget === undefined ? undefined : Math.floor(options.memoryBudget / MERGE_BYTES_PER_OBJECT);
@@ -93,7 +97,7 @@ export async function repackDumbMirror(storage: Storage, options: RepackOptions 
       throw new MirrorError('LIMIT_EXCEEDED', `${storage.url}: merging all ${present.length} packs (about ${objects} objects) needs about ${Math.ceil((objects * MERGE_BYTES_PER_OBJECT) / 2 ** 20)} MiB, more than the ${Math.floor(options.memoryBudget! / 2 ** 20)} MiB this repack may use; nothing was written`);
     }
   }
-  const unchanged: RepackResult = { packsBefore: state.packs.length, packsAfter: state.packs.length, merged: [], bytesRead: 0, removed };
+  const unchanged: RepackResult = { packsBefore: listed.length, packsAfter: listed.length, merged: [], bytesRead: 0, removed };
   if (chosen.length === 0) return unchanged;
 
   // Sources in the order the mirror lists them, oldest first: later copies of an object are the ones dropped.
@@ -104,16 +108,16 @@ export async function repackDumbMirror(storage: Storage, options: RepackOptions 
   const bytesToRead = merger.sourcesToRead.reduce((sum, source) => sum + sizes.get(sources[source]!)!, 0);
   const merged = [...sources].sort((a, b) => sizes.get(a)! - sizes.get(b)!);
   if (options.dryRun) {
-    return { ...unchanged, packsAfter: state.packs.length - sources.length + 1, merged, pack: { name: '', objects: merger.objectCount, bytes: 0, duplicates: merger.sourceObjectCount - merger.objectCount }, bytesRead: 0 };
+    return { ...unchanged, packsAfter: listed.length - sources.length + 1, merged, pack: { name: '', objects: merger.objectCount, bytes: 0, duplicates: merger.sourceObjectCount - merger.objectCount }, bytesRead: 0 };
   }
 
   const result = await writeMergedPack(storage, merger, sources, sizes, { ...options, bytesToRead });
   const name = packFileName(result.packChecksum);
   const replaced = sources.filter((source) => source !== name);
   await inParallel(replaced, (source) => storage.put(retiredKey(source), Buffer.from(`replaced by ${name}\n`), { signal }));
-  const packsAfter = await replaceInPacksList(storage, state.packsList, replaced, name, signal);
+  const packsAfter = (await replaceInPacksList(storage, packsList, replaced, name, signal)).length;
   return {
-    packsBefore: state.packs.length,
+    packsBefore: listed.length,
     packsAfter,
     merged,
     pack: { name, objects: result.objectCount, bytes: result.packSize, duplicates: result.duplicates },
@@ -123,16 +127,21 @@ export async function repackDumbMirror(storage: Storage, options: RepackOptions 
 }
 
 /**
- * The packs under `objects/pack/` that have an idx, by pack file name, from one listing: their bytes, and their
- * objects as the idx size bounds them (large offsets only make it an overestimate).
+ * The packs of a listing of `objects/pack/` that have an idx, by pack file name: their bytes, and their objects as
+ * the idx size bounds them (large offsets only make it an overestimate).
  */
-async function listPacks(storage: Storage): Promise<Map<string, { bytes: number; objects: number }>> {
-  const files = new Map<string, number>();
-  for await (const info of storage.list(PACK_DIR)) files.set(info.key.slice(PACK_DIR.length), info.size);
+function packsWithIdx(packFiles: readonly ObjectInfo[]): Map<string, { bytes: number; objects: number }> {
+  const byChecksum = new Map<string, { pack?: number; idx?: number }>();
+  for (const info of packFiles) {
+    const file = classifyPackDirName(info.key.slice(PACK_DIR.length));
+    if (file.kind !== 'pack' && file.kind !== 'idx') continue;
+    const entry = byChecksum.get(file.checksum) ?? {};
+    entry[file.kind] = info.size;
+    byChecksum.set(file.checksum, entry);
+  }
   const packs = new Map<string, { bytes: number; objects: number }>();
-  for (const [name, bytes] of files) {
-    const idxBytes = files.get(name.replace(/\.pack$/, '.idx'));
-    if (/^pack-[0-9a-f]{40}\.pack$/.test(name) && idxBytes !== undefined) packs.set(name, { bytes, objects: Math.max(0, Math.floor((idxBytes - IDX_FIXED_BYTES) / 28)) });
+  for (const [checksum, { pack, idx }] of byChecksum) {
+    if (pack !== undefined && idx !== undefined) packs.set(packFileName(checksum), { bytes: pack, objects: Math.max(0, Math.floor((idx - IDX_FIXED_BYTES) / 28)) });
   }
   return packs;
 }
@@ -197,25 +206,21 @@ async function writeMergedPack(
 }
 
 /**
- * Lists `added` in place of `replaced` in `objects/info/packs`, conditionally on the version read; against a sync that
- * listed a pack meanwhile, re-reads and tries again. Returns the packs listed after.
+ * Lists `added` in place of `replaced` in `objects/info/packs`, against a sync that listed a pack meanwhile too.
+ * @throws ConflictError when some of `replaced` is no longer listed: another repack replaced it first.
  */
-async function replaceInPacksList(storage: Storage, first: VersionedText | undefined, replaced: readonly string[], added: string, signal?: AbortSignal): Promise<number> {
-  let current = first;
-  for (let attempt = 1; ; attempt++) {
-    const packs = current ? parsePacksList(current.text) : [];
-    const gone = replaced.filter((name) => !packs.includes(name));
-    if (gone.length > 0) throw new ConflictError(`${storage.url}: ${gone[0]} was replaced by another repack while this one ran; nothing of this one was listed`);
-    const next = packs.filter((name) => !replaced.includes(name));
-    if (!next.includes(added)) next.push(added);
-    try {
-      await storage.put(PACKS_LIST_KEY, Buffer.from(formatPacksList(next)), current ? { ifMatch: current.etag, signal } : { ifNoneMatch: '*', signal });
-      return next.length;
-    } catch (error) {
-      if (!isStorageError(error, 'PRECONDITION_FAILED') || attempt === PACKS_LIST_ATTEMPTS) throw error;
-    }
-    current = await readText(storage, PACKS_LIST_KEY, signal);
-  }
+async function replaceInPacksList(storage: Storage, first: VersionedText | undefined, replaced: readonly string[], added: string, signal?: AbortSignal): Promise<string[]> {
+  return updatePacksList(
+    storage,
+    first,
+    (packs) => {
+      const gone = replaced.filter((name) => !packs.includes(name));
+      if (gone.length > 0) throw new ConflictError(`${storage.url}: ${gone[0]} was replaced by another repack while this one ran; nothing of this one was listed`);
+      const next = packs.filter((name) => !replaced.includes(name));
+      return next.includes(added) ? next : [...next, added];
+    },
+    signal,
+  );
 }
 
 /** Ends a prefetched read nobody will consume, so that its connection goes back to the pool. */
