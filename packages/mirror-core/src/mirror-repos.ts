@@ -1,23 +1,11 @@
 import type { Storage } from '@gitmirror/dumb-storage';
-import { DEFAULT_MEMORY_BUDGET } from './memory-plan.js';
-import { MemoryPool } from './memory-pool.js';
 import type { MirrorEvent } from './mirror-event.js';
-import type { MirrorOptions } from './mirror-options.js';
 import { mirrorRepo, type MirrorResult } from './mirror-repo.js';
+import { MirrorRunner, type MirrorMapping, type MirrorRunnerOptions } from './mirror-runner.js';
 import { redactUrl } from './redact.js';
 import type { Transport } from './transport/transport.js';
 
-/**
- * One repository to mirror: `[source, target]`, as in {@link mirrorRepo}, optionally with options of its own that
- * override the shared ones (e.g. ref filters or request headers of this repository only; `source` and `target` are
- * merged key by key into the shared ones).
- */
-export type MirrorMapping =
-  | readonly [source: string | Transport, target: string | Storage]
-  | readonly [source: string | Transport, target: string | Storage, options: MirrorMappingOptions];
-
-/** Options one {@link MirrorMapping} may override. */
-export type MirrorMappingOptions = Omit<MirrorOptions, 'signal' | 'onProgress' | 'memoryBudget'>;
+export type { MirrorMapping, MirrorMappingOptions } from './mirror-runner.js';
 
 /** Which repository a {@link MirrorReposOptions.onProgress} event is about. */
 export interface RepoRef {
@@ -28,15 +16,9 @@ export interface RepoRef {
   target: string;
 }
 
-/** Options of {@link mirrorRepos}. */
-export interface MirrorReposOptions extends Omit<MirrorOptions, 'onProgress'> {
-  /** Repositories mirrored at the same time. Default 4. */
-  concurrency?: number;
-  /**
-   * Bytes shared by the repositories in flight (default 128 MiB): each is granted, when it starts, what is free divided
-   * by the repositories starting with it (all of it when alone), at least 32 MiB, waiting for that much if need be.
-   */
-  memoryBudget?: number;
+/** Options of {@link mirrorRepos}: the shared options of {@link MirrorRunner}, the abort signal and the callbacks. */
+export interface MirrorReposOptions extends MirrorRunnerOptions {
+  signal?: AbortSignal;
   onProgress?: (event: RepoRef & MirrorEvent) => void;
   /** Called as soon as each repository's sync ends, successful or not (before `mirrorRepos` resolves). */
   onOutcome?: (outcome: MirrorOutcome) => void;
@@ -64,7 +46,8 @@ export async function mirrorReposWith(
   options: MirrorReposOptions,
 ): Promise<MirrorOutcome[]> {
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, Array.isArray(mappings) ? mappings.length : Infinity));
-  const memory = new MemoryPool(options.memoryBudget ?? DEFAULT_MEMORY_BUDGET);
+  // As many workers as slots: each pulls the next mapping only when it is free, so the runner never queues one.
+  const runner = new MirrorRunner({ ...options, concurrency }, mirrorOne);
   const iterator = Symbol.asyncIterator in mappings ? mappings[Symbol.asyncIterator]() : mappings[Symbol.iterator]();
   const outcomes: MirrorOutcome[] = [];
   let next = 0;
@@ -80,19 +63,14 @@ export async function mirrorReposWith(
         return;
       }
       if (item.done) return;
-      const [source, target, overrides] = item.value;
+      const [source, target] = item.value;
       const repo: RepoRef = { index: next++, source: describe(source), target: describe(target) };
       const onProgress = options.onProgress && ((event: MirrorEvent) => options.onProgress?.({ ...repo, ...event }));
       let outcome: MirrorOutcome;
-      let memoryBudget = 0;
       try {
-        memoryBudget = await memory.acquire(options.signal);
-        const result = await mirrorOne(source, target, { ...withOverrides(options, overrides), memoryBudget, onProgress });
-        outcome = { ...repo, ok: true, result };
+        outcome = { ...repo, ok: true, result: await runner.run(item.value, { signal: options.signal, onProgress }) };
       } catch (error) {
         outcome = { ...repo, ok: false, error: error instanceof Error ? error : new Error(String(error)) };
-      } finally {
-        memory.release(memoryBudget);
       }
       outcomes.push(outcome);
       options.onOutcome?.(outcome);
@@ -101,15 +79,6 @@ export async function mirrorReposWith(
   await Promise.all(Array.from({ length: concurrency }, worker));
   if (inputError) throw inputError.reason;
   return outcomes.sort((a, b) => a.index - b.index);
-}
-
-/** The shared options with a mapping's own on top (`source` and `target` merged key by key). */
-export function withOverrides<T extends MirrorMappingOptions>(shared: T, overrides: MirrorMappingOptions | undefined): T {
-  if (!overrides) return shared;
-  const merged: T = { ...shared, ...overrides };
-  if (shared.source && overrides.source) merged.source = { ...shared.source, ...overrides.source };
-  if (shared.target && overrides.target) merged.target = { ...shared.target, ...overrides.target };
-  return merged;
 }
 
 function describe(endpoint: string | Transport | Storage): string {

@@ -3,10 +3,32 @@ import { DEFAULT_MEMORY_BUDGET } from './memory-plan.js';
 import { MemoryPool } from './memory-pool.js';
 import type { MirrorEvent } from './mirror-event.js';
 import { mirrorRepo, type MirrorResult } from './mirror-repo.js';
-import { withOverrides, type MirrorMapping, type MirrorReposOptions } from './mirror-repos.js';
+import type { MirrorOptions } from './mirror-options.js';
+import type { Storage } from '@gitmirror/dumb-storage';
+import type { Transport } from './transport/transport.js';
 
-/** Options of {@link MirrorRunner}: what {@link mirrorRepos} takes, but for one sync at a time. */
-export type MirrorRunnerOptions = Omit<MirrorReposOptions, 'onProgress' | 'onOutcome' | 'signal'>;
+/**
+ * One repository to mirror: `[source, target]`, as in {@link mirrorRepo}, optionally with options of its own that
+ * override the shared ones (e.g. ref filters or request headers of this repository only; `source` and `target` are
+ * merged key by key into the shared ones).
+ */
+export type MirrorMapping =
+  | readonly [source: string | Transport, target: string | Storage]
+  | readonly [source: string | Transport, target: string | Storage, options: MirrorMappingOptions];
+
+/** Options one {@link MirrorMapping} may override. */
+export type MirrorMappingOptions = Omit<MirrorOptions, 'signal' | 'onProgress' | 'memoryBudget'>;
+
+/** Options shared by every sync of a {@link MirrorRunner} (and of `mirrorRepos`, which runs on one). */
+export interface MirrorRunnerOptions extends Omit<MirrorOptions, 'onProgress' | 'signal' | 'memoryBudget'> {
+  /** Repositories mirrored at the same time. Default 4. */
+  concurrency?: number;
+  /**
+   * Bytes shared by the repositories in flight (default 128 MiB): each is granted, when it starts, what is free divided
+   * by the repositories starting with it (all of it when alone), at least 32 MiB, waiting for that much if need be.
+   */
+  memoryBudget?: number;
+}
 
 /** Options of one {@link MirrorRunner.run}. */
 export interface RunOptions {
@@ -86,4 +108,13 @@ export class MirrorRunner {
       this.#waiting.push(admit);
     });
   }
+}
+
+/** The shared options with a mapping's own on top (`source` and `target` merged key by key). */
+export function withOverrides<T extends MirrorMappingOptions>(shared: T, overrides: MirrorMappingOptions | undefined): T {
+  if (!overrides) return shared;
+  const merged: T = { ...shared, ...overrides };
+  if (shared.source && overrides.source) merged.source = { ...shared.source, ...overrides.source };
+  if (shared.target && overrides.target) merged.target = { ...shared.target, ...overrides.target };
+  return merged;
 }
