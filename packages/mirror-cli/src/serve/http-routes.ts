@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { constantTimeEqual } from './constant-time.js';
 import type { ServeMetrics } from './metrics.js';
 import type { MirrorStatus } from './mirror-status.js';
 import type { ServedMirror } from './served-mirrors.js';
@@ -131,9 +131,7 @@ async function statuses(app: ServeApp): Promise<MirrorStatus[]> {
 function authorize(app: ServeApp, request: IncomingMessage): void {
   if (!app.apiToken) throw new HttpError(401, 'UNAUTHORIZED', 'the API is closed: set MIRROR_GIT_TO_S3_API_TOKEN (or server.api-token-file) to open it');
   const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
-  const given = Buffer.from(match?.[1]?.trim() ?? '');
-  const expected = Buffer.from(app.apiToken);
-  if (!match || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (!match || !constantTimeEqual(match[1]!.trim(), app.apiToken)) {
     throw new HttpError(401, 'UNAUTHORIZED', 'missing or wrong bearer token');
   }
 }

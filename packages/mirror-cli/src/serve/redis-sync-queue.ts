@@ -2,8 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DelayedError, Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { QueueStatus } from './queue-status.js';
-import { periodOf, type Schedule } from './schedule.js';
-import { failureOf, type ScheduledMirror, type SyncJob, type SyncQueue, type TriggerOutcome, type TriggerReason } from './sync-queue.js';
+import { jitterMs, type Schedule } from './schedule.js';
+import { failureOf, finishWithin, type ScheduledMirror, type SyncJob, type SyncQueue, type TriggerOutcome, type TriggerReason } from './sync-queue.js';
 
 /** Options of {@link RedisSyncQueue}. */
 export interface RedisSyncQueueOptions {
@@ -35,7 +35,6 @@ const QUEUE_NAME = 'syncs';
 const DEFAULT_LOCK_MS = 30_000;
 /** How long a job waits before it tries again to claim a mirror another replica is syncing. */
 const LOCKED_RETRY_MS = 1_000;
-const MAX_JITTER_MS = 5 * 60 * 1000;
 
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
@@ -149,14 +148,8 @@ export class RedisSyncQueue implements SyncQueue {
   }
 
   async close(graceMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const closing = this.#worker.close();
-    const graceOver = new Promise<'over'>((resolve) => (timer = setTimeout(() => resolve('over'), graceMs)));
-    if ((await Promise.race([closing.then(() => 'closed' as const), graceOver])) === 'over') {
-      for (const abort of this.#aborts) abort.abort(new Error(`shutting down: syncs still running after the ${graceMs} ms grace period were stopped`));
-    }
-    clearTimeout(timer);
-    await closing;
+    // The worker's close waits for its jobs in flight.
+    await finishWithin(this.#worker.close(), graceMs, (reason) => this.#aborts.forEach((abort) => abort.abort(reason)));
     await this.#queue.close();
     await this.#redis.quit();
   }
@@ -229,8 +222,7 @@ function schedulerId(name: string): string {
   return `schedule.${name}`;
 }
 
-/** A fixed offset of a mirror's schedule, from its name: up to 10% of the period, at most 5 minutes. */
+/** A fixed offset of a mirror's schedule: the jitter of a share of it derived from the mirror's name. */
 function spreadMs(name: string, schedule: Schedule): number {
-  const share = createHash('sha256').update(name).digest().readUInt32BE(0) / 2 ** 32;
-  return Math.floor(share * Math.min(MAX_JITTER_MS, periodOf(schedule) * 0.1));
+  return jitterMs(schedule, createHash('sha256').update(name).digest().readUInt32BE(0) / 2 ** 32);
 }

@@ -30,19 +30,21 @@ export function parseSchedule(text: string, where: string): Schedule {
  * returns [0, 1).
  */
 export function nextRun(schedule: Schedule, after: Date, random: () => number = Math.random): Date {
-  if (schedule.kind === 'interval') return new Date(after.getTime() + schedule.ms + jitter(schedule.ms, random));
+  if (schedule.kind === 'interval') return new Date(after.getTime() + schedule.ms + jitterMs(schedule, random(), after));
   const first = schedule.cron.nextRun(after);
   if (!first) throw new UsageError(`schedule '${schedule.text}' never fires again`, 'INVALID_CONFIG');
-  return new Date(first.getTime() + jitter(periodOf(schedule, after), random));
+  return new Date(first.getTime() + jitterMs(schedule, random(), after));
+}
+
+/** How long a run is put off for `share` (in [0, 1)) of the most it may be: 10% of the period, at most 5 minutes. */
+export function jitterMs(schedule: Schedule, share: number, after: Date = new Date()): number {
+  return Math.floor(share * Math.min(MAX_JITTER_MS, periodOf(schedule, after) * JITTER_SHARE));
 }
 
 /** The time between two runs of a schedule (of the next two, for cron). */
-export function periodOf(schedule: Schedule, after: Date = new Date()): number {
+function periodOf(schedule: Schedule, after: Date = new Date()): number {
   if (schedule.kind === 'interval') return schedule.ms;
   const [first, second] = schedule.cron.nextRuns(2, after);
   return first && second ? second.getTime() - first.getTime() : 0;
 }
 
-function jitter(periodMs: number, random: () => number): number {
-  return Math.floor(random() * Math.min(MAX_JITTER_MS, periodMs * JITTER_SHARE));
-}

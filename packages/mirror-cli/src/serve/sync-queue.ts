@@ -129,12 +129,7 @@ export class LocalSyncQueue implements SyncQueue {
     this.#timers.clear();
     this.#queued.clear();
     for (const running of this.#running.values()) running.again = undefined;
-    const inFlight = () => Promise.all([...this.#running.values()].map((running) => running.done));
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'over'>((resolve) => (timer = setTimeout(() => resolve('over'), graceMs)));
-    if ((await Promise.race([inFlight(), graceOver])) === 'over') this.#abort.abort(new Error(`shutting down: syncs still running after the ${graceMs} ms grace period were stopped`));
-    clearTimeout(timer);
-    await inFlight();
+    await finishWithin(Promise.all([...this.#running.values()].map((running) => running.done)), graceMs, (reason) => this.#abort.abort(reason));
   }
 
   #dispatch(): void {
@@ -160,6 +155,18 @@ export class LocalSyncQueue implements SyncQueue {
       this.#dispatch();
     })();
   }
+}
+
+/**
+ * Waits for the syncs in flight (`done`) to end; once `graceMs` have passed without that, calls `stop` with the reason
+ * to give them, then waits for them to stop.
+ */
+export async function finishWithin(done: Promise<unknown>, graceMs: number, stop: (reason: Error) => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<'over'>((resolve) => (timer = setTimeout(() => resolve('over'), graceMs)));
+  if ((await Promise.race([done, graceOver])) === 'over') stop(new Error(`shutting down: syncs still running after the ${graceMs} ms grace period were stopped`));
+  clearTimeout(timer);
+  await done;
 }
 
 /** The code and message a failed sync is recorded with. */

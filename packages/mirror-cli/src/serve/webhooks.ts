@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { constantTimeEqual } from './constant-time.js';
 import { normalizeRepoUrl } from './repo-url.js';
 
 /** The forges whose webhooks `serve` reads. */
@@ -131,13 +132,6 @@ function gitlabTokenRejection(request: WebhookRequest, secret: string): string |
   const received = singleHeader(request.headers, 'x-gitlab-token');
   if ('problem' in received) return received.problem;
   return constantTimeEqual(received.value, secret) ? undefined : 'x-gitlab-token does not match the configured secret';
-}
-
-/** timingSafeEqual needs equal lengths; a length mismatch is a mismatch without comparing. */
-function constantTimeEqual(received: string, expected: string): boolean {
-  const receivedBytes = Buffer.from(received, 'utf8');
-  const expectedBytes = Buffer.from(expected, 'utf8');
-  return receivedBytes.length === expectedBytes.length && timingSafeEqual(receivedBytes, expectedBytes);
 }
 
 function mediaType(headers: WebhookRequest['headers']): string {
