@@ -1,3 +1,5 @@
+import { lowerBound } from './sorted-search.js';
+
 /**
  * The delta bases a pass resolver holds: each entry's content, keyed by entry index, with the
  * position (in pass order) of its next child. When room runs out, the base whose next child is
@@ -142,13 +144,7 @@ export class HeldBases {
   #free(start: number, length: number): void {
     const starts = this.#freeStarts;
     const lengths = this.#freeLengths;
-    let low = 0;
-    let high = starts.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (starts[middle]! < start) low = middle + 1;
-      else high = middle;
-    }
+    const low = lowerBound(starts, start);
     const mergesBefore = low > 0 && starts[low - 1]! + lengths[low - 1]! === start;
     const mergesAfter = low < starts.length && start + length === starts[low];
     if (mergesBefore && mergesAfter) {

@@ -3,6 +3,7 @@ import { readIdx } from './idx-reader.js';
 import { sortByIds } from './idx-writer.js';
 import { compareIds } from './object-id.js';
 import { PACK_HEADER_LENGTH, PACK_TRAILER_LENGTH } from './pack-format.js';
+import { indexOfSorted } from './sorted-search.js';
 
 /** A pack to merge, as its index describes it. */
 export interface MergeInput {
@@ -102,14 +103,6 @@ export class MergePlan {
 
   /** The position (in pack order) of the entry at `offset` of pack `source`, or -1 when no entry starts there. */
   entryAt(source: number, offset: number): number {
-    const { offsets } = this.sources[source]!;
-    let low = 0;
-    let high = offsets.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (offsets[middle]! < offset) low = middle + 1;
-      else high = middle;
-    }
-    return low < offsets.length && offsets[low] === offset ? low : -1;
+    return indexOfSorted(this.sources[source]!.offsets, offset);
   }
 }

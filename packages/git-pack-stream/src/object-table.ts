@@ -1,3 +1,5 @@
+import { indexOfSorted } from './sorted-search.js';
+
 /** Marks a delta whose base is not known yet (a REF delta whose base id was not found so far). */
 export const UNKNOWN_BASE = -1;
 /** Marks a non-delta object in {@link ObjectTable.bases}. */
@@ -84,16 +86,7 @@ export class ObjectTable implements ObjectColumns {
 
   /** Index of the entry at pack offset `offset`, or -1. */
   indexOfOffset(offset: number): number {
-    let low = 0;
-    let high = this.count;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      const at = this.offsets[middle]!;
-      if (at === offset) return middle;
-      if (at < offset) low = middle + 1;
-      else high = middle;
-    }
-    return -1;
+    return indexOfSorted(this.offsets, offset, this.count);
   }
 
   /** The columns, trimmed to the entries added, for sharing with workers. */
