@@ -1,4 +1,4 @@
-import { minimumCeiling, mirrorRepos, planProcessMemory, type MirrorOutcome, type MirrorReposOptions } from '@gitmirror/mirror-core';
+import { mirrorRepos, planProcessMemory, type MirrorOutcome, type MirrorReposOptions } from '@gitmirror/mirror-core';
 import { loadConfigFile } from './config-file.js';
 import { envName } from './env-names.js';
 import { UsageError } from './errors.js';
@@ -12,7 +12,7 @@ import { createStyle } from './report/style.js';
 import { createTtyReporter } from './report/tty-reporter.js';
 import { resolveSettings, type Settings } from './settings.js';
 import { inShard } from './shard.js';
-import { isS3Url, targetOptions } from './target-options.js';
+import { checkS3MemoryFloor, isS3Url, targetOptions } from './target-options.js';
 
 /** Arguments of the mirror command as yargs parses them (options not given are `undefined`). */
 export interface MirrorFlags extends Record<string, unknown> {
@@ -41,10 +41,7 @@ export async function runMirror(flags: MirrorFlags, io: Io): Promise<number> {
   // the packs'. Targets read from stdin are not known yet; other shards' never come.
   const knownTargets = [...settings.target, ...(config?.mirrors.map((entry) => entry.target) ?? [])];
   const mayUseS3 = fromStdin || knownTargets.some((target) => isS3Url(target) && inShard(target, settings.shard));
-  if (mayUseS3 && settings.maxMemory < minimumCeiling({ s3: true })) {
-    const needed = `${minimumCeiling({ s3: true }) / 1024 / 1024}M`;
-    throw new UsageError(`--max-memory: with s3:// targets${fromStdin ? ' (or targets read from stdin)' : ''} the process needs at least ${needed} (Node, the AWS SDK and one pack)`);
-  }
+  if (mayUseS3) checkS3MemoryFloor(settings.maxMemory, fromStdin ? 's3:// targets (or targets read from stdin)' : undefined);
   const reporter = createReporter(settings, io);
   const invalidInput: InputProblem[] = [];
   let otherShards = 0;

@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { isStorageError, openStorage } from '@gitmirror/dumb-storage';
-import { minimumCeiling, MirrorRunner, planProcessMemory, redactUrl, targetKind } from '@gitmirror/mirror-core';
+import { MirrorRunner, planProcessMemory, redactUrl, targetKind } from '@gitmirror/mirror-core';
 import type { Logger } from 'pino';
 import { loadConfigFile } from './config-file.js';
 import { UsageError } from './errors.js';
@@ -15,7 +15,7 @@ import { createServeMetrics } from './serve/metrics.js';
 import { servedMirrors, serverSettings, type ServedMirror } from './serve/served-mirrors.js';
 import { LocalSyncQueue, SyncFailure, type SyncQueue, type TriggerReason } from './serve/sync-queue.js';
 import { resolveSettings } from './settings.js';
-import { isS3Url, loadS3Sdk, targetOptions } from './target-options.js';
+import { checkS3MemoryFloor, isS3Url, loadS3Sdk, targetOptions } from './target-options.js';
 
 /** How long a readiness check of the targets is reused. */
 const READY_CACHE_MS = 10_000;
@@ -38,9 +38,7 @@ export async function runServe(flags: Record<string, unknown>, io: Io): Promise<
   let mirrors = servedMirrors(config, settings);
   const log = createServeLogger(io.stdout);
   const mayUseS3 = mirrors.some((mirror) => isS3Url(mirror.mapping[1] as string));
-  if (mayUseS3 && settings.maxMemory < minimumCeiling({ s3: true })) {
-    throw new UsageError(`--max-memory: with s3:// targets the process needs at least ${minimumCeiling({ s3: true }) / 1024 / 1024}M (Node, the AWS SDK and one pack)`);
-  }
+  if (mayUseS3) checkS3MemoryFloor(settings.maxMemory);
   if (mayUseS3) await loadS3Sdk();
 
   const runner = new MirrorRunner({

@@ -1,5 +1,6 @@
 import type { S3Client, StorageClass } from '@aws-sdk/client-s3';
-import { targetKind, type DumbTargetOptions } from '@gitmirror/mirror-core';
+import { minimumCeiling, targetKind, type DumbTargetOptions } from '@gitmirror/mirror-core';
+import { UsageError } from './errors.js';
 import type { Settings } from './settings.js';
 
 let S3ClientClass: typeof S3Client | undefined;
@@ -7,6 +8,16 @@ let S3ClientClass: typeof S3Client | undefined;
 /** Whether a target URL names S3. */
 export function isS3Url(url: string): boolean {
   return targetKind(url) === 's3';
+}
+
+/**
+ * Refuses a `--max-memory` below what a run with `s3://` targets needs (Node, the AWS SDK and one pack); `which`
+ * says which targets, in the message.
+ * @throws UsageError
+ */
+export function checkS3MemoryFloor(maxMemory: number, which = 's3:// targets'): void {
+  const floor = minimumCeiling({ s3: true });
+  if (maxMemory < floor) throw new UsageError(`--max-memory: with ${which} the process needs at least ${floor / 1024 / 1024}M (Node, the AWS SDK and one pack)`);
 }
 
 /** Loads the AWS SDK (about 300 ms): runs without an `s3://` target never pay for it. */
