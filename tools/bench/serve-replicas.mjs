@@ -38,7 +38,7 @@ const results = {};
 try {
   for (let run = 0; run < runs; run++) {
     for (const [side, replicas, withQueue] of [['in-process, 1 replica', 1, false], ['redis, 1 replica', 1, true], ['redis, 3 replicas', 3, true]]) {
-      const measured = await benchSide(`${run}-${replicas}-${withQueue}`, replicas, withQueue);
+      const measured = await benchSide(side, `${run}-${replicas}-${withQueue}`, replicas, withQueue);
       (results[side] ??= []).push(measured);
       console.log(`run ${run + 1} ${side}: ${measured.seconds.toFixed(2)} s, ${(count / measured.seconds).toFixed(1)} syncs/s${withQueue ? `, ${measured.redisPerSync.toFixed(1)} Redis commands per sync` : ''}`);
     }
@@ -53,7 +53,7 @@ for (const [side, list] of Object.entries(results)) {
   console.log(`| ${side} | ${seconds.toFixed(2)} s | ${(count / seconds).toFixed(1)} | ${Number.isNaN(perSync) ? '—' : perSync.toFixed(1)} |`);
 }
 
-async function benchSide(key, replicas, withQueue) {
+async function benchSide(side, key, replicas, withQueue) {
   const folder = join(work, `side-${key}`);
   const config = join(folder, 'serve.yaml');
   execFileSync('mkdir', ['-p', folder]);
@@ -67,9 +67,11 @@ async function benchSide(key, replicas, withQueue) {
     const before = withQueue ? await commandCalls(redis) : 0;
     const started = performance.now();
     await Promise.all(Array.from({ length: count }, (_, i) => fetch(`${servers[0].url}/api/mirrors/m${i}/sync`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } }).then((r) => r.text())));
-    for (;;) {
+    // Failed syncs never count as done: past the deadline the side fails instead of waiting for ever.
+    for (const deadline = Date.now() + 10 * 60 * 1000; ; ) {
       const done = (await Promise.all(servers.map(successes))).reduce((a, b) => a + b, 0);
       if (done >= count) break;
+      if (Date.now() > deadline) throw new Error(`${side}: ${done} of ${count} mirrors synced after 10 minutes`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const seconds = (performance.now() - started) / 1000;
